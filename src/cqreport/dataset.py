@@ -1,0 +1,309 @@
+"""The curated data, typed and ready to use: the ``Dataset`` and ``load_dataset``.
+
+Which observation the report uses
+---------------------------------
+Several rows can describe one figure: two releases reporting the same
+quarter-end balance, or a later release restating a figure with another
+qualifier (the corridor service centre's loans are 168亿元 at the 2026-05-09
+press conference and 超168亿元 "as of mid-April" in the 2026-05-22 meeting
+report). Rows are the *same figure* when they share metric and entity and
+either have the same period, or have the same value in base units with
+period ends at most ``SAME_FIGURE_DAYS`` apart. Within such a group the
+report uses one row, chosen by these rules in order:
+
+1. the more reliable source (primary > secondary > machine summary);
+2. the more recent source (a later statement supersedes an earlier one);
+3. the more cautious qualifier (a bound or 约 over an exact figure).
+
+The others stay in the data and are shown in the report's appendix as
+variants. Nothing is merged or averaged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from . import paths
+from .errors import QuarterError
+from .load import Table
+from .numbers import decimals_of
+from .periods import Quarter, is_month_end, parse_quarter
+from .validate import TABLES, check_data, metric_units
+from .vocab import QUALIFIERS, UNITS
+
+if TYPE_CHECKING:
+    from .derive import CrossCheck, Derived
+    from .select import QuarterData
+
+SAME_FIGURE_DAYS = 45
+RELIABILITY_RANK = {"primary": 0, "secondary": 1, "machine_summary": 2}
+BOUND_CAUTION = {"exact": 1, "approx": 0, "lower": 0, "upper": 0}
+NUMERIC = ("value", "yoy_pct", "yoy_diff", "vs_national_pp", "prior_value")
+
+
+def obs_id(metric_id: str, entity_id: str, end: str, source_id: str) -> str:
+    """The stable id of an observation.
+
+    >>> obs_id("loan_balance_rmb", "chongqing", "2026-03-31", "cq_2026q1_presser")
+    'loan_balance_rmb@chongqing/2026-03-31/cq_2026q1_presser'
+    """
+    return f"{metric_id}@{entity_id}/{end}/{source_id}"
+
+
+def bound_of(qualifier: str) -> str:
+    """The meaning of a qualifier word: exact, approx, lower or upper.
+
+    >>> bound_of(""), bound_of("约"), bound_of("超"), bound_of("近")
+    ('exact', 'approx', 'lower', 'upper')
+    """
+    return QUALIFIERS[qualifier].bound if qualifier else "exact"
+
+
+@dataclass
+class Dataset:
+    """Validated, typed tables.
+
+    Attributes:
+        metrics: The metric catalogue, indexed by metric_id (``unit_list`` added).
+        entities: Indexed by entity_id.
+        sources: Indexed by source_id (``date`` as datetime.date).
+        observations: One row per CSV row, typed, with computed columns
+            (see docs/DEVELOPING.md): obs_id, row, start, end, value_base,
+            base_unit, bound, decimals, topic, kind, period_type, priority,
+            source_date, reliability, language, figure (group id), preferred.
+        data_dir: Where the data was read from.
+        notes: Non-fatal notes from reading (e.g. an encoding).
+    """
+
+    metrics: pd.DataFrame
+    entities: pd.DataFrame
+    sources: pd.DataFrame
+    observations: pd.DataFrame
+    data_dir: Path
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, Table], data_dir: Path,
+                    notes: list[str] | None = None) -> Dataset:
+        """Type validated string tables and compute the derived columns."""
+        metrics = tables["metrics"].frame.copy()
+        metrics["priority"] = metrics["priority"].astype(int)
+        metrics["unit_list"] = metrics["units"].map(metric_units)
+        metrics = metrics.set_index("metric_id")
+        entities = tables["entities"].frame.set_index("entity_id")
+        sources = tables["sources"].frame.copy()
+        sources["date"] = sources["date"].map(date.fromisoformat)
+        sources = sources.set_index("source_id")
+        obs = _type_observations(tables["observations"].frame, metrics, sources)
+        return cls(metrics, entities, sources, obs, data_dir, list(notes or []))
+
+    # ----------------------------------------------------------------- lookups
+    def observation(self, oid: str) -> pd.Series:
+        """One observation by obs_id.
+
+        Raises:
+            KeyError: If there is no such observation.
+        """
+        hit = self.observations[self.observations["obs_id"] == oid]
+        if hit.empty:
+            raise KeyError(f"no observation {oid!r}")
+        return hit.iloc[0]
+
+    def series(self, metric_id: str, entity_id: str = "chongqing",
+               preferred_only: bool = True) -> pd.DataFrame:
+        """All observations of one metric for one entity, oldest first.
+
+        Args:
+            metric_id: A metric of the catalogue.
+            entity_id: The entity (default: the municipality).
+            preferred_only: Drop rows that restate a figure another row is preferred for.
+
+        Raises:
+            KeyError: If the metric is not in the catalogue.
+        """
+        if metric_id not in self.metrics.index:
+            raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(self.metrics.index)}")
+        o = self.observations
+        sel = o[(o["metric_id"] == metric_id) & (o["entity_id"] == entity_id)]
+        if preferred_only:
+            sel = sel[sel["preferred"]]
+        return sel.sort_values(["end", "source_date"]).reset_index(drop=True)
+
+    def core_quarter(self, row: pd.Series) -> Quarter | None:
+        """The quarter an observation is a core figure of, or None if it is only context.
+
+        Stocks belong to the quarter whose last day is their as-of date; flows to
+        the quarter they end in. Cumulative figures are context only.
+        """
+        end = row["end"]
+        if row["period_type"] == "flow":
+            return Quarter.of(end)
+        if row["period_type"] == "stock":
+            q = Quarter.of(end)
+            return q if end == q.end else None
+        return None
+
+    def quarters(self) -> list[Quarter]:
+        """The quarters that have at least one core figure, oldest first."""
+        pref = self.observations[self.observations["preferred"]]
+        found = {self.core_quarter(r) for _, r in pref.iterrows()}
+        return sorted(q for q in found if q is not None)
+
+    def latest_quarter(self) -> Quarter:
+        """The most recent quarter with data.
+
+        Raises:
+            QuarterError: If the data has no quarter at all.
+        """
+        qs = self.quarters()
+        if not qs:
+            raise QuarterError("the data has no quarter with figures")
+        return qs[-1]
+
+    def resolve_quarter(self, quarter: Quarter | str | None) -> Quarter:
+        """A quarter argument made concrete: None means the latest; a label is parsed and checked.
+
+        Raises:
+            QuarterError: If the label is malformed or the quarter has no data.
+        """
+        if quarter is None or quarter == "":
+            return self.latest_quarter()
+        q = quarter if isinstance(quarter, Quarter) else parse_quarter(quarter)
+        if q not in self.quarters():
+            have = ", ".join(str(x) for x in self.quarters())
+            raise QuarterError(f"no data for quarter {q}; quarters with data: {have}")
+        return q
+
+    def quarter(self, quarter: Quarter | str | None = None) -> QuarterData:
+        """Everything the report of one quarter needs (see select.QuarterData)."""
+        from .select import select_quarter
+        return select_quarter(self, self.resolve_quarter(quarter))
+
+    def derived(self) -> list[Derived]:
+        """Every figure that can be derived from the data, for any period."""
+        from .derive import derive_all
+        return derive_all(self)
+
+    def crosschecks(self) -> list[CrossCheck]:
+        """Reported figures checked against the same figure derived from other rows."""
+        from .derive import crosscheck_all
+        return crosscheck_all(self)
+
+    @cached_property
+    def content_hash(self) -> str:
+        """sha256 over the descriptor and the CSV files, for build manifests and caching."""
+        h = hashlib.sha256()
+        for name in ("datapackage.json", *(f"{t}.csv" for t in TABLES)):
+            f = self.data_dir / name
+            h.update(name.encode() + b"\0" + (f.read_bytes() if f.is_file() else b""))
+        return h.hexdigest()
+
+
+def load_dataset(data_dir: str | Path | None = None,
+                 sources_dir: str | Path | None = None) -> Dataset:
+    """Load and validate the curated data.
+
+    Args:
+        data_dir: Data folder (default: the project's data/, or $CQREPORT_DATA).
+        sources_dir: Source texts (default: ../shared/sources when present).
+
+    Returns:
+        The typed Dataset.
+
+    Raises:
+        DataError: Listing every problem in every file, if there is any.
+    """
+    ddir = paths.data_dir(data_dir)
+    result = check_data(ddir, sources_dir)
+    result.raise_for_problems()
+    return Dataset.from_tables(result.tables, ddir, result.notes)
+
+
+def _type_observations(frame: pd.DataFrame, metrics: pd.DataFrame,
+                       sources: pd.DataFrame) -> pd.DataFrame:
+    o = frame.copy()
+    o.insert(0, "row", o.index.astype(int))
+    o = o.reset_index(drop=True)
+    o.insert(0, "obs_id", [obs_id(r.metric_id, r.entity_id, r.period_end, r.source_id)
+                           for r in o.itertuples()])
+    o["decimals"] = o["value"].map(decimals_of)
+    o["yoy_decimals"] = o["yoy_pct"].map(decimals_of)
+    o["yoy_diff_decimals"] = o["yoy_diff"].map(decimals_of)
+    for col in NUMERIC:
+        o[col] = pd.to_numeric(o[col].replace("", None), errors="raise").astype(float)
+    o["streak_months"] = pd.to_numeric(o["streak_months"].replace("", None)).astype("Int64")
+    o["start"] = o["period_start"].map(lambda s: date.fromisoformat(s) if s else None)
+    o["end"] = o["period_end"].map(date.fromisoformat)
+    o["value_base"] = [v * UNITS[u].factor for v, u in zip(o["value"], o["unit"], strict=True)]
+    o["bound"] = o["qualifier"].map(bound_of)
+    m = metrics.loc[o["metric_id"]]
+    for col in ("topic", "kind", "period_type", "priority", "base_unit"):
+        o[col] = m[col].to_numpy()
+    s = sources.loc[o["source_id"]]
+    o["source_date"] = s["date"].to_numpy()
+    o["reliability"] = s["reliability"].to_numpy()
+    o["language"] = s["language"].to_numpy()
+    o["figure"], o["preferred"] = _pick_preferred(o)
+    return o
+
+
+def _same_figure(a: pd.Series, b: pd.Series) -> bool:
+    if (a["metric_id"], a["entity_id"]) != (b["metric_id"], b["entity_id"]):
+        return False
+    if (a["start"], a["end"]) == (b["start"], b["end"]):
+        return True
+    close = abs((a["end"] - b["end"]).days) <= SAME_FIGURE_DAYS
+    same_value = abs(a["value_base"] - b["value_base"]) <= 1e-9 * max(1.0, abs(a["value_base"]))
+    return close and same_value
+
+
+def _pick_preferred(o: pd.DataFrame) -> tuple[list[int], list[bool]]:
+    """Group rows that describe the same figure and mark the one the report uses."""
+    group = list(range(len(o)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for _, idx in o.groupby(["metric_id", "entity_id"]).groups.items():
+        idx = list(idx)
+        for n, i in enumerate(idx):
+            for j in idx[n + 1:]:
+                if _same_figure(o.loc[i], o.loc[j]):
+                    group[root(j)] = root(i)
+    figure = [root(i) for i in range(len(o))]
+    rank = pd.DataFrame({
+        "figure": figure,
+        "reliability": o["reliability"].map(RELIABILITY_RANK),
+        "recency": [-d.toordinal() for d in o["source_date"]],
+        "caution": o["bound"].map(BOUND_CAUTION),
+        "row": o["row"],
+    })
+    best = rank.sort_values(["figure", "reliability", "recency", "caution", "row"]) \
+        .drop_duplicates("figure").index
+    preferred = [i in set(best) for i in range(len(o))]
+    return figure, preferred
+
+
+def period_text(row: pd.Series) -> str:
+    """A compact machine-readable period: 2026-03-31 for a stock, 2026-01-01..2026-03-31 for a span."""
+    if row["start"] is None:
+        return row["end"].isoformat()
+    return f"{row['start'].isoformat()}..{row['end'].isoformat()}"
+
+
+def span_months(row: pd.Series) -> int | None:
+    """Length in months of a flow that runs from a month's first day to a month's last day."""
+    start, end = row["start"], row["end"]
+    if start is None or start.day != 1 or not is_month_end(end):
+        return None
+    return (end.year - start.year) * 12 + end.month - start.month + 1

@@ -1,0 +1,411 @@
+"""Figures analysts compute by hand, computed once, with their inputs and method.
+
+Every derived figure records the observations it came from (``inputs``, the
+main one first), the method, and a formula a reader can redo. It is marked
+``derived`` and carries a qualifier propagated from its inputs:
+
+* an input's qualifier has a *bound*: exact, approx (约), lower (超, 余…: the
+  true value is above) or upper (近: just below);
+* a bound passes through an operation that grows with that input, and flips
+  (lower ↔ upper) through one that shrinks with it (a subtracted value, a
+  denominator, a growth rate one divides by);
+* exact inputs add nothing; one kind of bound gives that bound; anything mixed
+  gives approx. So an input of 约 makes the result 约, 超745亿元 at +3.6%
+  implies 超719亿元 a year earlier, and 近4000亿元 at +37% implies 近2920亿元.
+
+Only like is compared with like: every comparison uses one metric (one series
+definition) and one entity. Cross-checks compare a reported figure with the
+same figure derived from other rows, using the rounding each was reported
+with: they agree when the two intervals overlap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .periods import Quarter, shift_years
+from .vocab import UNITS
+
+if TYPE_CHECKING:
+    from .dataset import Dataset
+
+FLIP = {"lower": "upper", "upper": "lower", "approx": "approx", "exact": "exact"}
+QUALIFIER_FOR_BOUND = {"exact": "", "approx": "约", "lower": "超", "upper": "近"}
+PCT_DECIMALS = 1
+METHODS = ("implied_base", "increment", "yoy_pct", "qoq_pct", "yoy_diff", "share")
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A figure computed from reported ones.
+
+    Attributes:
+        derived_id: Stable id: ``method:metric@entity/start..end``.
+        metric_id: The series the figure belongs to (for shares: the part).
+        entity_id: Entity.
+        method: implied_base | increment | yoy_pct | qoq_pct | yoy_diff | share.
+        start: First day of the span it covers (None for a stock).
+        end: Its as-of date or last day.
+        value: The value in ``unit``.
+        unit: A vocabulary unit: the main input's unit, or % for rates and shares.
+        value_base: The value in the metric's base unit (for % units: the percent).
+        bound: exact, approx, lower or upper (see module doc).
+        qualifier: Chinese word for the bound ('' when exact).
+        decimals: Precision to show it with.
+        inputs: obs_ids it was computed from, the main (later) one first.
+        formula: How to redo it, with the inputs as reported.
+        derived: Always True; lets code tell derived figures from observations.
+    """
+
+    derived_id: str
+    metric_id: str
+    entity_id: str
+    method: str
+    start: date | None
+    end: date
+    value: float
+    unit: str
+    value_base: float
+    bound: str
+    qualifier: str
+    decimals: int
+    inputs: tuple[str, ...]
+    formula: str
+    derived: bool = True
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """A reported figure checked against the same figure derived from other rows.
+
+    Attributes:
+        reported_id: obs_id of the reported figure.
+        derived_id: The derived figure it was compared with.
+        implied_by: obs_id of the observation whose YoY implied the derived figure.
+        metric_id: The series.
+        reported: Reported value, in ``unit``.
+        low: Lowest value the derivation allows given its inputs' rounding.
+        high: Highest such value.
+        unit: Unit of the three numbers.
+        agrees: True when the reported rounding interval overlaps [low, high].
+        note: One line for people.
+    """
+
+    reported_id: str
+    derived_id: str
+    implied_by: str
+    metric_id: str
+    reported: float
+    low: float
+    high: float
+    unit: str
+    agrees: bool
+    note: str
+
+
+def combine_bounds(parts: Iterable[tuple[str, int]]) -> str:
+    """The bound of a result from its inputs' bounds and the direction each one acts in.
+
+    Args:
+        parts: (bound, +1 or -1) per input: +1 when the result grows with the input.
+
+    Examples:
+        >>> combine_bounds([("exact", 1), ("approx", 1)])
+        'approx'
+        >>> combine_bounds([("lower", 1), ("exact", -1)])
+        'lower'
+        >>> combine_bounds([("exact", 1), ("lower", -1)])
+        'upper'
+        >>> combine_bounds([("lower", 1), ("upper", 1)])
+        'approx'
+    """
+    seen = set()
+    for bound, sign in parts:
+        if bound != "exact":
+            seen.add(bound if sign > 0 else FLIP[bound])
+    if not seen:
+        return "exact"
+    return seen.pop() if len(seen) == 1 else "approx"
+
+
+def interval(value: float, decimals: int, bound: str) -> tuple[float, float]:
+    """The values a reported figure allows, given how it was rounded and qualified.
+
+    约 is read as rounded at its last non-zero digit (约2300 → 2250..2350).
+
+    Examples:
+        >>> interval(6.12, 2, "exact")
+        (6.115, 6.125)
+        >>> interval(2300, 0, "approx")
+        (2250.0, 2350.0)
+        >>> interval(168, 0, "lower")
+        (167.5, inf)
+    """
+    half = 0.5 * 10 ** -decimals
+    if bound == "approx" and decimals == 0 and value:
+        zeros = len(str(int(abs(value)))) - len(str(int(abs(value))).rstrip("0"))
+        half = max(half, 0.5 * 10 ** zeros)
+    lo, hi = value - half, value + half
+    if bound == "lower":
+        hi = math.inf
+    elif bound == "upper":
+        lo = -math.inf
+    return (round(lo, 10), round(hi, 10))
+
+
+def _corners(fn, *ranges: tuple[float, float]) -> tuple[float, float]:
+    """Range of a function monotone in each argument, from the corners of its inputs' box."""
+    vals = []
+    for a in ranges[0]:
+        for b in ranges[1] if len(ranges) > 1 else (None,):
+            try:
+                v = fn(a, b)
+            except ZeroDivisionError:
+                continue
+            if not math.isnan(v):
+                vals.append(v)
+    return (min(vals), max(vals)) if vals else (-math.inf, math.inf)
+
+
+def _in_unit(o: pd.Series, unit: str) -> float:
+    return o["value_base"] / UNITS[unit].factor
+
+
+def _shown(o: pd.Series) -> str:
+    return f"{o['qualifier'] if UNITS[o['unit']].lang == 'zh' else ''}{o['value']:g}" \
+           f"{'' if UNITS[o['unit']].lang == 'zh' else ' '}{o['unit']}"
+
+
+def _growth(o: pd.Series) -> tuple[float, tuple[float, float], str] | None:
+    """The reported YoY growth as a fraction, its rounding range and how it was written."""
+    pct = o["yoy_pct"]
+    if pd.isna(pct):
+        return None
+    wording = o.get("yoy_wording", "")
+    if wording == "doubled":
+        return 1.0, (0.95, 1.05), "翻番"
+    d = int(o.get("yoy_decimals", 1))
+    if wording == "times":
+        d += 2
+    half = 0.5 * 10 ** -d
+    text = f"{pct / 100:g}倍" if wording == "times" else f"{pct:g}%"
+    return pct / 100, ((pct - half) / 100, (pct + half) / 100), text
+
+
+def _make(method: str, main: pd.Series, start: date | None, end: date, value: float,
+          unit: str, bound: str, decimals: int, inputs: Iterable[pd.Series], formula: str,
+          metric_id: str | None = None) -> Derived:
+    metric = metric_id or main["metric_id"]
+    span = f"{start.isoformat()}.." if start else ""
+    base = value if UNITS[unit].base == "percent" else value * UNITS[unit].factor
+    return Derived(
+        derived_id=f"{method}:{metric}@{main['entity_id']}/{span}{end.isoformat()}",
+        metric_id=metric, entity_id=main["entity_id"], method=method, start=start, end=end,
+        value=value, unit=unit, value_base=base, bound=bound,
+        qualifier=QUALIFIER_FOR_BOUND[bound], decimals=decimals,
+        inputs=tuple(i["obs_id"] for i in inputs), formula=formula)
+
+
+def implied_base(o: pd.Series) -> Derived | None:
+    """The figure a year earlier implied by a reported YoY rate or YoY difference.
+
+    6.54万亿元 at +6.8% implies 6.54 / 1.068 ≈ 6.12万亿元 a year earlier; a flow of
+    2733.8亿元 that is 532.3亿元 more than a year earlier implies 2201.5亿元.
+    """
+    start = shift_years(o["start"], -1) if o["start"] else None
+    end = shift_years(o["end"], -1)
+    g = _growth(o)
+    if g is not None:
+        rate, _, text = g
+        bound = combine_bounds([(o["bound"], 1), ("approx" if text == "翻番" else "exact", -1)])
+        return _make("implied_base", o, start, end, o["value"] / (1 + rate), o["unit"], bound,
+                     int(o["decimals"]), [o], f"{_shown(o)} ÷ (1 + {text})")
+    if not pd.isna(o["yoy_diff"]):
+        bound = combine_bounds([(o["bound"], 1)])
+        return _make("implied_base", o, start, end, o["value"] - o["yoy_diff"], o["unit"], bound,
+                     max(int(o["decimals"]), 1 if o["yoy_diff"] % 1 else 0), [o],
+                     f"{_shown(o)} − ({o['yoy_diff']:g}{o['unit']})")
+    return None
+
+
+def change(later: pd.Series, earlier: pd.Series, method: str) -> Derived:
+    """A comparison of two observations of one series.
+
+    Args:
+        later: The main observation.
+        earlier: The one it is compared with (same metric and entity).
+        method: increment (later − earlier, in later's unit; a stock's change over
+            the span, or a year-to-date flow's part since ``earlier``), yoy_diff
+            (same, for flows a year apart), yoy_pct or qoq_pct (growth in %).
+    """
+    assert later["metric_id"] == earlier["metric_id"], "compare like with like"
+    unit = later["unit"]
+    if method in ("yoy_pct", "qoq_pct"):
+        value = (later["value_base"] / earlier["value_base"] - 1) * 100
+        bound = combine_bounds([(later["bound"], 1), (earlier["bound"], -1)])
+        return _make(method, later, None, later["end"], value, "%", bound, PCT_DECIMALS,
+                     [later, earlier], f"{_shown(later)} ÷ {_shown(earlier)} − 1")
+    value = _in_unit(later, unit) - _in_unit(earlier, unit)
+    bound = combine_bounds([(later["bound"], 1), (earlier["bound"], -1)])
+    decimals = max(int(later["decimals"]), int(earlier["decimals"]) if earlier["unit"] == unit else 0)
+    if later["period_type"] == "flow" and method == "increment":
+        start = earlier["end"] + timedelta(days=1)   # the part of a year-to-date flow after `earlier`
+    else:
+        start = earlier["end"] if method == "increment" else later["start"]
+    return _make(method, later, start, later["end"], value, unit, bound, decimals,
+                 [later, earlier], f"{_shown(later)} − {_shown(earlier)}")
+
+
+def share(part: pd.Series, whole: pd.Series) -> Derived:
+    """The part's share of the whole, in percent (same entity and period)."""
+    value = part["value_base"] / whole["value_base"] * 100
+    bound = combine_bounds([(part["bound"], 1), (whole["bound"], -1)])
+    return _make("share", part, part["start"], part["end"], value, "%", bound, PCT_DECIMALS,
+                 [part, whole], f"{_shown(part)} ÷ {_shown(whole)}")
+
+
+# ------------------------------------------------------------ finding partners
+def _preferred(ds: Dataset) -> pd.DataFrame:
+    return ds.observations[ds.observations["preferred"]]
+
+
+def _same_series(ds: Dataset, o: pd.Series) -> pd.DataFrame:
+    p = _preferred(ds)
+    return p[(p["metric_id"] == o["metric_id"]) & (p["entity_id"] == o["entity_id"])
+             & (p["obs_id"] != o["obs_id"])]
+
+
+def year_earlier(ds: Dataset, o: pd.Series) -> pd.Series | None:
+    """The same series a year earlier: the stock a year before, or the flow over the same span."""
+    s = _same_series(ds, o)
+    end = shift_years(o["end"], -1)
+    if o["start"] is None:
+        hit = s[(s["end"] == end) & s["start"].isna()]
+    else:
+        start = shift_years(o["start"], -1)
+        hit = s[(s["start"] == start) & s["end"].map(lambda d: (d.year, d.month) == (end.year, end.month))]
+    return None if hit.empty else hit.iloc[0]
+
+
+def previous_quarter(ds: Dataset, o: pd.Series) -> pd.Series | None:
+    """For a stock at a quarter end: the same series at the previous quarter's end."""
+    if o["period_type"] != "stock":
+        return None
+    q = Quarter.of(o["end"])
+    if o["end"] != q.end:
+        return None
+    s = _same_series(ds, o)
+    hit = s[s["end"] == q.previous().end]
+    return None if hit.empty else hit.iloc[0]
+
+
+def earlier_ytd(ds: Dataset, o: pd.Series) -> pd.Series | None:
+    """For a year-to-date flow (H1): the same year's flow to the previous quarter end (Q1)."""
+    if o["period_type"] != "flow" or o["start"] is None or (o["start"].month, o["start"].day) != (1, 1):
+        return None
+    q = Quarter.of(o["end"])
+    if o["end"] != q.end or q.q == 1:
+        return None
+    s = _same_series(ds, o)
+    hit = s[(s["start"] == o["start"]) & (s["end"] == q.previous().end)]
+    return None if hit.empty else hit.iloc[0]
+
+
+def previous_stock(ds: Dataset, o: pd.Series) -> pd.Series | None:
+    """For a stock: the latest earlier observation of the same series, at any date."""
+    if o["period_type"] != "stock":
+        return None
+    s = _same_series(ds, o)
+    s = s[s["end"] < o["end"]]
+    return None if s.empty else s.sort_values("end").iloc[-1]
+
+
+def whole_of(ds: Dataset, o: pd.Series) -> pd.Series | None:
+    """The whole an observation is a share of (metric's share_of, same entity and period)."""
+    whole_metric = ds.metrics.loc[o["metric_id"], "share_of"]
+    if not whole_metric:
+        return None
+    p = _preferred(ds)
+    hit = p[(p["metric_id"] == whole_metric) & (p["entity_id"] == o["entity_id"])
+            & (p["end"] == o["end"]) & (p["start"] == o["start"])]
+    return None if hit.empty else hit.iloc[0]
+
+
+def derive_for(ds: Dataset, o: pd.Series) -> list[Derived]:
+    """Every derived figure whose main input is the observation o."""
+    out: list[Derived] = []
+    base = implied_base(o)
+    if base is not None:
+        out.append(base)
+    prior = year_earlier(ds, o)
+    if prior is not None:
+        if pd.isna(o["yoy_pct"]):
+            out.append(change(o, prior, "yoy_pct"))
+        if o["period_type"] == "flow" and pd.isna(o["yoy_diff"]):
+            out.append(change(o, prior, "yoy_diff"))
+    prev = previous_stock(ds, o)
+    if prev is not None:
+        out.append(change(o, prev, "increment"))
+        pq = previous_quarter(ds, o)
+        if pq is not None:
+            out.append(change(o, pq, "qoq_pct"))
+    ytd = earlier_ytd(ds, o)
+    if ytd is not None:
+        out.append(change(o, ytd, "increment"))
+    whole = whole_of(ds, o)
+    if whole is not None:
+        out.append(share(o, whole))
+    return out
+
+
+def derive_all(ds: Dataset) -> list[Derived]:
+    """Every derived figure the data allows, main inputs taken from the preferred observations."""
+    out: list[Derived] = []
+    for _, o in _preferred(ds).iterrows():
+        out += derive_for(ds, o)
+    return out
+
+
+def _derived_interval(d: Derived, ds: Dataset) -> tuple[float, float]:
+    """Rounding range of an implied base, from its input's rounding and its growth's rounding."""
+    o = ds.observation(d.inputs[0])
+    v = interval(o["value"], int(o["decimals"]), o["bound"])
+    g = _growth(o)
+    if g is not None:
+        return _corners(lambda a, b: a / (1 + b), v, g[1])
+    diff = o["yoy_diff"]
+    half = 0.5 * 10 ** -int(o.get("yoy_diff_decimals", 1))
+    return _corners(lambda a, b: a - b, v, (diff - half, diff + half))
+
+
+def crosscheck_all(ds: Dataset) -> list[CrossCheck]:
+    """Check each reported figure that another row's YoY implies, within rounding.
+
+    The Q1 2025 RMB loan balance was reported as 6.12万亿元; the Q1 2026 release's
+    6.54万亿元 at +6.8% implies 6.115..6.129 (given 6.54 ± 0.005 and 6.8 ± 0.05):
+    they agree. Reported figures that are one-sided bounds are not checked.
+    """
+    checks = []
+    for _, o in _preferred(ds).iterrows():
+        d = implied_base(o)
+        prior = year_earlier(ds, o)
+        if d is None or prior is None or prior["bound"] in ("lower", "upper"):
+            continue
+        lo, hi = _derived_interval(d, ds)
+        factor = UNITS[prior["unit"]].factor / UNITS[o["unit"]].factor
+        lo, hi = lo / factor, hi / factor
+        rlo, rhi = interval(prior["value"], int(prior["decimals"]), prior["bound"])
+        agrees = rlo <= hi and lo <= rhi
+        verdict = "agrees within rounding" if agrees else "DISAGREES beyond rounding"
+        checks.append(CrossCheck(
+            reported_id=prior["obs_id"], derived_id=d.derived_id, implied_by=o["obs_id"], metric_id=o["metric_id"],
+            reported=prior["value"], low=lo, high=hi, unit=prior["unit"], agrees=agrees,
+            note=f"{_shown(prior)} reported; {d.formula} gives {lo:.4g}..{hi:.4g} {prior['unit']}: "
+                 f"{verdict}"))
+    return checks

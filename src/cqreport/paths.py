@@ -1,0 +1,60 @@
+"""Where things live: the project root, the curated data, the source texts, the reports.
+
+Every default can be overridden by an argument, or by an environment variable
+for tools that cannot pass one (CQREPORT_DATA, CQREPORT_SOURCES, CQREPORT_REPORTS).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+
+
+def project_root() -> Path:
+    """The checkout this package runs from.
+
+    Found by walking up from the current directory to a folder holding
+    ``data/datapackage.json``; failing that, the folder above ``src/`` of an
+    editable install.
+    """
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "data" / "datapackage.json").is_file():
+            return folder
+    return PACKAGE_DIR.parent.parent
+
+
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """The curated data folder: the argument, else $CQREPORT_DATA, else <root>/data."""
+    if path is not None:
+        return Path(path)
+    env = os.environ.get("CQREPORT_DATA")
+    return Path(env) if env else project_root() / "data"
+
+
+def sources_dir(path: str | os.PathLike | None = None) -> Path | None:
+    """The source texts: the argument, else $CQREPORT_SOURCES, else ../shared/sources beside the root.
+
+    Returns None when no such folder exists, so that checks needing it are skipped.
+    """
+    if path is not None:
+        return Path(path)
+    env = os.environ.get("CQREPORT_SOURCES")
+    candidate = Path(env) if env else project_root().parent / "shared" / "sources"
+    return candidate if candidate.is_dir() else None
+
+
+def reports_dir(path: str | os.PathLike | None = None) -> Path:
+    """Where built reports go: the argument, else $CQREPORT_REPORTS, else <root>/reports."""
+    if path is not None:
+        return Path(path)
+    env = os.environ.get("CQREPORT_REPORTS")
+    return Path(env) if env else project_root() / "reports"
+
+
+def notebooks_dir() -> Path:
+    """The notebooks folder of the checkout."""
+    return project_root() / "notebooks"

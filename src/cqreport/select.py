@@ -1,0 +1,166 @@
+"""What one quarter's report needs: its figures, their context and comparisons.
+
+* **Figures** (core): stocks dated at the quarter's last day, and flows that
+  end inside the quarter (一季度, 上半年, 全年, 前11个月…).
+* **Data cut-off**: the date of the newest source published by the end of the
+  following quarter (quarterly releases come out within it). For 2026Q1 that
+  is the 2026-05-22 corridor meeting.
+* **Context**: for each metric and entity without a core figure, the latest
+  figure known at the cut-off (source dated on or before it) whose period
+  ended within ``CONTEXT_MONTHS`` before the quarter's end, if it is a
+  cumulative figure, a stock, or a flow of a year or more: last year's annual
+  totals, cumulative figures, latest known levels. Quarterly flows of other
+  quarters are not context.
+* **Comparisons**: the same series a year earlier and a quarter earlier,
+  nothing else (never across series definitions).
+* **Derived** figures and **cross-checks** whose main input is a figure or a
+  context row, and the **variants**: rows of other sources for the same
+  figures, which the report shows in its appendix but does not use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .derive import CrossCheck, Derived, crosscheck_all, derive_for, previous_quarter, year_earlier
+from .periods import Quarter
+
+if TYPE_CHECKING:
+    from .dataset import Dataset
+
+CONTEXT_MONTHS = 15
+
+
+@dataclass
+class QuarterData:
+    """Everything the report of one quarter is written from.
+
+    Attributes:
+        dataset: The Dataset it was selected from.
+        quarter: The report's quarter.
+        cutoff: Data cut-off date (see module doc).
+        figures: Core observations (preferred rows), sorted by priority.
+        context: Context observations (preferred rows).
+        comparisons: One row per (figure, relation, other): relation is
+            ``year_earlier`` or ``previous_quarter``; ``other_id`` the obs_id compared with.
+        derived: Derived figures whose main input is a figure or context row.
+        checks: Cross-checks touching the figures or their comparisons.
+        variants: Non-preferred rows describing the same figures (other sources).
+        sources: The sources the report cites, indexed by source_id.
+    """
+
+    dataset: Dataset
+    quarter: Quarter
+    cutoff: date
+    figures: pd.DataFrame
+    context: pd.DataFrame
+    comparisons: pd.DataFrame
+    derived: list[Derived]
+    checks: list[CrossCheck]
+    variants: pd.DataFrame
+    sources: pd.DataFrame
+
+    def get(self, metric_id: str, entity_id: str = "chongqing") -> pd.Series | None:
+        """The figure (or, failing that, the context row) of one metric, or None if not released."""
+        for frame in (self.figures, self.context):
+            hit = frame[(frame["metric_id"] == metric_id) & (frame["entity_id"] == entity_id)]
+            if not hit.empty:
+                return hit.iloc[0]
+        return None
+
+    def has(self, metric_id: str, entity_id: str = "chongqing") -> bool:
+        """True if the quarter has a core figure of the metric."""
+        f = self.figures
+        return bool(((f["metric_id"] == metric_id) & (f["entity_id"] == entity_id)).any())
+
+    def compared(self, oid: str, relation: str) -> pd.Series | None:
+        """The observation a figure is compared with (relation: year_earlier or previous_quarter)."""
+        c = self.comparisons
+        hit = c[(c["obs_id"] == oid) & (c["relation"] == relation)]
+        return None if hit.empty else self.dataset.observation(hit.iloc[0]["other_id"])
+
+    def derived_of(self, oid: str, method: str | None = None) -> list[Derived]:
+        """Derived figures whose main input is the observation oid (optionally of one method)."""
+        return [d for d in self.derived
+                if d.inputs[0] == oid and (method is None or d.method == method)]
+
+    def used_ids(self) -> set[str]:
+        """obs_ids of every observation the report may cite."""
+        ids = set(self.figures["obs_id"]) | set(self.context["obs_id"])
+        ids |= set(self.comparisons["other_id"]) | set(self.variants["obs_id"])
+        for d in self.derived:
+            ids |= set(d.inputs)
+        return ids
+
+
+def data_cutoff(ds: Dataset, q: Quarter) -> date:
+    """The newest source date on or before the end of the quarter after q (or q's end if none)."""
+    limit = q.next().end
+    dates = [d for d in ds.sources["date"] if d <= limit]
+    return max(dates) if dates else q.end
+
+
+def _months_before(day: date, months: int) -> date:
+    m = day.year * 12 + day.month - 1 - months
+    return date(m // 12, m % 12 + 1, 1)
+
+
+def _is_context_kind(row: pd.Series) -> bool:
+    """Context is cumulative figures, stocks, and flows of a year or more (annual totals)."""
+    if row["period_type"] != "flow":
+        return True
+    start, end = row["start"], row["end"]
+    return (end - start).days >= 360
+
+
+def select_quarter(ds: Dataset, q: Quarter) -> QuarterData:
+    """Select what the report of quarter q needs. See the module doc for the rules."""
+    o = ds.observations
+    pref = o[o["preferred"]]
+    core_mask = pref.apply(lambda r: ds.core_quarter(r) == q, axis=1) if len(pref) else []
+    figures = pref[core_mask].sort_values(["priority", "topic", "metric_id", "entity_id"])
+    cutoff = data_cutoff(ds, q)
+    have = set(zip(figures["metric_id"], figures["entity_id"], strict=True))
+    window_start = _months_before(q.end, CONTEXT_MONTHS)
+    ctx = pref[~pref["obs_id"].isin(figures["obs_id"])
+               & (pref["end"] <= cutoff) & (pref["source_date"] <= cutoff)
+               & (pref["end"] > window_start)]
+    keep = [(m, e) not in have and _is_context_kind(r) for (m, e), (_, r)
+            in zip(zip(ctx["metric_id"], ctx["entity_id"], strict=True), ctx.iterrows(), strict=True)]
+    ctx = ctx[pd.Series(keep, index=ctx.index, dtype=bool)]
+    context = ctx.sort_values(["end", "source_date"]).drop_duplicates(["metric_id", "entity_id"], keep="last") \
+        .sort_values(["priority", "topic", "metric_id", "entity_id"])
+
+    rows = []
+    for _, f in figures.iterrows():
+        for relation, other in (("year_earlier", year_earlier(ds, f)),
+                                ("previous_quarter", previous_quarter(ds, f))):
+            if other is not None:
+                rows.append({"obs_id": f["obs_id"], "relation": relation, "other_id": other["obs_id"]})
+    comparisons = pd.DataFrame(rows, columns=["obs_id", "relation", "other_id"])
+
+    main = pd.concat([figures, context])
+    derived = [d for _, r in main.iterrows() for d in derive_for(ds, r)]
+    touched = set(main["obs_id"]) | set(comparisons["other_id"])
+    checks = [c for c in crosscheck_all(ds) if c.reported_id in touched or c.implied_by in touched]
+    variants = o[~o["preferred"] & o["figure"].isin(main["figure"])]
+    qd = QuarterData(ds, q, cutoff, figures.reset_index(drop=True), context.reset_index(drop=True),
+                     comparisons, derived, checks, variants.reset_index(drop=True), ds.sources.iloc[0:0])
+    cited = {ds.observation(i)["source_id"] for i in qd.used_ids()}
+    qd.sources = ds.sources[ds.sources.index.isin(cited)].sort_values("date")
+    return qd
+
+
+
+def describe_quarters(ds: Dataset) -> str:
+    """One line per quarter with data: counts of figures and context, and the topics covered."""
+    lines = [f"{'quarter':8} {'cut-off':10} {'figures':>7} {'context':>7}  topics with figures"]
+    for q in ds.quarters():
+        qd = select_quarter(ds, q)
+        topics = ", ".join(f"{t} ({n})" for t, n in qd.figures["topic"].value_counts().sort_index().items())
+        lines.append(f"{q!s:8} {qd.cutoff.isoformat():10} {len(qd.figures):7d} {len(qd.context):7d}  {topics}")
+    return "\n".join(lines)

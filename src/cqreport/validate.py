@@ -1,0 +1,356 @@
+"""Validate the curated data: every problem in every file, reported at once.
+
+Two layers. The first is pandera, driven by ``datapackage.json`` (types,
+required cells, enums, id patterns, unique keys, stray or missing columns).
+The second is the checks specific to this data, small functions that take the
+tables and return :class:`Problem` lists:
+
+* an unknown metric, entity or source;
+* a unit the metric does not allow, or a unit outside the vocabulary;
+* a period that contradicts the metric (a stock with a start date, a flow
+  without one, an end before the start);
+* a value (or YoY, gap to the national rate, streak, prior value) that does
+  not occur in its quote;
+* a quote that does not occur in its source text, a source file that is
+  missing or whose sha256 differs (only when the sources folder is present).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .errors import DataError, Problem
+from .load import Table, display_path, read_table
+from .numbers import find_numbers
+from .schema import TableSpec, check_schema, read_specs
+from .vocab import UNITS
+
+TABLES = ("metrics", "entities", "sources", "observations")
+_SPACE = re.compile(r"\s+")
+# a doubled YoY is worded without a number
+DOUBLED_WORDS = ("翻番", "翻一番", "倍增", "doubl")
+
+
+@dataclass
+class CheckResult:
+    """The outcome of validating a data folder.
+
+    Attributes:
+        tables: Each table as read (strings).
+        problems: Everything wrong, sorted by file and row.
+        notes: Things worth knowing that are not errors.
+    """
+
+    tables: dict[str, Table]
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no problem."""
+        return not self.problems
+
+    def raise_for_problems(self) -> None:
+        """Raise DataError listing every problem, if there is any."""
+        if self.problems:
+            raise DataError(self.problems)
+
+
+def squash(text: str) -> str:
+    """Text without any whitespace, for comparing quotes with source texts.
+
+    >>> squash("优质企业\\n\\n白名单 ok")
+    '优质企业白名单ok'
+    """
+    return _SPACE.sub("", text)
+
+
+def check_data(data_dir: str | Path | None = None,
+               sources_dir: str | Path | None = None) -> CheckResult:
+    """Read and validate every table of a data folder.
+
+    Args:
+        data_dir: Folder holding datapackage.json and the CSVs (default: the project's data/).
+        sources_dir: Folder of source texts (default: ../shared/sources if present). When
+            absent, the quote and hash checks are skipped and a note says so.
+
+    Returns:
+        A CheckResult; nothing is raised for bad data (see ``raise_for_problems``).
+    """
+    ddir = paths.data_dir(data_dir)
+    sdir = paths.sources_dir(sources_dir)
+    descriptor = ddir / "datapackage.json"
+    if not descriptor.is_file():
+        where = display_path(descriptor)
+        return CheckResult({}, [Problem(where, None, None, "no such file",
+                                        "a data folder with datapackage.json and its CSV files",
+                                        "missing-file")])
+    specs = read_specs(descriptor)
+    tables = {name: read_table(ddir / specs[name].path, name, specs[name].columns)
+              for name in TABLES}
+    result = CheckResult(tables)
+    for t in tables.values():
+        result.problems += t.problems
+        result.notes += t.notes
+    for name, t in tables.items():
+        if t.ok:
+            result.problems += check_schema(t.frame, specs[name], display_path(t.path))
+    result.problems += check_relations(tables, specs)
+    if sources_dir is not None and not Path(sources_dir).is_dir():
+        result.problems.append(Problem(str(sources_dir), None, None, f"no folder {sources_dir}",
+                                       "the folder of source texts (e.g. ../shared/sources)",
+                                       "sources-folder"))
+    elif sdir is None:
+        result.notes.append("source texts not found: quotes and file hashes were not checked "
+                            "(pass --sources DIR or set CQREPORT_SOURCES)")
+    else:
+        result.problems += check_sources(tables, Path(sdir))
+    result.problems = sorted(set(result.problems),
+                             key=lambda p: (p.file, p.row or 0, p.column or "", p.check))
+    return result
+
+
+def _frame(tables: dict[str, Table], name: str) -> pd.DataFrame | None:
+    t = tables.get(name)
+    return t.frame if t is not None and t.ok else None
+
+
+def _has(frame: pd.DataFrame | None, *cols: str) -> bool:
+    return frame is not None and all(c in frame.columns for c in cols)
+
+
+def check_relations(tables: dict[str, Table], specs: dict[str, TableSpec]) -> list[Problem]:
+    """Checks across tables and columns: keys, units, periods, numbers in quotes."""
+    checks: list[Callable[[dict[str, Table]], list[Problem]]] = [
+        check_foreign_keys, check_metric_units, check_metric_kinds,
+        check_observation_units, check_periods, check_numbers_in_quotes,
+    ]
+    problems: list[Problem] = []
+    for fn in checks:
+        problems += fn(tables)
+    return problems
+
+
+def check_foreign_keys(tables: dict[str, Table]) -> list[Problem]:
+    """Every metric, entity and source an observation names must be defined."""
+    problems = []
+    refs = [("observations", "metric_id", "metrics"), ("observations", "entity_id", "entities"),
+            ("observations", "source_id", "sources"), ("metrics", "share_of", "metrics"),
+            ("entities", "parent", "entities")]
+    for child, col, parent in refs:
+        cf, pf = _frame(tables, child), _frame(tables, parent)
+        pk = f"{parent[:-1] if parent != 'entities' else 'entity'}_id"
+        if not (_has(cf, col) and _has(pf, pk)):
+            continue
+        known = set(pf[pk])
+        where = display_path(tables[child].path)
+        for row, value in cf[col].items():
+            if value and value not in known:
+                problems.append(Problem(where, row, col, f"unknown {pk} '{value}'",
+                                        f"an {pk} defined in {display_path(tables[parent].path)}",
+                                        "unknown-reference"))
+    return problems
+
+
+def metric_units(units_cell: str) -> list[str]:
+    """The allowed units of a metric, from its ``units`` cell (``万亿元|trillion yuan``)."""
+    return [u.strip() for u in units_cell.split("|") if u.strip()]
+
+
+def check_metric_units(tables: dict[str, Table]) -> list[Problem]:
+    """Each unit a metric allows must be in the vocabulary and convert to its base unit."""
+    mf = _frame(tables, "metrics")
+    if not _has(mf, "units", "base_unit"):
+        return []
+    where = display_path(tables["metrics"].path)
+    problems = []
+    for row, m in mf.iterrows():
+        for unit in metric_units(m["units"]):
+            if unit not in UNITS:
+                problems.append(Problem(where, row, "units", f"unit '{unit}'",
+                                        "a unit from cqreport/vocab.py (万亿元, 亿元, 亿美元, 万辆, "
+                                        "%, billion yuan, ...)", "unknown-unit"))
+            elif UNITS[unit].base != m["base_unit"] and UNITS[unit].base != "items":
+                problems.append(Problem(where, row, "units",
+                                        f"unit '{unit}' (measures {UNITS[unit].base})",
+                                        f"a unit measuring the base unit '{m['base_unit']}'",
+                                        "unit-base"))
+    return problems
+
+
+def check_metric_kinds(tables: dict[str, Table]) -> list[Problem]:
+    """A metric of kind stock, flow or cumulative has that period type."""
+    mf = _frame(tables, "metrics")
+    if not _has(mf, "kind", "period_type"):
+        return []
+    where = display_path(tables["metrics"].path)
+    return [Problem(where, row, "period_type", f"'{m['period_type']}' for kind '{m['kind']}'",
+                    f"'{m['kind']}' (a {m['kind']} metric is read as one)", "kind-period")
+            for row, m in mf.iterrows()
+            if m["kind"] in ("stock", "flow", "cumulative") and m["period_type"] != m["kind"]]
+
+
+def check_observation_units(tables: dict[str, Table]) -> list[Problem]:
+    """An observation's unit must be one its metric allows."""
+    of, mf = _frame(tables, "observations"), _frame(tables, "metrics")
+    if not (_has(of, "metric_id", "unit") and _has(mf, "metric_id", "units")):
+        return []
+    allowed = {r["metric_id"]: metric_units(r["units"]) for _, r in mf.iterrows()}
+    where = display_path(tables["observations"].path)
+    problems = []
+    for row, o in of.iterrows():
+        units = allowed.get(o["metric_id"])
+        if units is not None and o["unit"] and o["unit"] not in units:
+            problems.append(Problem(where, row, "unit", f"'{o['unit']}' for {o['metric_id']}",
+                                    f"one of the metric's units: {' | '.join(units)}",
+                                    "unit-not-allowed"))
+    return problems
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def check_periods(tables: dict[str, Table]) -> list[Problem]:
+    """Dates fit the metric's period type, and a span does not end before it starts."""
+    of, mf = _frame(tables, "observations"), _frame(tables, "metrics")
+    if not (_has(of, "metric_id", "period_start", "period_end")
+            and _has(mf, "metric_id", "period_type")):
+        return []
+    ptype = dict(zip(mf["metric_id"], mf["period_type"], strict=True))
+    where = display_path(tables["observations"].path)
+    problems = []
+    for row, o in of.iterrows():
+        start, end = _date(o["period_start"]), _date(o["period_end"])
+        kind = ptype.get(o["metric_id"])
+        if start and end and end < start:
+            problems.append(Problem(where, row, "period_end",
+                                    f"end {o['period_end']} before start {o['period_start']}",
+                                    "an end date on or after the start date", "period-order"))
+        if kind == "stock" and o["period_start"]:
+            problems.append(Problem(where, row, "period_start",
+                                    f"a start date '{o['period_start']}' for a stock",
+                                    "an empty period_start (a stock is dated by period_end alone)",
+                                    "period-type"))
+        if kind == "flow" and not o["period_start"]:
+            problems.append(Problem(where, row, "period_start", "an empty cell for a flow",
+                                    "the first day of the span (2026-01-01 for 一季度)",
+                                    "period-type"))
+    return problems
+
+
+def numbers_in(text: str) -> list[float]:
+    """Every number a text contains (Arabic, full-width or Chinese numerals)."""
+    return [m.value for m in find_numbers(text)]
+
+
+def _occurs(value: float, found: list[float]) -> bool:
+    return any(abs(abs(value) - v) <= 1e-9 * max(1.0, abs(v)) for v in found)
+
+
+def check_numbers_in_quotes(tables: dict[str, Table]) -> list[Problem]:
+    """The value and every other number of a row occur in the row's quote."""
+    of = _frame(tables, "observations")
+    if not _has(of, "quote", "value"):
+        return []
+    where = display_path(tables["observations"].path)
+    problems = []
+    numeric = [c for c in ("value", "yoy_diff", "vs_national_pp", "streak_months", "prior_value")
+               if c in of.columns]
+    for row, o in of.iterrows():
+        found = numbers_in(o["quote"])
+        for col in numeric:
+            try:
+                value = float(o[col]) if o[col] else None
+            except ValueError:
+                continue  # reported by the schema check
+            if value is not None and not _occurs(value, found):
+                problems.append(Problem(where, row, col, f"{o[col]} not in the quote {o['quote']!r}",
+                                        f"a quote that contains the {col} as written",
+                                        "number-not-in-quote"))
+        if "yoy_pct" in of.columns and o["yoy_pct"]:
+            problems += _check_yoy(where, row, o, found)
+    return problems
+
+
+def _check_yoy(where: str, row: int, o: pd.Series, found: list[float]) -> list[Problem]:
+    try:
+        pct = float(o["yoy_pct"])
+    except ValueError:
+        return []
+    wording = o.get("yoy_wording", "")
+    if wording == "doubled":
+        ok = abs(pct - 100) < 1e-9 and any(w in o["quote"] for w in DOUBLED_WORDS)
+        expected = "yoy_pct 100 and a quote that says 翻番 / 倍增 / doubled"
+    elif wording == "times":
+        ok = _occurs(pct / 100, found)
+        expected = f"a quote containing {pct / 100:g}倍 (yoy_pct is the multiple × 100)"
+    else:
+        ok = _occurs(pct, found)
+        expected = "a quote that contains the YoY percent as written"
+    if ok:
+        return []
+    return [Problem(where, row, "yoy_pct", f"{o['yoy_pct']} not in the quote {o['quote']!r}",
+                    expected, "number-not-in-quote")]
+
+
+def sha256_of(path: Path) -> str:
+    """sha256 of a file's bytes, in hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
+    """Source files exist and match their hash; every quote occurs in its source text."""
+    sf, of = _frame(tables, "sources"), _frame(tables, "observations")
+    if not _has(sf, "source_id", "file", "sha256"):
+        return []
+    swhere = display_path(tables["sources"].path)
+    problems = []
+    texts: dict[str, str] = {}
+    for row, s in sf.iterrows():
+        f = sources_dir / s["file"]
+        if not s["file"] or not f.is_file():
+            problems.append(Problem(swhere, row, "file", f"'{s['file']}' not in {sources_dir}",
+                                    "the name of a file in the sources folder", "source-file"))
+            continue
+        digest = sha256_of(f)
+        if s["sha256"] and digest != s["sha256"]:
+            problems.append(Problem(swhere, row, "sha256", f"{s['sha256'][:12]}… but the file "
+                                    f"hashes to {digest[:12]}…",
+                                    "the file's sha256 (has the source text changed?)",
+                                    "source-hash"))
+        texts[s["source_id"]] = squash(f.read_text(encoding="utf-8"))
+    if not _has(of, "source_id", "quote"):
+        return problems
+    owhere = display_path(tables["observations"].path)
+    for row, o in of.iterrows():
+        text = texts.get(o["source_id"])
+        if text is not None and o["quote"] and squash(o["quote"]) not in text:
+            problems.append(Problem(owhere, row, "quote", f"{o['quote']!r}, which is not in the "
+                                    f"text of {o['source_id']}",
+                                    "a verbatim fragment of the source (only whitespace may differ)",
+                                    "quote-not-in-source"))
+    return problems
+
+
+def summarize(result: CheckResult) -> str:
+    """A report for people: counts on success, every problem on failure."""
+    if not result.ok:
+        lines = [f"{len(result.problems)} problem(s):"]
+        lines += [f"  {p}" for p in result.problems]
+        return "\n".join(lines)
+    counts = ", ".join(f"{len(t.frame)} {name}" for name, t in result.tables.items())
+    checked = "" if any("not checked" in n for n in result.notes) else \
+        "; every quote found in its source text, every source hash matches"
+    return f"ok: {counts}{checked}"

@@ -1,0 +1,65 @@
+"""The Dataset: typing, base units, the preferred-observation rule, quarters."""
+
+from datetime import date
+
+import pytest
+
+from cqreport import QuarterError, load_dataset
+from cqreport.periods import Quarter
+
+from .test_validate import set_cell
+
+CENTRE_000 = "corridor_centre_loans@lsc_finance_centre/2026-05-09/cq_2026q1_presser"
+CENTRE_003 = "corridor_centre_loans@lsc_finance_centre/2026-04-15/corridor_2026_meeting"
+
+
+def load(min_data, sources_dir):
+    return load_dataset(min_data, sources_dir)
+
+
+def test_values_in_base_units_are_computed(min_data, sources_dir):
+    ds = load(min_data, sources_dir)
+    loans = ds.series("loan_balance_rmb")
+    assert loans["value_base"].tolist() == pytest.approx([6.12e12, 6.54e12])
+    assert loans["end"].tolist() == [date(2025, 3, 31), date(2026, 3, 31)]
+    assert ds.observation(CENTRE_003)["bound"] == "lower"
+
+
+def test_conflicting_qualifiers_keep_both_rows_and_prefer_the_later_source(min_data, sources_dir):
+    ds = load(min_data, sources_dir)
+    both = ds.observations[ds.observations["metric_id"] == "corridor_centre_loans"]
+    assert len(both) == 2 and both["figure"].nunique() == 1
+    assert ds.observation(CENTRE_003)["preferred"] and not ds.observation(CENTRE_000)["preferred"]
+
+
+def test_reliability_outranks_recency(min_data, sources_dir):
+    set_cell(min_data / "sources.csv", 1, "reliability", "secondary")   # the 2026-05-22 meeting report
+    ds = load(min_data, sources_dir)
+    assert ds.observation(CENTRE_000)["preferred"]
+
+
+def test_on_a_tie_the_cautious_qualifier_wins(min_data, sources_dir):
+    set_cell(min_data / "sources.csv", 1, "date", "2026-05-09")
+    ds = load(min_data, sources_dir)
+    assert ds.observation(CENTRE_003)["preferred"]
+
+
+def test_series_of_an_unknown_metric_says_which_exist(min_data, sources_dir):
+    with pytest.raises(KeyError, match="loan_balance_rmb"):
+        load(min_data, sources_dir).series("loan_balance")
+
+
+def test_quarters_and_resolution(min_data, sources_dir):
+    ds = load(min_data, sources_dir)
+    assert ds.quarters() == [Quarter(2025, 1), Quarter(2026, 1)]
+    assert ds.resolve_quarter(None) == Quarter(2026, 1)
+    with pytest.raises(QuarterError, match="no data for quarter 2024Q1; quarters with data: 2025Q1, 2026Q1"):
+        ds.resolve_quarter("2024Q1")
+    with pytest.raises(QuarterError, match="quarter number must be 1 to 4"):
+        ds.resolve_quarter("2026Q5")
+
+
+def test_content_hash_follows_the_data(min_data, sources_dir):
+    before = load(min_data, sources_dir).content_hash
+    set_cell(min_data / "observations.csv", 0, "note", "changed")
+    assert load(min_data, sources_dir).content_hash != before

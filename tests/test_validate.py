@@ -1,0 +1,107 @@
+"""The checks specific to this data, each on a planted fault; all faults reported at once."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from cqreport.validate import check_data
+
+
+def edit_rows(path: Path, edit) -> None:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    fields = list(rows[0].keys())
+    edit(rows)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def set_cell(path: Path, index: int, column: str, value: str) -> None:
+    def edit(rows):
+        rows[index][column] = value
+    edit_rows(path, edit)
+
+
+def only(problems, check):
+    hits = [p for p in problems if p.check == check]
+    assert hits, f"no {check} among {problems}"
+    return hits
+
+
+CASES = [
+    # (file, data row index, column, new value, check, words in found, words in expected)
+    ("observations", 0, "metric_id", "loan_balance_rmbx", "unknown-reference", "unknown metric_id", "metrics.csv"),
+    ("observations", 0, "source_id", "nosuch", "unknown-reference", "unknown source_id", "sources.csv"),
+    ("observations", 0, "entity_id", "nowhere", "unknown-reference", "unknown entity_id", "entities.csv"),
+    ("observations", 0, "unit", "亿元", "unit-not-allowed", "亿元", "万亿元 | trillion yuan"),
+    ("observations", 0, "period_end", "2026-02-30", "schema", "2026-02-30", "ISO date"),
+    ("observations", 0, "period_end", "2026/03/31", "schema", "2026/03/31", "ISO date"),
+    ("observations", 2, "period_end", "2025-12-31", "period-order", "before start", "on or after"),
+    ("observations", 0, "period_start", "2026-01-01", "period-type", "for a stock", "empty period_start"),
+    ("observations", 2, "period_start", "", "period-type", "for a flow", "first day"),
+    ("observations", 0, "value", "6.45", "number-not-in-quote", "6.45", "contains the value"),
+    ("observations", 0, "yoy_pct", "8.6", "number-not-in-quote", "8.6", "YoY percent"),
+    ("observations", 0, "streak_months", "12", "number-not-in-quote", "12", "streak_months"),
+    ("observations", 0, "qualifier", "大约", "schema", "大约", "one of"),
+    ("observations", 0, "quote", "全市人民币贷款余额为6.54万亿元，同比增长6.8%，增速连续13个月", "quote-not-in-source",
+     "not in the text", "verbatim"),
+    ("sources", 0, "sha256", "0" * 64, "source-hash", "hashes to", "sha256"),
+    ("sources", 0, "file", "nosuch.txt", "source-file", "nosuch.txt", "file in the sources folder"),
+    ("metrics", 0, "units", "万亿元|万辆", "unit-base", "vehicles", "yuan"),
+    ("metrics", 0, "units", "万亿块", "unknown-unit", "万亿块", "vocab.py"),
+    ("metrics", 0, "metric_id", "Loan Balance", "schema", "Loan Balance", "snake_case"),
+]
+
+
+@pytest.mark.parametrize(("table", "index", "column", "value", "check", "found", "expected"), CASES)
+def test_each_planted_fault_is_reported_precisely(min_data, sources_dir, table, index, column, value,
+                                                  check, found, expected):
+    set_cell(min_data / f"{table}.csv", index, column, value)
+    hits = only(check_data(min_data, sources_dir).problems, check)
+    p = hits[0]
+    assert p.file.endswith(f"{table}.csv")
+    assert p.row == index + 2  # header is row 1
+    assert p.column in (column, "units", "period_end", "unit")
+    assert found in p.found, p
+    assert expected in p.expected, p
+
+
+def test_duplicate_key_names_both_rows(min_data, sources_dir):
+    edit_rows(min_data / "observations.csv", lambda rows: rows.append(dict(rows[0])))
+    hits = only(check_data(min_data, sources_dir).problems, "duplicate-key")
+    assert {p.row for p in hits} == {2, 10}
+
+
+def test_all_problems_are_reported_at_once(min_data, sources_dir):
+    f = min_data / "observations.csv"
+    set_cell(f, 0, "value", "6.45")
+    set_cell(f, 1, "unit", "万辆")
+    set_cell(f, 3, "period_end", "2025-13-01")
+    set_cell(min_data / "metrics.csv", 1, "priority", "9")
+    checks = {p.check for p in check_data(min_data, sources_dir).problems}
+    assert {"number-not-in-quote", "unit-not-allowed", "schema"} <= checks
+    assert len(check_data(min_data, sources_dir).problems) >= 4
+
+
+def test_a_sources_folder_given_but_missing_is_an_error(min_data, tmp_path):
+    result = check_data(min_data, tmp_path / "no-sources-here")
+    (p,) = result.problems
+    assert p.check == "sources-folder" and "no-sources-here" in p.found
+
+
+def test_without_sources_the_quote_checks_are_skipped_with_a_note(min_data, tmp_path, monkeypatch):
+    set_cell(min_data / "observations.csv", 0, "quote", "全市人民币贷款余额为6.54万亿元，同比增长6.8%，增速连续13个月")
+    monkeypatch.setenv("CQREPORT_SOURCES", str(tmp_path / "absent"))
+    result = check_data(min_data)
+    assert result.ok
+    assert any("not checked" in n for n in result.notes)
+
+
+def test_problem_message_reads_well(min_data, sources_dir):
+    set_cell(min_data / "observations.csv", 3, "value", "2,733.8")
+    (p,) = [p for p in check_data(min_data, sources_dir).problems if p.column == "value"]
+    text = str(p)
+    assert text.startswith(str(p.file)) and ", row 5, column 'value': found '2,733.8'" in text

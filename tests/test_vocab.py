@@ -1,0 +1,69 @@
+"""Units and qualifiers: the vocabulary everything else converts with."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cqreport.vocab import BASE_UNITS, QUALIFIERS, UNITS, scale_of, to_base
+
+
+@pytest.mark.parametrize(("value", "unit", "expected", "base"), [
+    (6.54, "万亿元", 6.54e12, "yuan"),
+    (850.5, "亿元", 8.505e10, "yuan"),
+    (30, "万元", 3e5, "yuan"),
+    (682.7, "亿美元", 6.827e10, "usd"),
+    (61.4, "万辆", 6.14e5, "vehicles"),
+    (103, "万标箱", 1.03e6, "teu"),
+    (9879, "列", 9879, "trains"),
+    (3.13, "万班", 3.13e4, "train_trips"),
+    (15, "家", 15, "entities"),
+    (43.13, "billion yuan", 4.313e10, "yuan"),
+    (6.25, "trillion yuan", 6.25e12, "yuan"),
+    (110, "billion USD", 1.1e11, "usd"),
+    (334000, "units", 334000, "vehicles"),
+])
+def test_to_base_converts_each_scale_and_counter(value, unit, expected, base):
+    assert math.isclose(to_base(value, unit), expected, rel_tol=1e-12)
+    assert UNITS[unit].base == base
+
+
+def test_every_unit_measures_a_known_base_unit():
+    assert {u.base for u in UNITS.values()} <= set(BASE_UNITS)
+
+
+def test_unknown_unit_is_refused():
+    with pytest.raises(KeyError):
+        to_base(1, "万亿美金")
+
+
+@pytest.mark.parametrize(("unit", "parts"), [
+    ("万亿元", ("万亿", "元")), ("亿美元", ("亿", "美元")), ("万标箱", ("万", "标箱")),
+    ("列", ("", "列")), ("billion USD", ("billion", "USD")), ("percent", ("", "percent")),
+])
+def test_scale_of_splits_scale_from_counter(unit, parts):
+    assert scale_of(unit) == parts
+
+
+@pytest.mark.parametrize(("word", "bound"), [
+    ("约", "approx"), ("近", "upper"), ("超", "lower"), ("超过", "lower"), ("逾", "lower"),
+    ("突破", "lower"), ("余", "lower"), ("多", "lower"), ("以上", "lower"),
+    ("about", "approx"), ("nearly", "upper"), ("more than", "lower"),
+])
+def test_qualifier_bounds(word, bound):
+    assert QUALIFIERS[word].bound == bound
+
+
+@given(st.floats(min_value=0, max_value=1e6, allow_nan=False), st.sampled_from(sorted(UNITS)))
+def test_normalization_is_linear_and_invertible(value, unit):
+    base = to_base(value, unit)
+    assert math.isclose(base / UNITS[unit].factor, value, rel_tol=1e-12, abs_tol=1e-12)
+    assert math.isclose(to_base(2 * value, unit), 2 * base, rel_tol=1e-12, abs_tol=1e-9)
+
+
+@given(st.sampled_from(["万亿", "亿", "万"]), st.sampled_from(["元", "美元", "辆", "标箱", "班", "家"]),
+       st.floats(min_value=0.01, max_value=9999, allow_nan=False))
+def test_chinese_scales_multiply_as_written(scale, counter, value):
+    factor = {"万亿": 1e12, "亿": 1e8, "万": 1e4}[scale]
+    assert math.isclose(to_base(value, scale + counter), value * factor, rel_tol=1e-12)
