@@ -30,6 +30,12 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 CN_BIG = {"万": 10_000, "亿": 100_000_000}
 CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG) + "点"
+EN_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+EN_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+                 "ninety": 90, "hundred": 100})
+EN_WORD_RE = re.compile(r"\b(" + "|".join(sorted(EN_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
 ARABIC_RE = re.compile(r"(?<![0-9.])(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?![0-9])")
 CN_RE = re.compile(
@@ -140,7 +146,7 @@ def parse_number(text: str) -> float:
     return parse_chinese_numeral(t)
 
 
-def find_numbers(text: str) -> list[NumberMatch]:
+def find_numbers(text: str, words: bool = False) -> list[NumberMatch]:
     """Find every number in a text, in order of position.
 
     Arabic and Chinese forms are both found. A Chinese numeral that ends in a
@@ -149,6 +155,11 @@ def find_numbers(text: str) -> list[NumberMatch]:
 
     Args:
         text: Any text; full-width digits are accepted.
+        words: Also read English number words (ten, twenty); off by default
+            because "one of the top five" is prose, not a figure.
+
+    >>> [m.value for m in find_numbers("for ten consecutive months", words=True)]
+    [10.0]
 
     Returns:
         The matches, sorted by start offset.
@@ -170,6 +181,9 @@ def find_numbers(text: str) -> list[NumberMatch]:
         if stripped and stripped != body and not set(stripped) & set(CN_BIG):
             mantissa = parse_chinese_numeral(stripped)
             found.append(NumberMatch(mantissa, m.start(), m.end(), raw, chinese=True, percent=pct))
+    if words:
+        for m in EN_WORD_RE.finditer(norm):
+            found.append(NumberMatch(float(EN_WORDS[m.group().lower()]), m.start(), m.end(), m.group()))
     return sorted(found, key=lambda n: (n.start, -n.end))
 
 

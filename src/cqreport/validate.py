@@ -252,7 +252,7 @@ def check_periods(tables: dict[str, Table]) -> list[Problem]:
 
 def numbers_in(text: str) -> list[float]:
     """Every number a text contains (Arabic, full-width or Chinese numerals)."""
-    return [m.value for m in find_numbers(text)]
+    return [m.value for m in find_numbers(text, words=True)]
 
 
 def _occurs(value: float, found: list[float]) -> bool:
