@@ -105,3 +105,13 @@ def test_problem_message_reads_well(min_data, sources_dir):
     (p,) = [p for p in check_data(min_data, sources_dir).problems if p.column == "value"]
     text = str(p)
     assert text.startswith(str(p.file)) and ", row 5, column 'value': found '2,733.8'" in text
+
+
+def test_an_elided_quote_needs_each_fragment_in_the_source(min_data, sources_dir):
+    f = min_data / "observations.csv"
+    set_cell(f, 0, "quote", "全市人民币贷款余额达6.54万亿元 … 同比增长6.8%，增速连续13个月高于全国平均水平")
+    assert check_data(min_data, sources_dir).ok
+    set_cell(f, 0, "quote", "全市人民币贷款余额达6.54万亿元 … 同比增长6.8%，增速连续13个月高于全国")
+    assert check_data(min_data, sources_dir).ok
+    set_cell(f, 0, "quote", "全市人民币贷款余额达6.54万亿元 … 同比增长6.8%，增速连续13个月低于全国")
+    assert [p.check for p in check_data(min_data, sources_dir).problems] == ["quote-not-in-source"]

@@ -73,6 +73,18 @@ def squash(text: str) -> str:
     return _SPACE.sub("", text)
 
 
+ELLIPSIS = re.compile(r"\s*(?:…+|\.\.\.)\s*")
+
+
+def quote_fragments(quote: str) -> list[str]:
+    """The parts of a quote; "A … B" cites two fragments of one source, each verbatim.
+
+    >>> quote_fragments("贷款余额达6.54万亿元 … 同比增长6.8%")
+    ['贷款余额达6.54万亿元', '同比增长6.8%']
+    """
+    return [f for f in ELLIPSIS.split(quote) if f.strip()]
+
+
 def check_data(data_dir: str | Path | None = None,
                sources_dir: str | Path | None = None) -> CheckResult:
     """Read and validate every table of a data folder.
@@ -336,10 +348,11 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
     owhere = display_path(tables["observations"].path)
     for row, o in of.iterrows():
         text = texts.get(o["source_id"])
-        if text is not None and o["quote"] and squash(o["quote"]) not in text:
+        if text is not None and o["quote"] and any(squash(f) not in text for f in quote_fragments(o["quote"])):
             problems.append(Problem(owhere, row, "quote", f"{o['quote']!r}, which is not in the "
                                     f"text of {o['source_id']}",
-                                    "a verbatim fragment of the source (only whitespace may differ)",
+                                    "a verbatim fragment of the source (only whitespace may differ; "
+                                    "join two fragments with …)",
                                     "quote-not-in-source"))
     return problems
 
