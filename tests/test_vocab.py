@@ -67,3 +67,14 @@ def test_normalization_is_linear_and_invertible(value, unit):
 def test_chinese_scales_multiply_as_written(scale, counter, value):
     factor = {"万亿": 1e12, "亿": 1e8, "万": 1e4}[scale]
     assert math.isclose(to_base(value, scale + counter), value * factor, rel_tol=1e-12)
+
+
+def test_datapackage_enums_follow_the_vocabulary():
+    import json
+
+    from .conftest import REAL_DATA
+
+    fields = {f["name"]: f for r in json.loads((REAL_DATA / "datapackage.json").read_text())["resources"]
+              for f in r["schema"]["fields"]}
+    assert set(fields["qualifier"]["constraints"]["enum"]) == set(QUALIFIERS)
+    assert set(fields["base_unit"]["constraints"]["enum"]) == set(BASE_UNITS)

@@ -235,6 +235,7 @@ QUALIFIERS: dict[str, Qualifier] = {
         Qualifier("over", "lower", "超", "over"),
         Qualifier("more than", "lower", "超过", "more than"),
         Qualifier("exceeding", "lower", "超过", "more than"),
+        Qualifier("exceeded", "lower", "超过", "more than"),
     ]
 }
 
