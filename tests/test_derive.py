@@ -23,8 +23,10 @@ def by_id(ds):
 
 def test_implied_base_from_yoy(ds):
     d = by_id(ds)["implied_base:loan_balance_rmb@chongqing/2025-03-31"]
-    assert d.value == pytest.approx(6.54 / 1.068)         # 6.12万亿元 a year earlier
-    assert (d.unit, d.decimals, d.qualifier, d.derived) == ("万亿元", 2, "", True)
+    assert d.value == pytest.approx(6.54 / 1.068)         # about 6.12万亿元 a year earlier
+    # 6.54 ± 0.005 at 6.8 ± 0.05%: 6.116..6.131, so the last digit is uncertain: 约
+    assert (d.low, d.high) == (pytest.approx(6.535 / 1.0685), pytest.approx(6.545 / 1.0675))
+    assert (d.unit, d.decimals, d.qualifier, d.derived) == ("万亿元", 2, "约", True)
     assert d.inputs == (LOANS_26,)
     assert "6.54万亿元" in d.formula and "6.8%" in d.formula
 
@@ -87,3 +89,12 @@ def test_interval_reads_rounding():
     assert interval(2300, 0, "approx") == (2250, 2350)
     lo, hi = interval(200, 0, "upper")
     assert lo == float("-inf") and hi == 200.5
+
+
+def test_precision_never_claims_more_than_the_inputs_allow(min_data, sources_dir):
+    ds = load_dataset(min_data, sources_dir)
+    pct = by_id(ds)["yoy_pct:tsf_increment@chongqing/2026-03-31"]
+    # 约2300 (2250..2350) against 2733.8: -17.7%..-14.0%, so whole percents only
+    assert pct.low == pytest.approx((2250 / 2733.85 - 1) * 100)
+    assert pct.high == pytest.approx((2350 / 2733.75 - 1) * 100)
+    assert pct.decimals == 0

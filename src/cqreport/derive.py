@@ -57,7 +57,9 @@ class Derived:
         value_base: The value in the metric's base unit (for % units: the percent).
         bound: exact, approx, lower or upper (see module doc).
         qualifier: Chinese word for the bound ('' when exact).
-        decimals: Precision to show it with.
+        decimals: Precision to show it with: no finer than its inputs' rounding allows.
+        low: Lowest value the inputs allow, given how each was rounded and qualified.
+        high: Highest such value (inf for a lower bound).
         inputs: obs_ids it was computed from, the main (later) one first.
         formula: How to redo it, with the inputs as reported.
         derived: Always True; lets code tell derived figures from observations.
@@ -75,6 +77,8 @@ class Derived:
     bound: str
     qualifier: str
     decimals: int
+    low: float
+    high: float
     inputs: tuple[str, ...]
     formula: str
     derived: bool = True
@@ -198,18 +202,48 @@ def _growth(o: pd.Series) -> tuple[float, tuple[float, float], str] | None:
     return pct / 100, ((pct - half) / 100, (pct + half) / 100), text
 
 
-def _make(method: str, main: pd.Series, start: date | None, end: date, value: float,
-          unit: str, bound: str, decimals: int, inputs: Iterable[pd.Series], formula: str,
-          metric_id: str | None = None) -> Derived:
-    metric = metric_id or main["metric_id"]
+def precision(value: float, low: float, high: float, decimals: int) -> int:
+    """Decimals to show a derived value with: at most ``decimals``, and none finer than its range.
+
+    >>> precision(6.1236, 6.116, 6.131, 2)   # ±0.0075: two decimals carry meaning
+    2
+    >>> precision(9.491, 9.490, 9.492, 1)
+    1
+    >>> precision(6.5, 5.6, 7.4, 1)          # ±0.9: the tenth does not
+    0
+    """
+    sides = [abs(value - x) for x in (low, high) if math.isfinite(x)]
+    half = max(sides) if sides else 0.0
+    if half <= 0:
+        return decimals
+    # keep a digit only while the range moves it by at most one unit
+    return max(0, min(decimals, math.floor(-math.log10(half))))
+
+
+def _make(method: str, main: pd.Series, start: date | None, end: date, value: float, unit: str,
+          bound: str, decimals: int, rng: tuple[float, float], inputs: Iterable[pd.Series],
+          formula: str) -> Derived:
+    metric = main["metric_id"]
     span = f"{start.isoformat()}.." if start else ""
     base = value if UNITS[unit].base == "percent" else value * UNITS[unit].factor
+    shown = precision(value, *rng, decimals)
+    if bound == "exact" and any(math.isfinite(x) and abs(x - value) > 0.5 * 10 ** -shown for x in rng):
+        bound = "approx"    # rounded inputs leave the last shown digit uncertain
     return Derived(
         derived_id=f"{method}:{metric}@{main['entity_id']}/{span}{end.isoformat()}",
         metric_id=metric, entity_id=main["entity_id"], method=method, start=start, end=end,
         value=value, unit=unit, value_base=base, bound=bound,
-        qualifier=QUALIFIER_FOR_BOUND[bound], decimals=decimals,
+        qualifier=QUALIFIER_FOR_BOUND[bound], decimals=shown, low=rng[0], high=rng[1],
         inputs=tuple(i["obs_id"] for i in inputs), formula=formula)
+
+
+def _range(o: pd.Series, unit: str | None = None) -> tuple[float, float]:
+    """Rounding range of an observation, in ``unit`` (default: its own)."""
+    lo, hi = interval(o["value"], int(o["decimals"]), o["bound"])
+    if unit is None or unit == o["unit"]:
+        return lo, hi
+    k = UNITS[o["unit"]].factor / UNITS[unit].factor
+    return lo * k, hi * k
 
 
 def implied_base(o: pd.Series) -> Derived | None:
@@ -222,15 +256,18 @@ def implied_base(o: pd.Series) -> Derived | None:
     end = shift_years(o["end"], -1)
     g = _growth(o)
     if g is not None:
-        rate, _, text = g
+        rate, rate_range, text = g
         bound = combine_bounds([(o["bound"], 1), ("approx" if text == "翻番" else "exact", -1)])
+        rng = _corners(lambda a, b: a / (1 + b), _range(o), rate_range)
         return _make("implied_base", o, start, end, o["value"] / (1 + rate), o["unit"], bound,
-                     int(o["decimals"]), [o], f"{_shown(o)} ÷ (1 + {text})")
+                     int(o["decimals"]), rng, [o], f"{_shown(o)} ÷ (1 + {text})")
     if not pd.isna(o["yoy_diff"]):
         bound = combine_bounds([(o["bound"], 1)])
+        d = int(o.get("yoy_diff_decimals", 0))
+        diff_range = (o["yoy_diff"] - 0.5 * 10 ** -d, o["yoy_diff"] + 0.5 * 10 ** -d)
+        rng = _corners(lambda a, b: a - b, _range(o), diff_range)
         return _make("implied_base", o, start, end, o["value"] - o["yoy_diff"], o["unit"], bound,
-                     max(int(o["decimals"]), 1 if o["yoy_diff"] % 1 else 0), [o],
-                     f"{_shown(o)} − ({o['yoy_diff']:g}{o['unit']})")
+                     max(int(o["decimals"]), d), rng, [o], f"{_shown(o)} − ({o['yoy_diff']:g}{o['unit']})")
     return None
 
 
@@ -246,19 +283,20 @@ def change(later: pd.Series, earlier: pd.Series, method: str) -> Derived:
     """
     assert later["metric_id"] == earlier["metric_id"], "compare like with like"
     unit = later["unit"]
+    bound = combine_bounds([(later["bound"], 1), (earlier["bound"], -1)])
     if method in ("yoy_pct", "qoq_pct"):
         value = (later["value_base"] / earlier["value_base"] - 1) * 100
-        bound = combine_bounds([(later["bound"], 1), (earlier["bound"], -1)])
-        return _make(method, later, None, later["end"], value, "%", bound, PCT_DECIMALS,
+        rng = _corners(lambda a, b: (a / b - 1) * 100, _range(later, unit), _range(earlier, unit))
+        return _make(method, later, None, later["end"], value, "%", bound, PCT_DECIMALS, rng,
                      [later, earlier], f"{_shown(later)} ÷ {_shown(earlier)} − 1")
     value = _in_unit(later, unit) - _in_unit(earlier, unit)
-    bound = combine_bounds([(later["bound"], 1), (earlier["bound"], -1)])
+    rng = _corners(lambda a, b: a - b, _range(later, unit), _range(earlier, unit))
     decimals = max(int(later["decimals"]), int(earlier["decimals"]) if earlier["unit"] == unit else 0)
     if later["period_type"] == "flow" and method == "increment":
         start = earlier["end"] + timedelta(days=1)   # the part of a year-to-date flow after `earlier`
     else:
         start = earlier["end"] if method == "increment" else later["start"]
-    return _make(method, later, start, later["end"], value, unit, bound, decimals,
+    return _make(method, later, start, later["end"], value, unit, bound, decimals, rng,
                  [later, earlier], f"{_shown(later)} − {_shown(earlier)}")
 
 
@@ -266,7 +304,8 @@ def share(part: pd.Series, whole: pd.Series) -> Derived:
     """The part's share of the whole, in percent (same entity and period)."""
     value = part["value_base"] / whole["value_base"] * 100
     bound = combine_bounds([(part["bound"], 1), (whole["bound"], -1)])
-    return _make("share", part, part["start"], part["end"], value, "%", bound, PCT_DECIMALS,
+    rng = _corners(lambda a, b: a / b * 100, _range(part, part["unit"]), _range(whole, part["unit"]))
+    return _make("share", part, part["start"], part["end"], value, "%", bound, PCT_DECIMALS, rng,
                  [part, whole], f"{_shown(part)} ÷ {_shown(whole)}")
 
 
@@ -372,18 +411,6 @@ def derive_all(ds: Dataset) -> list[Derived]:
     return out
 
 
-def _derived_interval(d: Derived, ds: Dataset) -> tuple[float, float]:
-    """Rounding range of an implied base, from its input's rounding and its growth's rounding."""
-    o = ds.observation(d.inputs[0])
-    v = interval(o["value"], int(o["decimals"]), o["bound"])
-    g = _growth(o)
-    if g is not None:
-        return _corners(lambda a, b: a / (1 + b), v, g[1])
-    diff = o["yoy_diff"]
-    half = 0.5 * 10 ** -int(o.get("yoy_diff_decimals", 1))
-    return _corners(lambda a, b: a - b, v, (diff - half, diff + half))
-
-
 def crosscheck_all(ds: Dataset) -> list[CrossCheck]:
     """Check each reported figure that another row's YoY implies, within rounding.
 
@@ -397,7 +424,7 @@ def crosscheck_all(ds: Dataset) -> list[CrossCheck]:
         prior = year_earlier(ds, o)
         if d is None or prior is None or prior["bound"] in ("lower", "upper"):
             continue
-        lo, hi = _derived_interval(d, ds)
+        lo, hi = d.low, d.high
         factor = UNITS[prior["unit"]].factor / UNITS[o["unit"]].factor
         lo, hi = lo / factor, hi / factor
         rlo, rhi = interval(prior["value"], int(prior["decimals"]), prior["bound"])

@@ -30,9 +30,9 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 CN_BIG = {"万": 10_000, "亿": 100_000_000}
 CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG) + "点"
-EN_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+EN_WORDS = {w: i for i, w in enumerate((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"))}
 EN_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
                  "ninety": 90, "hundred": 100})
 EN_WORD_RE = re.compile(r"\b(" + "|".join(sorted(EN_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
@@ -201,19 +201,6 @@ def decimals_of(text: str) -> int:
 
 CN_SCALES = ("万亿", "亿", "万")
 
-EN_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100, "dozen": 12, "a dozen": 12,
-}
-EN_WORD_RE = re.compile(
-    r"\b(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(?:one|two|three|four|five|"
-    r"six|seven|eight|nine)|" + "|".join(sorted(EN_NUMBER_WORDS, key=len, reverse=True)) + r")\b",
-    re.IGNORECASE,
-)
-
 
 def split_scale(text: str) -> tuple[str, str]:
     """Split a trailing Chinese scale (万亿, 亿, 万) off a number as written.
@@ -249,9 +236,9 @@ def parse_english_number_word(text: str) -> float:
     ValueError: not a number word
     """
     t = text.strip().lower()
-    if t in EN_NUMBER_WORDS:
-        return float(EN_NUMBER_WORDS[t])
+    if t in EN_WORDS:
+        return float(EN_WORDS[t])
     tens, _, ones = t.partition("-")
-    if ones and tens in EN_NUMBER_WORDS and ones in EN_NUMBER_WORDS:
-        return float(EN_NUMBER_WORDS[tens] + EN_NUMBER_WORDS[ones])
+    if ones and EN_WORDS.get(tens, 0) >= 20 and EN_WORDS.get(ones, 10) < 10:
+        return float(EN_WORDS[tens] + EN_WORDS[ones])
     raise ValueError(f"not a number word: {text!r}")

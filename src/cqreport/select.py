@@ -32,7 +32,7 @@ from .periods import Quarter
 if TYPE_CHECKING:
     from .dataset import Dataset
 
-CONTEXT_MONTHS = 15
+CONTEXT_MONTHS = 12
 
 
 @dataclass
