@@ -193,8 +193,18 @@ class Dataset:
 
     def crosschecks(self) -> list[CrossCheck]:
         """Reported figures checked against the same figure derived from other rows."""
+        return list(self._crosschecks)
+
+    @cached_property
+    def _crosschecks(self) -> tuple[CrossCheck, ...]:
         from .derive import crosscheck_all
-        return crosscheck_all(self)
+        return tuple(crosscheck_all(self))
+
+    @cached_property
+    def preferred_by_series(self) -> dict[tuple[str, str], pd.DataFrame]:
+        """Preferred observations grouped by (metric_id, entity_id), oldest first."""
+        pref = self.observations[self.observations["preferred"]].sort_values(["end", "source_date"])
+        return {key: group for key, group in pref.groupby(["metric_id", "entity_id"], sort=False)}
 
     @cached_property
     def content_hash(self) -> str:

@@ -315,9 +315,10 @@ def _preferred(ds: Dataset) -> pd.DataFrame:
 
 
 def _same_series(ds: Dataset, o: pd.Series) -> pd.DataFrame:
-    p = _preferred(ds)
-    return p[(p["metric_id"] == o["metric_id"]) & (p["entity_id"] == o["entity_id"])
-             & (p["obs_id"] != o["obs_id"])]
+    s = ds.preferred_by_series.get((o["metric_id"], o["entity_id"]))
+    if s is None:
+        return ds.observations.iloc[0:0]
+    return s[s["obs_id"] != o["obs_id"]]
 
 
 def year_earlier(ds: Dataset, o: pd.Series) -> pd.Series | None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .derive import CrossCheck, Derived, crosscheck_all, derive_for, previous_quarter, year_earlier
+from .derive import CrossCheck, Derived, derive_for, previous_quarter, year_earlier
 from .periods import Quarter
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def select_quarter(ds: Dataset, q: Quarter) -> QuarterData:
     main = pd.concat([figures, context])
     derived = [d for _, r in main.iterrows() for d in derive_for(ds, r)]
     touched = set(main["obs_id"]) | set(comparisons["other_id"])
-    checks = [c for c in crosscheck_all(ds) if c.reported_id in touched or c.implied_by in touched]
+    checks = [c for c in ds.crosschecks() if c.reported_id in touched or c.implied_by in touched]
     variants = o[~o["preferred"] & o["figure"].isin(main["figure"])]
     qd = QuarterData(ds, q, cutoff, figures.reset_index(drop=True), context.reset_index(drop=True),
                      comparisons, derived, checks, variants.reset_index(drop=True), ds.sources.iloc[0:0])
