@@ -46,6 +46,110 @@ def quarters(data_dir: str | None, sources_dir: str | None) -> None:
     click.echo(describe_quarters(load_dataset(data_dir, sources_dir)))
 
 
+@cli.command()
+@click.option("--quarter", "-q", "quarters", multiple=True, metavar="YYYYQn",
+              help="Quarter to build (repeatable). Default: the latest quarter with data.")
+@click.option("--all", "all_quarters", is_flag=True, help="Build every quarter that has data.")
+@click.option("--lang", "-l", default="zh", show_default=True, metavar="zh|en|all",
+              help="Report language: zh, en, all, or a comma list.")
+@click.option("--format", "-f", "formats", default="html,pdf", show_default=True,
+              metavar="html,pdf", help="Output formats (the executed notebook is always kept).")
+@click.option("--force", is_flag=True, help="Rebuild even if the inputs are unchanged.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Reports built at once, in worker processes [default: one per core].")
+@click.option("--param", "-p", "extra", multiple=True, metavar="NAME=VALUE",
+              help="Another notebook parameter, passed as a string (see `cqreport params`).")
+@DATA_OPTION
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: ./reports, or $CQREPORT_REPORTS).")
+@click.option("--notebook", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Report notebook (default: notebooks/quarterly_report.ipynb).")
+@click.option("--kernel", default="cqreport", show_default=True,
+              help="Jupyter kernel to run the notebook with.")
+@click.option("--timeout", type=click.IntRange(min=1), default=300, show_default=True,
+              help="Seconds a notebook cell may run.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def build(quarters, all_quarters, lang, formats, force, jobs, extra, data_dir, reports_dir,
+          notebook, kernel, timeout, no_progress) -> int:
+    """Build the quarterly report as HTML and PDF under reports/<quarter>/<lang>/."""
+    from .build import build as build_reports
+    from .params import parse_assignments
+
+    summary = build_reports(list(quarters) or None, all_quarters=all_quarters, lang=lang,
+                            formats=formats, force=force, jobs=jobs, notebook=notebook,
+                            data_dir=data_dir, reports_dir=reports_dir, kernel=kernel,
+                            timeout=timeout, extra=parse_assignments(extra),
+                            progress=not no_progress)
+    click.echo(f"cqreport build: {summary.line()}")
+    return 0 if summary.ok else 1
+
+
+@cli.command()
+@click.option("--notebook", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Notebook to read (default: notebooks/quarterly_report.ipynb).")
+def params(notebook: str | None) -> None:
+    """List the report notebook's parameters with their defaults."""
+    from .build import describe_parameters
+
+    for p in describe_parameters(notebook):
+        click.echo(f"{p['name']:<10} = {p['default']:<8}  {p['help']}".rstrip())
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(exists=True))
+@click.option("--source-id", default=None, help="The release's id in sources.csv "
+              "(default: found by file name or sha256).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the candidate rows to this CSV (set status to 'accepted' to keep one).")
+@click.option("--date", "release_date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Release date YYYY-MM-DD that 今年/去年/3月末 are read against "
+                   "(default: sources.csv, then the release's date: line).")
+@click.option("--encoding", default=None, help="Force the release's encoding (utf-8, gb18030, big5).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Force the language instead of guessing it.")
+@click.option("--append", "append", is_flag=True,
+              help="PATH is a reviewed candidates CSV: append its accepted rows to the data.")
+@click.option("--score", "gold", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Score against a gold CSV; PATH is the folder of the texts it lists.")
+@click.option("--details", is_flag=True, help="With --score: list every miss and mismatch.")
+@DATA_OPTION
+@SOURCES_OPTION
+def extract(path, source_id, out, release_date, encoding, lang, append, gold, details, data_dir,
+            sources_dir) -> int:
+    """Find the figures of a release and write them as candidate rows for review.
+
+    \b
+    cqreport extract RELEASE.txt [--source-id ID] [--date YYYY-MM-DD] [--out candidates.csv]
+    cqreport extract candidates.csv --append          (after setting status to accepted)
+    cqreport extract --score GOLD.csv TEXT_DIR
+    """
+    from .extract import append_candidates, extract_file, score_gold
+
+    if path is None:
+        raise click.UsageError("give a release file, a candidates file with --append, "
+                               "or a text folder with --score GOLD.csv")
+    if append and gold:
+        raise click.UsageError("--append and --score do not go together")
+    if gold:
+        report = score_gold(gold, path, data_dir)
+        click.echo(report.table())
+        if details:
+            click.echo(report.details())
+        return 0
+    if append:
+        click.echo(append_candidates(path, data_dir, sources_dir).summary())
+        return 0
+    result = extract_file(path, source_id=source_id,
+                          release_date=release_date.date() if release_date else None,
+                          out=out, data_dir=data_dir, encoding=encoding, lang=lang)
+    click.echo(result.review_table())
+    if out:
+        click.echo(f"wrote {len(result.candidates)} candidate(s) to {out}; set status to "
+                   "'accepted' on the rows to keep, then: cqreport extract "
+                   f"{out} --append", err=True)
+    return 0
+
+
 def main() -> None:
     """Console entry point: turns cqreport errors into a message and exit code 1."""
     try:

@@ -130,6 +130,15 @@ def _build_units() -> dict[str, Unit]:
         "countries": "countries",
         "transactions": "transactions",
         "funds": "funds",
+        "measures": "items",
+        "standards": "items",
+        "tools": "items",
+        "policies": "items",
+        "regions": "items",
+        "outlets": "entities",
+        "branches": "entities",
+        "members": "entities",
+        "cities": "items",
     }
     for noun, base in en_nouns.items():
         for scale, factor in _SCALES_EN.items():

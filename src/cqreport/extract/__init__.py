@@ -1,0 +1,35 @@
+"""Candidate observations from a new release, for an analyst to review.
+
+``extract_file`` reads a release (UTF-8, GB18030 or Big5; simplified,
+traditional or English), finds every figure with its unit, qualifier,
+year-on-year change and period, guesses its metric and entity from the
+curated catalogue, and returns candidate rows in the observation columns.
+``append_candidates`` adds the rows an analyst marked ``accepted`` to the
+curated data. ``score_gold`` measures the extractor against a hand-made gold
+set.
+
+Modules: ``reading`` (decoding, script folding, paragraphs), ``zh`` and ``en``
+(figures), ``timespans`` (period words), ``catalogue`` (metric, entity and
+source look-ups), ``core`` (from figures to rows), ``candidates`` (output),
+``append`` and ``score``.
+"""
+
+from .append import AppendResult, append_candidates
+from .candidates import Extraction, extract_file
+from .core import Candidate, build_candidates
+from .reading import Release, read_release, read_release_text
+from .score import ScoreReport, score_gold
+
+__all__ = [
+    "AppendResult",
+    "Candidate",
+    "Extraction",
+    "Release",
+    "ScoreReport",
+    "append_candidates",
+    "build_candidates",
+    "extract_file",
+    "read_release",
+    "read_release_text",
+    "score_gold",
+]

@@ -1,0 +1,117 @@
+"""Write candidate rows for review: a CSV file and a table on standard output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .. import paths
+from .catalogue import Catalogue
+from .core import EXTRA_COLUMNS, Candidate, build_candidates, observation_columns, resolve_release_date
+from .reading import read_release
+
+
+@dataclass
+class Extraction:
+    """The result of extracting one release."""
+
+    path: Path
+    lang: str
+    encoding: str
+    release_date: date | None
+    date_from: str
+    source_id: str
+    columns: list[str]
+    candidates: list[Candidate]
+
+    def rows(self) -> list[dict[str, str]]:
+        """Candidate rows with the review columns (status left for the analyst)."""
+        out = []
+        for c in self.candidates:
+            row = dict(c.row)
+            row.update({"confidence": f"{c.confidence:.2f}", "quote_start": str(c.quote_start),
+                        "quote_end": str(c.quote_end), "status": ""})
+            out.append(row)
+        return out
+
+    def to_csv(self) -> str:
+        """The candidates as CSV text (observation columns, then the review columns)."""
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=self.columns + EXTRA_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(self.rows())
+        return buf.getvalue()
+
+    def review_table(self, width: int = 46) -> str:
+        """A readable table: one line per candidate, the quote cut to fit."""
+        head = ["#", "value", "unit", "qual", "yoy", "period", "metric", "entity", "conf", "quote"]
+        lines = []
+        for i, c in enumerate(self.candidates, start=1):
+            r = c.row
+            yoy = (r["yoy_pct"] and f"{r['yoy_pct']}%") or (r["yoy_diff"] and f"Δ{r['yoy_diff']}") or ""
+            if r.get("yoy_wording"):
+                yoy += f" ({r['yoy_wording']})"
+            period = f"{r['period_start'] or '…'}→{r['period_end'] or '?'}"
+            lines.append([str(i), r["value"], r["unit"], r["qualifier"], yoy, period,
+                          r["metric_id"], r["entity_id"], f"{c.confidence:.2f}",
+                          _cut(r["quote"], width)])
+        widths = [max(_w(x) for x in col) for col in zip(head, *lines, strict=False)]
+        out = [_row(head, widths), _row(["-" * w for w in widths], widths)]
+        out += [_row(line, widths) for line in lines]
+        where = f"{self.path.name}: {len(self.candidates)} candidate(s), language {self.lang}, " \
+                f"encoding {self.encoding}, release date {self.release_date or 'unknown'} " \
+                f"({self.date_from}), source {self.source_id or '(none: set --source-id)'}"
+        return where + "\n" + "\n".join(out)
+
+
+def _w(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _cut(s: str, width: int) -> str:
+    out, n = "", 0
+    for ch in s:
+        n += _w(ch)
+        if n > width - 1:
+            return out + "…"
+        out += ch
+    return out
+
+
+def _row(cells: list[str], widths: list[int]) -> str:
+    return "  ".join(c + " " * (w - _w(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+
+def extract_file(path: str | Path, source_id: str | None = None, release_date: date | None = None,
+                 out: str | Path | None = None, data_dir: str | Path | None = None,
+                 encoding: str | None = None, lang: str | None = None) -> Extraction:
+    """Extract candidate rows from one release, and write them to ``out`` if given.
+
+    Args:
+        path: The release, UTF-8, GB18030 or Big5; simplified, traditional or English.
+        source_id: Its id in sources.csv (found by file name or sha256 when omitted).
+        release_date: The date 今年 / 去年 / 3月末 are resolved against (default: the
+            source registry, then the release's ``date:`` line).
+        out: Where to write the candidates CSV (UTF-8 with BOM, for spreadsheets).
+        data_dir: The curated data (metric and entity names, the source registry).
+        encoding: Force an encoding instead of guessing.
+        lang: Force "zh" or "en" instead of guessing.
+
+    Raises:
+        ExtractError: If the release cannot be read or the source id is unknown.
+    """
+    ddir = paths.data_dir(data_dir)
+    catalogue = Catalogue(ddir)
+    release = read_release(path, encoding=encoding, lang=lang)
+    rdate, sid, date_from = resolve_release_date(release, catalogue, release_date, source_id)
+    columns = observation_columns(ddir)
+    cands = build_candidates(release, rdate, catalogue, sid, columns)
+    result = Extraction(Path(path), release.lang, release.encoding, rdate, date_from, sid,
+                        columns, cands)
+    if out is not None:
+        Path(out).write_text(result.to_csv(), encoding="utf-8-sig", newline="")
+    return result

@@ -1,0 +1,270 @@
+"""From a release to candidate rows: find figures, date them, guess metric and entity."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .. import paths
+from ..errors import ExtractError
+from ..vocab import UNITS
+from . import en, zh
+from .catalogue import Catalogue, parse_date
+from .model import Figure
+from .reading import Block, Release, paragraphs
+from .timespans import Span, find_en_spans, find_zh_spans
+
+EXTRA_COLUMNS = ["confidence", "quote_start", "quote_end", "status"]
+_FALLBACK_COLUMNS = [
+    "metric_id", "entity_id", "period_start", "period_end", "period_label", "value", "unit",
+    "qualifier", "yoy_pct", "yoy_wording", "yoy_diff", "vs_national_pp", "streak_months", "rank",
+    "prior_value", "prior_label", "source_id", "quote", "note"]
+_ZH_END = "。！？!?"
+
+
+def observation_columns(data_dir: Path | None = None) -> list[str]:
+    """The observation columns, in the order datapackage.json gives them."""
+    d = paths.data_dir(data_dir)
+    try:
+        pkg = json.loads((d / "datapackage.json").read_text(encoding="utf-8"))
+        res = next(r for r in pkg["resources"] if r["name"] == "observations")
+        return [f["name"] for f in res["schema"]["fields"]]
+    except (OSError, StopIteration, KeyError, ValueError):
+        return list(_FALLBACK_COLUMNS)
+
+
+@dataclass
+class Candidate:
+    """A figure turned into a candidate observation row."""
+
+    figure: Figure
+    row: dict[str, str]
+    confidence: float
+    quote_start: int
+    quote_end: int
+
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return ""
+    return f"{v:.10g}"
+
+
+def resolve_release_date(release: Release, catalogue: Catalogue, given: date | None,
+                         source_id: str | None) -> tuple[date | None, str, str]:
+    """The date periods are resolved against, and the source id.
+
+    Order: --date, then the source registry (by --source-id, file name or sha256),
+    then the release's own ``date:`` header line.
+
+    Returns:
+        (date or None, source id or '', where the date came from).
+    """
+    src = catalogue.source_for(release.path, source_id)
+    if source_id and src is None and catalogue.sources:
+        known = ", ".join(s["source_id"] for s in catalogue.sources[:8])
+        raise ExtractError(f"--source-id {source_id!r} is not in sources.csv; "
+                           f"expected one of: {known}, …")
+    sid = source_id or (src or {}).get("source_id", "")
+    if given:
+        return given, sid, "--date"
+    if src and parse_date(src.get("date", "")):
+        return parse_date(src["date"]), sid, "sources.csv"
+    if release.header_date:
+        return release.header_date, sid, "date: header"
+    return None, sid, "none"
+
+
+def find_figures(release: Release) -> list[tuple[Figure, Block]]:
+    """Every figure of the body, with the paragraph it stands in (growth and prior values
+    are folded into their level and not returned)."""
+    finder = zh.find_zh_figures if release.lang == "zh" else en.find_en_figures
+    blocks = paragraphs(release)
+    out = []
+    i = 0
+    for f in finder(release.text, release.body_start, len(release.text)):
+        while i < len(blocks) and blocks[i].end <= f.num_start:
+            i += 1
+        if f.role == "level" and i < len(blocks) and blocks[i].start <= f.num_start:
+            out.append((f, blocks[i]))
+    return out
+
+
+def _sentence_bounds(release: Release, block: Block, pos: int) -> tuple[int, int]:
+    text = release.text
+    if release.lang == "zh":
+        s = pos
+        while s > block.start and text[s - 1] not in _ZH_END:
+            s -= 1
+        e = pos
+        while e < block.end and text[e] not in _ZH_END:
+            e += 1
+        return s, e
+    s = max(block.start, en.sentence_start_en(text, pos))
+    e = pos
+    while e < block.end:
+        if text[e] in ".!?" and (e + 1 >= len(text) or text[e + 1].isspace()) \
+                and not en._ABBREV.search(text[max(0, e - 10):e]):
+            break
+        e += 1
+    return s, e
+
+
+def _topic(release: Release, block: Block, sp: Span) -> bool:
+    """A period phrase that opens its sentence, or is set off by a comma (截至2025年，…;
+    reported that by the end of 2025, …), sets the time for the sentences after it."""
+    s, _ = _sentence_bounds(release, block, sp.start)
+    lead = release.text[s:sp.start].strip(" “\"'\n\t")
+    return not lead or lead.lower() in ("in", "by", "during", "for", "as of", "since", "其中") \
+        or release.text[sp.end:sp.end + 1] in ("，", ",")
+
+
+_ANNUAL = re.compile(r"每年|年均|annually|per year|a year\b|each year")
+
+
+def date_figure(release: Release, block: Block, fig: Figure, spans: list[Span]) -> None:
+    """Pick the period phrase a figure belongs to (see the module docs of timespans)."""
+    s, e = _sentence_bounds(release, block, fig.num_start)
+    usable = [sp for sp in spans if sp.period_end is not None]
+    before = [sp for sp in usable if s <= sp.start and sp.end <= fig.start]
+    if before:
+        fig.period, fig.period_how = before[-1], "sentence"
+        return
+    after = [sp for sp in usable if fig.end <= sp.start and sp.end <= e]
+    if after:
+        fig.period, fig.period_how = after[0], "sentence"
+        return
+    if _ANNUAL.search(release.text[s:e]):
+        return  # a yearly rate (每年节约…): the paragraph's period is not its period
+    earlier = [sp for sp in usable if block.start <= sp.start and sp.end <= s and
+               _topic(release, block, sp)]
+    if earlier:
+        fig.period, fig.period_how = earlier[-1], "paragraph"
+
+
+def _quote_bounds(release: Release, block: Block, fig: Figure) -> tuple[int, int]:
+    text = release.text
+    s, _ = _sentence_bounds(release, block, fig.num_start)
+    clause = fig.start
+    stops = "，,；;：:。\n" if release.lang == "zh" else ";:\n"
+    while clause > s and text[clause - 1] not in stops:
+        clause -= 1
+        if fig.start - clause > 80:
+            break
+    start = clause
+    if release.lang == "en":
+        start = s if fig.start - s <= 150 else text.find(" ", fig.start - 120) + 1
+    if fig.period and fig.period_how == "sentence" and s <= fig.period.start < start \
+            and fig.start - fig.period.start <= 25:
+        start = fig.period.start
+    end = max(fig.end, fig.growth_end)
+    while start < end and text[start] in " \n\t“\"":
+        start += 1
+    return start, end
+
+
+def _context(release: Release, block: Block, fig: Figure) -> tuple[str, str]:
+    """The words before a figure in its sentence, plus the few after it (584个港口), and the
+    clause the figure stands in."""
+    text = release.text
+    s, e = _sentence_bounds(release, block, fig.num_start)
+    width = 60 if release.lang == "zh" else 160
+    after = text[fig.end:min(e, fig.end + 8)]
+    for i, ch in enumerate(after):
+        if ch in "，,；;、。（( \n" or ch.isdigit():
+            after = after[:i]
+            break
+    clause = fig.start
+    while clause > s and text[clause - 1] not in "，,；;。\n":
+        clause -= 1
+    return text[max(s, fig.start - width):fig.start] + after, text[clause:fig.start] + after
+
+
+def build_candidates(release: Release, release_date: date | None, catalogue: Catalogue,
+                     source_id: str = "", columns: list[str] | None = None) -> list[Candidate]:
+    """Turn a release into candidate rows (see ``extract_file`` for the whole step)."""
+    columns = columns or observation_columns(catalogue.data_dir)
+    finder_spans = find_zh_spans if release.lang == "zh" else find_en_spans
+    cands: list[Candidate] = []
+    spans = finder_spans(release.text, release_date, release.body_start)
+    seen: dict[tuple[float, str], int] = {}
+    for fig, block in find_figures(release):
+        date_figure(release, block, fig,
+                    [sp for sp in spans if block.start <= sp.start and sp.end <= block.end])
+        context, clause = _context(release, block, fig)
+        metric = catalogue.guess_metric(fig.unit, context, release.lang, clause)
+        entity = catalogue.guess_entity(clause, release.lang)
+        start, end = _period_dates(fig, release_date, catalogue.metric(metric.value))
+        qs, qe = _quote_bounds(release, block, fig)
+        quote = release.original[qs:qe]
+        quote = " ".join(quote.split()) if release.lang == "en" else "".join(quote.split())
+        notes = list(fig.notes)
+        if metric.note and metric.value == "unknown":
+            notes.append(metric.note)
+        if fig.period is None:
+            notes.append("no period stated: dated at the release")
+        key = (fig.value, fig.unit)
+        if key in seen:
+            notes.append(f"same figure as candidate {seen[key] + 1}")
+        else:
+            seen[key] = len(cands)
+        confidence = _confidence(fig, metric.value, entity.value, block, release)
+        row = {c: "" for c in columns}
+        row.update({
+            "metric_id": metric.value,
+            "entity_id": entity.value,
+            "period_start": start.isoformat() if start else "",
+            "period_end": end.isoformat() if end else "",
+            "period_label": fig.period.label if fig.period else "",
+            "value": _num(fig.value),
+            "unit": fig.unit,
+            "qualifier": fig.qualifier,
+            "yoy_pct": _num(fig.yoy_pct),
+            "yoy_wording": fig.yoy_wording,
+            "yoy_diff": _num(fig.yoy_diff),
+            "vs_national_pp": _num(fig.vs_national_pp),
+            "streak_months": str(fig.streak_months) if fig.streak_months else "",
+            "prior_value": _num(fig.prior_value),
+            "source_id": source_id,
+            "quote": quote,
+            "note": "; ".join(notes),
+        })
+        row = {k: row[k] for k in columns}
+        cands.append(Candidate(fig, row, confidence, qs, qe))
+    return cands
+
+
+def _period_dates(fig: Figure, release_date: date | None, metric) -> tuple[date | None,
+                                                                            date | None]:
+    if fig.period is None:
+        return None, release_date
+    start, end = fig.period.period_start, fig.period.period_end
+    if metric is not None and end is not None:
+        if metric.period_type == "flow" and start is None and fig.period.kind == "stock":
+            start = date(end.year, 1, 1)  # 截至3月末 of a flow: the year to date
+        elif metric.period_type == "stock" and start is not None:
+            start = None
+    return start, end
+
+
+def _confidence(fig: Figure, metric_id: str, entity_id: str, block: Block,
+                release: Release) -> float:
+    c = 0.9
+    if fig.implied_unit:
+        c -= 0.3
+    if metric_id == "unknown":
+        c -= 0.15
+    if fig.period is None:
+        c -= 0.15
+    elif fig.period_how == "paragraph":
+        c -= 0.05
+    if entity_id != "chongqing":
+        c -= 0.05
+    if UNITS[fig.unit].lang == "en" and UNITS[fig.unit].base in ("items", "entities"):
+        c -= 0.05
+    if not any(p in release.text[block.start:block.end] for p in "。.！？"):
+        c -= 0.1  # a headline
+    return round(max(0.05, min(0.99, c)), 2)

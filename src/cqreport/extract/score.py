@@ -1,0 +1,208 @@
+"""Score the extractor against a hand-made gold set (see tests/gold/README.md)."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import paths
+from ..errors import ExtractError
+from .catalogue import Catalogue, parse_date
+from .core import build_candidates
+from .reading import read_release
+
+GOLD_COLUMNS = ["file", "lang", "split", "release_date", "value", "unit", "qualifier", "yoy_pct",
+                "yoy_diff", "period_start", "period_end", "quote"]
+
+
+@dataclass
+class Item:
+    """One figure, gold or predicted, reduced to what is scored."""
+
+    file: str
+    value: float
+    unit: str
+    qualifier: str
+    yoy: tuple[str, str]
+    period: tuple[str, str]
+    pos: int
+    quote: str = ""
+
+
+@dataclass
+class GroupScore:
+    """Scores of one (split, language) group."""
+
+    split: str
+    lang: str
+    gold: int = 0
+    predicted: int = 0
+    matched: int = 0
+    qualifier_ok: int = 0
+    yoy_ok: int = 0
+    period_ok: int = 0
+
+    @staticmethod
+    def _ratio(a: int, b: int) -> float | None:
+        return a / b if b else None
+
+    @property
+    def recall(self) -> float | None:
+        return self._ratio(self.matched, self.gold)
+
+    @property
+    def precision(self) -> float | None:
+        return self._ratio(self.matched, self.predicted)
+
+    @property
+    def qualifier_acc(self) -> float | None:
+        return self._ratio(self.qualifier_ok, self.matched)
+
+    @property
+    def yoy_acc(self) -> float | None:
+        return self._ratio(self.yoy_ok, self.matched)
+
+    @property
+    def period_acc(self) -> float | None:
+        return self._ratio(self.period_ok, self.matched)
+
+
+@dataclass
+class ScoreReport:
+    """All groups, plus what went wrong, for reading."""
+
+    groups: list[GroupScore]
+    missed: list[Item] = field(default_factory=list)
+    spurious: list[Item] = field(default_factory=list)
+    mismatched: list[tuple[str, Item, Item]] = field(default_factory=list)
+
+    def table(self) -> str:
+        """The scores as a plain-text table."""
+        def f(v: float | None) -> str:
+            return "   -" if v is None else f"{v:.2f}"
+        lines = ["split    lang  gold  pred  match  recall  precision  qualifier  yoy   period",
+                 "-------  ----  ----  ----  -----  ------  ---------  ---------  ----  ------"]
+        for g in self.groups:
+            lines.append(f"{g.split:<7}  {g.lang:<4}  {g.gold:>4}  {g.predicted:>4}  {g.matched:>5}"
+                         f"  {f(g.recall):>6}  {f(g.precision):>9}  {f(g.qualifier_acc):>9}"
+                         f"  {f(g.yoy_acc):>4}  {f(g.period_acc):>6}")
+        return "\n".join(lines)
+
+    def details(self) -> str:
+        """Every miss, spurious figure and attribute mismatch, one per line."""
+        out = []
+        for it in self.missed:
+            out.append(f"missed    {it.file}: {it.value:g} {it.unit}  «{it.quote}»")
+        for it in self.spurious:
+            out.append(f"spurious  {it.file}: {it.value:g} {it.unit}  «{it.quote}»")
+        for what, g, p in self.mismatched:
+            gv = {"qualifier": g.qualifier, "yoy": g.yoy, "period": g.period}[what]
+            pv = {"qualifier": p.qualifier, "yoy": p.yoy, "period": p.period}[what]
+            out.append(f"{what:<9} {g.file}: {g.value:g} {g.unit}: gold {gv} found {pv}")
+        return "\n".join(out)
+
+
+def _num_key(text: str) -> str:
+    if not text.strip():
+        return ""
+    return f"{float(text):.6g}"
+
+
+def read_gold(path: Path) -> list[dict[str, str]]:
+    """Read a gold CSV, refusing one without the scored columns."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            header = reader.fieldnames or []
+    except OSError as exc:
+        raise ExtractError(f"{path}: cannot read the gold set ({exc.strerror})") from exc
+    missing = [c for c in GOLD_COLUMNS if c not in header]
+    if missing:
+        raise ExtractError(f"{path}, row 1: found columns {header}; expected also "
+                           f"{', '.join(missing)} (see tests/gold/README.md)")
+    for i, r in enumerate(rows, start=2):
+        for col in ("value", "yoy_pct", "yoy_diff"):
+            try:
+                _num_key(r[col])
+            except ValueError as exc:
+                raise ExtractError(f"{path}, row {i}, column '{col}': found {r[col]!r}; "
+                                   "expected a number") from exc
+        if parse_date(r["release_date"]) is None:
+            raise ExtractError(f"{path}, row {i}, column 'release_date': found "
+                               f"{r['release_date']!r}; expected an ISO date")
+    return rows
+
+
+def score_gold(gold_path: str | Path, text_dir: str | Path, data_dir: Path | None = None
+               ) -> ScoreReport:
+    """Run the extractor on every file of a gold set and compare.
+
+    Figures are paired on (value, unit), nearest in the text first; qualifier,
+    YoY (yoy_pct and yoy_diff) and period (start and end) are then compared on
+    the pairs.
+    """
+    gold_path, text_dir = Path(gold_path), Path(text_dir)
+    rows = read_gold(gold_path)
+    catalogue = Catalogue(paths.data_dir(data_dir))
+    by_file: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for r in rows:
+        by_file[r["file"]].append(r)
+    groups: dict[tuple[str, str], GroupScore] = {}
+    report = ScoreReport([])
+    for file, grows in by_file.items():
+        path = text_dir / file
+        if not path.is_file():
+            raise ExtractError(f"{gold_path}: file {file!r} not found in {text_dir}")
+        release = read_release(path, lang=grows[0]["lang"])
+        rdate = parse_date(grows[0]["release_date"])
+        key = (grows[0]["split"], grows[0]["lang"])
+        g = groups.setdefault(key, GroupScore(*key))
+        gold = []
+        for r in grows:
+            pos = release.original.find(r["quote"])
+            gold.append(Item(file, float(r["value"]), r["unit"], r["qualifier"],
+                             (_num_key(r["yoy_pct"]), _num_key(r["yoy_diff"])),
+                             (r["period_start"], r["period_end"]), max(pos, 0), r["quote"]))
+        pred = []
+        for c in build_candidates(release, rdate, catalogue):
+            w = c.row
+            pred.append(Item(file, float(w["value"]), w["unit"], w["qualifier"],
+                             (_num_key(w["yoy_pct"]), _num_key(w["yoy_diff"])),
+                             (w["period_start"], w["period_end"]), c.quote_start, w["quote"]))
+        g.gold += len(gold)
+        g.predicted += len(pred)
+        for gi, pi in _pair(gold, pred):
+            gd, pr = gold[gi], pred[pi]
+            g.matched += 1
+            for what, ok in (("qualifier", gd.qualifier == pr.qualifier),
+                             ("yoy", gd.yoy == pr.yoy), ("period", gd.period == pr.period)):
+                if ok:
+                    setattr(g, f"{what}_ok", getattr(g, f"{what}_ok") + 1)
+                else:
+                    report.mismatched.append((what, gd, pr))
+        paired = _pair(gold, pred)
+        report.missed += [gold[i] for i in range(len(gold)) if i not in {a for a, _ in paired}]
+        report.spurious += [pred[i] for i in range(len(pred)) if i not in {b for _, b in paired}]
+    order = {"tuned": 0, "heldout": 1}
+    report.groups = sorted(groups.values(), key=lambda x: (order.get(x.split, 2), x.split, x.lang))
+    return report
+
+
+def _pair(gold: list[Item], pred: list[Item]) -> list[tuple[int, int]]:
+    """Pair gold and predicted items with equal (value, unit), closest positions first."""
+    cands = []
+    for i, gd in enumerate(gold):
+        for j, pr in enumerate(pred):
+            if gd.unit == pr.unit and abs(gd.value - pr.value) <= 1e-9 * max(1.0, abs(gd.value)):
+                cands.append((abs(gd.pos - pr.pos), i, j))
+    cands.sort()
+    used_g, used_p, pairs = set(), set(), []
+    for _, i, j in cands:
+        if i not in used_g and j not in used_p:
+            used_g.add(i)
+            used_p.add(j)
+            pairs.append((i, j))
+    return pairs

@@ -1,0 +1,390 @@
+"""Figures in Chinese release text: number, scale, counter, qualifier, growth, prior value."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from functools import lru_cache
+
+from ..numbers import CN_NUMERAL_CHARS, find_numbers, parse_number, split_scale
+from ..vocab import UNITS, scale_of
+from .model import Figure
+
+
+def _ch(text: str, i: int) -> str:
+    """The character at i, or NUL outside the text (so that `in "..."` tests stay false)."""
+    return text[i] if 0 <= i < len(text) else "\x00"
+
+
+# Prefix words, longest first: (as written, qualifier stored). '' = exact, but part of the figure.
+_PREFIX = [("超过", "超过"), ("突破", "突破"), ("接近", "近"), ("将近", "近"), ("约为", "约"),
+           ("大约", "约"), ("达到", ""), ("累计", ""), ("合计", ""), ("共计", ""), ("总计", ""),
+           ("约", "约"), ("近", "近"), ("超", "超"), ("逾", "逾"), ("达", ""), ("共", "")]
+_NOT_NEAR = "最附临邻亲贴"  # 最近, 附近 ... are not 'nearly'
+# Words read as their unit (the data keeps 亿元 for 亿元人民币).
+_CURRENCY_ALIASES = {"元人民币": "元", "人民币": "元", "美金": "美元"}
+# A counter followed by one of these is part of another word (个月, 人民币, 成立, 名单…).
+_REJECT_NEXT = {
+    "个": "月工季小方", "人": "民员才口工", "成": "立为功本交员果效都熟长型绩", "名": "单额",
+    "单": "位元独", "列": "入为车", "班": "列子", "项": "目", "家": "庭电乡", "条": "件例款",
+    "场": "景所地", "户": "籍口", "件": "套",
+}
+_SCALES = ("万亿", "亿", "万")
+# Set phrases whose numerals are not figures.
+_IDIOMS = ("货比三家", "千家万户", "千方百计", "四面八方", "五花八门", "三番五次", "百家争鸣",
+           "九成新", "十全十美", "两手抓", "三家一策")
+_SUFFIX_AFTER_COUNTER = (("以上", "以上"), ("左右", "约"), ("多", "多"), ("余", "余"))
+_SENTENCE_END = "。！？!?；;"
+_CLAUSE_END = _SENTENCE_END + "，,：:"
+
+
+@lru_cache(maxsize=1)
+def counters() -> tuple[str, ...]:
+    """Chinese counters (the part of a unit after its scale), longest first."""
+    found = {scale_of(label)[1] for label, u in UNITS.items() if u.lang == "zh"}
+    found |= set(_CURRENCY_ALIASES)
+    found.discard("%")
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def _match_counter(text: str, pos: int) -> str:
+    for c in counters():
+        if text.startswith(c, pos):
+            nxt = text[pos + len(c):pos + len(c) + 1]
+            if nxt and nxt in _REJECT_NEXT.get(c, ""):
+                continue
+            return c
+    return ""
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\u3000":
+        pos += 1
+    return pos
+
+
+def in_short_quote(text: str, start: int, end: int, limit: int = 12) -> bool:
+    """True inside a short quoted name such as “五个百亿级” or “1+10” (not a quoted speech).
+
+    >>> in_short_quote("实施“五个百亿级”货币政策", 3, 5)
+    True
+    >>> in_short_quote("他说：“一季度贷款投放168亿元，增长很快。”", 10, 13)
+    False
+    """
+    left = text.rfind("“", max(0, start - limit), start)
+    if left < 0:
+        return False
+    if "”" in text[left:start]:
+        return False
+    right = text.find("”", end, end + limit)
+    if right < 0:
+        return False
+    inner = text[left + 1:right]
+    return not any(c in inner for c in "，,。；;：:！？")
+
+
+def find_zh_figures(text: str, start: int = 0, end: int | None = None) -> list[Figure]:
+    """Every figure with a unit in a span of simplified, ASCII-digit text.
+
+    >>> [(f.value, f.unit, f.qualifier) for f in find_zh_figures("累计吸引近200家企业，举办10余场")]
+    [(200.0, '家', '近'), (10.0, '场', '余')]
+    >>> [(f.value, f.unit) for f in find_zh_figures("2026年5月9日，第八届西洽会，货比三家")]
+    []
+    """
+    end = len(text) if end is None else end
+    figures: list[Figure] = []
+    bare: list[tuple[int, int, float, str]] = []  # numbers without a unit, for 18、15亿元
+    seen: set[int] = set()
+    for n in find_numbers(text[start:end]):
+        s0 = n.start + start
+        if s0 in seen:
+            continue
+        seen.add(s0)
+        raw = n.text
+        fig = _read_figure(text, s0, s0 + len(raw), raw, n.chinese, n.percent)
+        if fig is None:
+            e0 = s0 + len(raw)
+            if not n.chinese and _ch(text, e0) in "、和" and _ch(text, s0 - 1) != "第":
+                bare.append((s0, e0, n.value, raw))
+            continue
+        figures.append(fig)
+    figures = _backfill_lists(text, figures, bare)
+    mark_growth(text, figures)
+    mark_change_to(text, figures)
+    mark_prior(text, figures)
+    return figures
+
+
+def _read_figure(text: str, s0: int, e0: int, raw: str, chinese: bool, percent: bool
+                 ) -> Figure | None:
+    before = _ch(text, s0 - 1)
+    if before == "第" or before in "+＋/" or _ch(text, e0) in "+＋/":
+        return None
+    if chinese:
+        if raw in ("一", "〇", "零") or before in CN_NUMERAL_CHARS:
+            return None
+        body = raw[3:] if percent else raw
+        mant, scale = split_scale(body)
+        try:
+            value = parse_number(mant)
+        except ValueError:
+            return None
+    else:
+        if (before.isascii() and before.isalpha()) or (_ch(text, e0).isascii() and \
+                _ch(text, e0).isalpha()):
+            return None  # part of a code such as A股, 5G, eNCD2
+        value = float(raw.replace(",", ""))
+        mant, scale = raw, ""
+    if in_short_quote(text, s0, e0) or _in_idiom(text, s0):
+        return None
+    pos = e0
+    qualifier = ""
+    unit = ""
+    implied = False
+    if percent:
+        unit = "%"
+    else:
+        pos = _skip_space(text, pos)
+        if not chinese and text.startswith("%", pos):
+            unit, pos = "%", pos + 1
+        else:
+            for q in ("余", "多"):
+                if text.startswith(q, pos):
+                    qualifier, pos = q, pos + 1
+                    break
+            if not scale and not chinese:
+                for sc in _SCALES:
+                    if text.startswith(sc, pos):
+                        scale, pos = sc, pos + len(sc)
+                        break
+                if scale and not qualifier:
+                    for q in ("余", "多"):
+                        if text.startswith(q, pos):
+                            qualifier, pos = q, pos + 1
+                            break
+            counter = _match_counter(text, pos)
+            if counter:
+                pos += len(counter)
+                counter = _CURRENCY_ALIASES.get(counter, counter)
+                unit = scale + counter
+            elif scale in ("亿", "万亿") and not chinese and _ch(text, pos) not in "级":
+                unit, implied = scale + "元", True
+            else:
+                return None
+    if unit not in UNITS:
+        return None
+    if not qualifier:
+        for word, q in _SUFFIX_AFTER_COUNTER:
+            if text.startswith(word, pos) and not (word == "多" and _ch(text, pos + 1) in "元家"):
+                qualifier, pos = q, pos + len(word)
+                if word == "左右":
+                    qualifier = "约"
+                break
+    fig_start = s0
+    for word, q in _PREFIX:
+        b = s0 - len(word)
+        if b >= 0 and text.startswith(word, b):
+            if word == "近" and _ch(text, b - 1) in _NOT_NEAR:
+                continue
+            fig_start = b
+            if (q and not qualifier) or (q and qualifier in ("余", "多")):
+                qualifier = q
+            break
+    fig = Figure(value, unit, qualifier, fig_start, pos, s0, mant, implied_unit=implied)
+    if implied:
+        fig.notes.append(f"unit not written: read {scale} as {unit}")
+    if _ch(text, s0 - 1) in "(（" and _ch(text, pos) in ")）":
+        fig.in_parens = True
+    return fig
+
+
+def _in_idiom(text: str, pos: int) -> bool:
+    window = text[max(0, pos - 4):pos + 5]
+    return any(i in window for i in _IDIOMS)
+
+
+def _backfill_lists(text: str, figures: list[Figure], bare: list[tuple[int, int, float, str]]
+                    ) -> list[Figure]:
+    """Share a unit and a prefix qualifier along a list: 约18亿元、15亿元; 43个、61个基点; 3.3、3.2%."""
+    by_start = {f.num_start: f for f in figures}
+    for f in figures:
+        nxt = by_start.get(f.end + 1)
+        if nxt is None or _ch(text, f.end) != "、":
+            continue
+        if f.unit == "个" and nxt.unit.startswith("个") and len(nxt.unit) > 1:
+            f.unit = nxt.unit
+        if f.qualifier in ("约", "近", "超", "超过", "逾") and not nxt.qualifier \
+                and nxt.start == nxt.num_start:
+            nxt.qualifier = f.qualifier
+    extra = []
+    for s0, e0, value, raw in bare:
+        nxt = by_start.get(e0 + 1)
+        if nxt is not None:
+            extra.append(Figure(value, nxt.unit, "", s0, e0, s0, raw))
+    return sorted(figures + extra, key=lambda f: f.num_start)
+
+
+_REF = (r"(?P<ref>同比|比上年同期|较上年同期|比去年同期|较去年同期|与上年同期相比|比上年|较上年|"
+        r"比去年|较去年|较(?P<yr>\d{4})年(?:同期)?)")
+_GROWTH_RE = re.compile(
+    _REF + r"?[，,]?(?:分别)?(?P<dir>多增|少增|增长|增加|上升|提高|提升|下降|减少|回落|降低|"
+    r"增速|增幅|增|降|多|少)(?:了)?(?:分别)?(?:为|达到|达|是)?")
+_NATIONAL_RE = re.compile(r"(?P<dir>高于|低于|快于|慢于|超过|超出)全国(?:平均水平|平均|水平)?(?:增速)?")
+_DOUBLED_RE = re.compile(r"翻番|翻了一番|翻一番|倍增")
+_STREAK_RE = re.compile(r"连续(?P<n>\d+|[一二三四五六七八九十]{1,3})个月")
+_NOT_YOY = ("年初", "年末", "上年末", "上月", "环比", "季末", "上季")
+_NEG = ("少增", "下降", "减少", "回落", "降低", "降", "少", "低于", "慢于")
+
+
+def mark_growth(text: str, figures: list[Figure]) -> None:
+    """Attach YoY, national comparisons, 翻番 and streaks to the figure they qualify."""
+    if not figures:
+        return
+    by_start = {f.num_start: f for f in figures}
+    for m in _GROWTH_RE.finditer(text, figures[0].start - 20, figures[-1].end + 1):
+        first = by_start.get(_skip_space(text, m.end()))
+        if first is None:
+            continue
+        direction = m["dir"]
+        if not m["ref"]:
+            if direction not in ("增长", "下降", "多增", "少增") or first.unit not in ("%", "倍"):
+                continue
+            if any(w in text[max(0, m.start() - 6):m.start()] for w in _NOT_YOY):
+                continue
+        group = _list_from(text, first, figures)
+        kind = "yoy_diff" if direction in ("多增", "少增", "多", "少") else "yoy"
+        if not m["ref"] and any(f.unit == "%" for f in _levels_before(text, m.start(), figures)
+                                [-len(group):]):
+            continue  # 增长9.7% after a rate: a growth of its own, not the rate's YoY
+        _attach(text, group, figures, kind, -1 if direction in _NEG else 1, m.start())
+    for m in _NATIONAL_RE.finditer(text, figures[0].start - 20, figures[-1].end + 1):
+        first = by_start.get(_skip_space(text, m.end()))
+        if first is not None and first.unit in ("个百分点", "%"):
+            _attach(text, [first], figures, "national", -1 if m["dir"] in _NEG else 1, m.start())
+    for m in _DOUBLED_RE.finditer(text, figures[0].start, figures[-1].end + 40):
+        level = _level_before(text, m.start(), figures)
+        if level is not None and level.yoy_pct is None:
+            level.yoy_pct, level.yoy_wording = 100.0, "doubled"
+            level.growth_end = max(level.growth_end, m.end())
+    for m in _STREAK_RE.finditer(text, figures[0].start, figures[-1].end + 40):
+        level = _level_before(text, m.start(), figures)
+        if level is not None and level.streak_months is None:
+            n = m["n"]
+            level.streak_months = int(n) if n.isdigit() else int(parse_number(n))
+            level.growth_end = max(level.growth_end, m.end())
+
+
+def _list_from(text: str, first: Figure, figures: list[Figure]) -> list[Figure]:
+    group = [first]
+    by_start = {f.start: f for f in figures}
+    while text[group[-1].end:group[-1].end + 1] in ("、", "和"):
+        nxt = by_start.get(group[-1].end + 1)
+        if nxt is None:
+            break
+        group.append(nxt)
+    return group
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    i = pos
+    while (i > 0 and text[i - 1] not in _SENTENCE_END and text[i - 1] != "\n") or (
+            i > 0 and text[i - 1] == "\n" and not _ends_sentence(text, i - 1)):
+        i -= 1
+        if pos - i > 400:
+            break
+    return i
+
+
+def _ends_sentence(text: str, nl: int) -> bool:
+    j = nl
+    while j > 0 and text[j - 1] in "\n \t":
+        j -= 1
+    line_start = text.rfind("\n", 0, j) + 1
+    line = text[line_start:j]
+    return not line or line[-1] in "。！？!?”" or not any(c in line for c in "，,；;、")
+
+
+def _levels_before(text: str, pos: int, figures: list[Figure]) -> list[Figure]:
+    s = _sentence_start(text, pos)
+    return [f for f in figures if s <= f.start and f.end <= pos and f.role == "level"
+            and not f.in_parens]
+
+
+def _level_before(text: str, pos: int, figures: list[Figure]) -> Figure | None:
+    levels = _levels_before(text, pos, figures)
+    return levels[-1] if levels else None
+
+
+def _attach(text: str, group: list[Figure], figures: list[Figure], kind: str, sign: int,
+            cue: int) -> None:
+    levels = [f for f in _levels_before(text, cue, figures) if f not in group]
+    if not levels:
+        return  # growth with no level: it stays a figure of its own
+    targets = levels[-len(group):] if len(group) > 1 else [levels[-1]]
+    for g, level in zip(group, targets[-len(group):] if len(targets) >= len(group)
+                        else [targets[-1]] * len(group), strict=False):
+        value = sign * g.value
+        if kind == "national":
+            if level.vs_national_pp is not None:
+                continue
+            level.vs_national_pp = value
+        elif g.unit == "倍":
+            level.yoy_pct, level.yoy_wording = round(value * 100, 10), "times"
+        elif g.unit == "%" and level.unit != "%" and kind == "yoy":
+            if level.yoy_pct is not None:
+                continue
+            level.yoy_pct = value
+        else:
+            diff = _diff_in(level.unit, g.unit, value)
+            if diff is None:
+                if g.unit == "%" and level.yoy_pct is None:
+                    level.yoy_pct = value
+                    g.role = "growth"
+                    level.growth_end = max(level.growth_end, g.end)
+                continue
+            if level.yoy_diff is not None:
+                continue
+            level.yoy_diff = diff
+        g.role = "growth"
+        level.growth_end = max(level.growth_end, g.end)
+
+
+def _diff_in(level_unit: str, unit: str, value: float) -> float | None:
+    """A difference written in one unit, in the level's unit (43个基点 on a % level: 0.43)."""
+    lu, gu = UNITS.get(level_unit), UNITS.get(unit)
+    if lu is None or gu is None or (lu.base != gu.base and not (lu.base == "percent" and
+                                                               gu.base == "pp")):
+        return None
+    return round(value * gu.factor / lu.factor, 10)
+
+
+_PRIOR_GAP = re.compile(r"^[^，,。；;：:]{0,14}?(?:至|到)(?:了)?$")
+
+
+_CHANGE_TO_RE = re.compile(r"(?P<dir>提升|提高|上升|增加|下降|降低|回落|减少)$")
+
+
+def mark_change_to(text: str, figures: list[Figure]) -> None:
+    """占比提升2.8个百分点至48%: the points are the YoY difference of the 48%."""
+    for a, b in itertools.pairwise(figures):
+        if a.role != "level" or a.unit not in ("个百分点", "个基点") or b.unit not in ("%", "成"):
+            continue
+        gap = text[a.end:b.start]
+        m = _CHANGE_TO_RE.search(text[max(0, a.start - 4):a.start])
+        if m and gap in ("至", "到", "，至", "为"):
+            diff = _diff_in(b.unit, a.unit, a.value)
+            if diff is not None and b.yoy_diff is None:
+                b.yoy_diff = -diff if m["dir"] in (*_NEG, "降低") else diff
+                a.role = "growth"
+                b.start = min(b.start, a.start)
+
+
+def mark_prior(text: str, figures: list[Figure]) -> None:
+    """从16%跃升至46%: the 16 becomes the prior value of the 46."""
+    for a, b in itertools.pairwise(figures):
+        if a.role != "level" or _ch(text, a.start - 1) != "从":
+            continue
+        gap = text[a.end:b.start]
+        if _PRIOR_GAP.match(gap) and UNITS[a.unit].base == UNITS[b.unit].base:
+            a.role = "prior"
+            b.prior_value = round(a.value * UNITS[a.unit].factor / UNITS[b.unit].factor, 10)
