@@ -63,3 +63,13 @@ def test_content_hash_follows_the_data(min_data, sources_dir):
     before = load(min_data, sources_dir).content_hash
     set_cell(min_data / "observations.csv", 0, "note", "changed")
     assert load(min_data, sources_dir).content_hash != before
+
+
+def test_a_cautioned_row_is_never_used(min_data, sources_dir):
+    set_cell(min_data / "observations.csv", 7, "caution", "doubtful")    # the 003 row, otherwise preferred
+    ds = load(min_data, sources_dir)
+    assert not ds.observation(CENTRE_003)["preferred"]
+    assert ds.observation(CENTRE_000)["preferred"]       # the other source's row takes its place
+    set_cell(min_data / "observations.csv", 6, "caution", "doubtful too")
+    ds = load(min_data, sources_dir)
+    assert ds.series("corridor_centre_loans", "lsc_finance_centre").empty

@@ -209,3 +209,17 @@ def test_period_phrases():
     assert period_phrase(None, date(2026, 4, 15), "en") == "mid-April 2026"
     assert period_phrase(date(2025, 1, 1), date(2025, 6, 30), "zh", period_type="flow") == "2025年上半年"
     assert period_phrase(date(2021, 1, 1), date(2025, 12, 31), "en", period_type="flow") == "2021–2025"
+
+
+def test_a_cautioned_figure_appears_only_in_the_appendix_with_its_reason(real_ds):
+    from cqreport.narrative import write_narrative
+
+    qd = real_ds.quarter("2025Q1")
+    (row,) = [r for _, r in qd.cautioned.iterrows()]
+    for lang in ("zh", "en"):
+        n = write_narrative(qd, lang)
+        prose = n.key_points_html + n.headline_table_html + "".join(n.section_html(t) for t in
+                                                                    ("credit", "cross_border", "auto", "corridor"))
+        assert "350" not in prose and "110" not in prose
+        assert row["quote"] in n.appendix_html
+        assert "8006.8" in n.appendix_html     # the caution's own words, shown as the reason

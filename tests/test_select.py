@@ -31,3 +31,16 @@ def test_earlier_quarter_does_not_see_later_sources(min_data, sources_dir):
     assert qd.cutoff == date(2025, 4, 22)
     assert qd.context.empty
     assert set(qd.sources.index) == {"cqcb_2025q1"}
+
+
+def test_cautioned_rows_are_listed_apart_and_feed_nothing(min_data, sources_dir):
+    from .test_validate import set_cell
+
+    set_cell(min_data / "observations.csv", 1, "caution", "series unconfirmed")   # the Q1 2025 loan balance
+    ds = load_dataset(min_data, sources_dir)
+    qd25 = ds.quarter("2025Q1")
+    assert qd25.cautioned["obs_id"].tolist() == ["loan_balance_rmb@chongqing/2025-03-31/cqcb_2025q1"]
+    assert "loan_balance_rmb" not in set(qd25.figures["metric_id"])
+    qd26 = ds.quarter("2026Q1")
+    assert qd26.compared(qd26.get("loan_balance_rmb")["obs_id"], "year_earlier") is None
+    assert not [c for c in qd26.checks if c.metric_id == "loan_balance_rmb"]

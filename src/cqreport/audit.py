@@ -444,7 +444,7 @@ _BOUND_OK = {"exact": {"exact", "approx"}, "approx": {"approx"}, "lower": {"lowe
 
 def _data_text(ds: Dataset) -> set[str]:
     cells: set[str] = set()
-    cols = {"observations": ("quote", "note", "period_label", "prior_label", "rank"),
+    cols = {"observations": ("quote", "note", "caution", "period_label", "prior_label", "rank"),
             "sources": ("title", "publisher", "reliability_note"),
             "metrics": ("name_zh", "name_en", "definition"),
             "entities": ("name_zh", "name_en")}

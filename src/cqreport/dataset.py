@@ -17,6 +17,10 @@ report uses one row, chosen by these rules in order:
 
 The others stay in the data and are shown in the report's appendix as
 variants. Nothing is merged or averaged.
+
+A row with a ``caution`` (a curator's reason to doubt it) is never the one
+used: it is left out of series, comparisons and derived figures, and the
+report lists it in its appendix with the reason.
 """
 
 from __future__ import annotations
@@ -293,14 +297,15 @@ def _pick_preferred(o: pd.DataFrame) -> tuple[list[int], list[bool]]:
     figure = [root(i) for i in range(len(o))]
     rank = pd.DataFrame({
         "figure": figure,
+        "cautioned": o["caution"] != "",
         "reliability": o["reliability"].map(RELIABILITY_RANK),
         "recency": [-d.toordinal() for d in o["source_date"]],
         "caution": o["bound"].map(BOUND_CAUTION),
         "row": o["row"],
     })
-    best = rank.sort_values(["figure", "reliability", "recency", "caution", "row"]) \
-        .drop_duplicates("figure").index
-    preferred = [i in set(best) for i in range(len(o))]
+    best = set(rank.sort_values(["figure", "cautioned", "reliability", "recency", "caution", "row"])
+               .drop_duplicates("figure").index)
+    preferred = [i in best and not rank.loc[i, "cautioned"] for i in range(len(o))]
     return figure, preferred
 
 

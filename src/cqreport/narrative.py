@@ -469,6 +469,11 @@ class Fact:
         return self._w.text(self.row["note"])
 
     @property
+    def caution(self) -> Markup:
+        """The curator's reason not to rely on this figure ('' when none)."""
+        return self._w.text(self.row["caution"])
+
+    @property
     def prior_label(self) -> Markup:
         return self._w.text(self.row["prior_label"], inline=True)
 
@@ -1040,6 +1045,10 @@ class ReportContext:
             else:
                 yield r, self._w.derived_fact(self._w.derived[r.ref_id])
             i += 1
+
+    def cautioned(self) -> list[Fact]:
+        """Figures of the quarter the curator cautioned against: listed, never used."""
+        return [self._w.fact(r) for _, r in self._w.qd.cautioned.iterrows()]
 
     def cited_sources(self) -> list[dict[str, Any]]:
         """The sources the written fragments cite, oldest first."""

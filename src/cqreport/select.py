@@ -50,6 +50,8 @@ class QuarterData:
         derived: Derived figures whose main input is a figure or context row.
         checks: Cross-checks touching the figures or their comparisons.
         variants: Non-preferred rows describing the same figures (other sources).
+        cautioned: Rows of this quarter (core or context) the curator cautioned against;
+            the report lists them with the reason and uses them nowhere else.
         sources: The sources the report cites, indexed by source_id.
     """
 
@@ -63,6 +65,7 @@ class QuarterData:
     checks: list[CrossCheck]
     variants: pd.DataFrame
     sources: pd.DataFrame
+    cautioned: pd.DataFrame
 
     def get(self, metric_id: str, entity_id: str = "chongqing") -> pd.Series | None:
         """The figure (or, failing that, the context row) of one metric, or None if not released."""
@@ -91,7 +94,7 @@ class QuarterData:
     def used_ids(self) -> set[str]:
         """obs_ids of every observation the report may cite."""
         ids = set(self.figures["obs_id"]) | set(self.context["obs_id"])
-        ids |= set(self.comparisons["other_id"]) | set(self.variants["obs_id"])
+        ids |= set(self.comparisons["other_id"]) | set(self.variants["obs_id"]) | set(self.cautioned["obs_id"])
         for d in self.derived:
             ids |= set(d.inputs)
         return ids
@@ -148,8 +151,12 @@ def select_quarter(ds: Dataset, q: Quarter) -> QuarterData:
     touched = set(main["obs_id"]) | set(comparisons["other_id"])
     checks = [c for c in ds.crosschecks() if c.reported_id in touched or c.implied_by in touched]
     variants = o[~o["preferred"] & o["figure"].isin(main["figure"])]
+    warned = o[o["caution"] != ""]
+    in_quarter = warned.apply(lambda r: ds.core_quarter(r) == q, axis=1) if len(warned) else []
+    cautioned = warned[in_quarter] if len(warned) else warned
     qd = QuarterData(ds, q, cutoff, figures.reset_index(drop=True), context.reset_index(drop=True),
-                     comparisons, derived, checks, variants.reset_index(drop=True), ds.sources.iloc[0:0])
+                     comparisons, derived, checks, variants.reset_index(drop=True), ds.sources.iloc[0:0],
+                     cautioned.reset_index(drop=True))
     cited = {ds.observation(i)["source_id"] for i in qd.used_ids()}
     qd.sources = ds.sources[ds.sources.index.isin(cited)].sort_values("date")
     return qd
