@@ -10,8 +10,6 @@ The public API::
     qd.figures, qd.context, qd.derived, qd.checks
 """
 
-from .dataset import Dataset, load_dataset
-from .derive import CrossCheck, Derived
 from .errors import (
     AuditError,
     BuildError,
@@ -23,8 +21,25 @@ from .errors import (
     QuarterError,
 )
 from .periods import Quarter, parse_quarter
-from .select import QuarterData
-from .validate import check_data
+
+# The data API pulls in pandas and pandera (about half a second): it is imported on
+# first use, so that commands that do not need it (an unchanged `cqreport build`,
+# `cqreport params`) start fast.
+_LAZY = {
+    "Dataset": "dataset", "load_dataset": "dataset", "CrossCheck": "derive", "Derived": "derive",
+    "QuarterData": "select", "check_data": "validate",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AuditError",

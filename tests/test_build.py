@@ -1,0 +1,431 @@
+"""The build: papermill + nbconvert + WeasyPrint in one process, manifest, cache, failures.
+
+The real notebook is built once per test session, for two quarters in both
+languages (``real_reports``); the tests then read the HTML and the PDF back.
+Mechanics (cache, failures, glyph check, parallel batch) use the small fixture
+notebook in tests/fixtures/notebooks/.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from pypdf import PdfReader
+
+from cqreport import build as build_mod
+from cqreport.audit import html_to_text, pdf_to_text
+from cqreport.errors import AuditError, ParameterError
+from cqreport.narrative import write_narrative
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+MINI = ROOT / "tests" / "fixtures" / "notebooks" / "mini_report.ipynb"
+A4 = (595.28, 841.89)  # points
+# Any attribute or CSS that would make a browser fetch something over the network.
+FETCH_RE = re.compile(r"""(?:\bsrc\s*=\s*["']?\s*https?:|url\(\s*["']?\s*(?:https?:)?//|"""
+                      r"""<link\b[^>]*href\s*=\s*["']?\s*https?:|@import)""", re.I)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _squash(text: str) -> str:
+    """Text without whitespace: PDF extraction breaks lines anywhere."""
+    return re.sub(r"\s+", "", text)
+
+
+def _shared_dir(tmp_path_factory) -> Path:
+    """A folder all pytest-xdist workers of this run see."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextlib.contextmanager
+def _lock(path: Path):
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# ------------------------------------------------------------------ the real reports
+
+
+@pytest.fixture(scope="session")
+def report_quarters(real_ds) -> list[str]:
+    """The latest quarter and the one before it that has a credit figure."""
+    qs = [str(q) for q in real_ds.quarters()]
+    earlier = [q for q in qs[:-1] if (real_ds.quarter(q).figures["topic"] == "credit").any()]
+    return [qs[-1], earlier[-1]]
+
+
+@pytest.fixture(scope="session")
+def real_reports(tmp_path_factory, report_quarters):
+    """Reports of two quarters, zh and en, built once per run (shared by xdist workers)."""
+    root = _shared_dir(tmp_path_factory) / "real-reports"
+    root.mkdir(exist_ok=True)
+    done = root / "summary.json"
+    with _lock(root.parent / "real-reports.lock"):
+        if not done.exists():
+            summary = build_mod.build(report_quarters, lang="all", reports_dir=root / "reports",
+                                      data_dir=DATA, jobs=2, progress=False)
+            done.write_text(json.dumps({
+                "ok": summary.ok, "line": summary.line(),
+                "results": [vars(r) for r in summary.results]}), encoding="utf-8")
+    summary = json.loads(done.read_text(encoding="utf-8"))
+    assert summary["ok"], summary
+    return root / "reports"
+
+
+@pytest.fixture(scope="session")
+def narratives(real_ds, report_quarters):
+    return {(q, lang): write_narrative(real_ds.quarter(q), lang)
+            for q in report_quarters for lang in ("zh", "en")}
+
+
+def _key_sentences(nar) -> list[str]:
+    """The key points and the first sentence of each section, as a reader sees them."""
+    text = html_to_text(nar.key_points_html)
+    points = [p.strip() for p in text.splitlines() if len(p.strip()) > 8]
+    for topic in ("credit", "cross_border", "auto", "corridor"):
+        body = html_to_text(nar.section_html(topic))
+        paras = [p.strip() for p in body.splitlines() if len(p.strip()) > 20]
+        if paras:
+            points.append(re.split(r"(?<=[。.])", paras[0])[0])
+    return points
+
+
+@pytest.mark.slow
+def test_layout_of_every_report(real_reports, report_quarters):
+    for q in report_quarters:
+        for lang in ("zh", "en"):
+            d = real_reports / q / lang
+            assert sorted(p.name for p in d.iterdir()) == [
+                "manifest.json", "report.html", "report.ipynb", "report.pdf"]
+    assert not list(real_reports.glob("*/.*building*")), "temporary folders left behind"
+
+
+@pytest.mark.slow
+def test_html_holds_the_narrative_and_charts(real_reports, narratives):
+    for (q, lang), nar in narratives.items():
+        page = (real_reports / q / lang / "report.html").read_text(encoding="utf-8")
+        text = _squash(html_to_text(page))
+        sentences = _key_sentences(nar)
+        assert len(sentences) >= 4
+        for s in sentences:
+            assert _squash(s) in text, (q, lang, s)
+        assert _squash(html_to_text(nar.title_html).strip().splitlines()[1]) in text
+        assert f'lang="{"zh-CN" if lang == "zh" else "en"}"' in page
+        figures = re.findall(r'<figure class="cq-chart"[^>]*><img [^>]*src="data:image/png;base64,'
+                             r'([A-Za-z0-9+/=]+)"', page)
+        assert len(figures) >= 2
+        assert all(base64.b64decode(f)[:4] == b"\x89PNG" for f in figures)
+
+
+@pytest.mark.slow
+def test_latest_report_has_a_chart_in_every_section(real_reports, report_quarters):
+    page = (real_reports / report_quarters[0] / "zh" / "report.html").read_text(encoding="utf-8")
+    for topic in ("credit", "cross_border", "auto", "corridor"):
+        start = page.index(f"cq-section cq-{topic}")
+        nxt = [page.find("cq-section cq-", start + 10), page.find("cq-appendix", start)]
+        end = min(i for i in nxt if i > 0)
+        assert '<figure class="cq-chart"' in page[start:end], topic
+
+
+@pytest.mark.slow
+def test_html_hides_code_and_fetches_nothing(real_reports, report_quarters):
+    nb_code = [c.source for c in nbformat.read(ROOT / "notebooks" / "quarterly_report.ipynb", 4).cells
+               if c.cell_type == "code"]
+    for q in report_quarters:
+        for lang in ("zh", "en"):
+            page = (real_reports / q / lang / "report.html").read_text(encoding="utf-8")
+            assert not FETCH_RE.search(page), FETCH_RE.search(page).group(0)
+            assert "<script" not in page.lower()
+            assert "@font-face" in page and "data:font/" in page
+            text = html_to_text(page)
+            for src in nb_code:
+                for line in src.splitlines():
+                    if len(line) > 12 and not line.startswith("#"):
+                        assert line not in text, f"code shown: {line}"
+            assert "jp-InputArea" not in page
+            assert "@page" in page and "A4" in page
+
+
+@pytest.mark.slow
+def test_pdf_is_a4_with_embedded_fonts_and_real_text(real_reports, narratives):
+    for (q, lang), nar in narratives.items():
+        pdf = real_reports / q / lang / "report.pdf"
+        reader = PdfReader(str(pdf))
+        assert len(reader.pages) >= 2
+        for page in reader.pages:
+            w, h = float(page.mediabox.width), float(page.mediabox.height)
+            assert abs(w - A4[0]) < 1 and abs(h - A4[1]) < 1
+        fonts = []
+        for page in reader.pages:
+            for f in (page["/Resources"].get("/Font") or {}).values():
+                f = f.get_object()
+                desc = f.get("/FontDescriptor")
+                if desc is None and "/DescendantFonts" in f:
+                    desc = f["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+                desc = desc.get_object()
+                fonts.append((str(desc.get("/FontName")),
+                              any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))))
+        assert fonts and all(embedded for _, embedded in fonts), fonts
+        text = _squash(pdf_to_text(pdf))
+        for s in _key_sentences(nar):
+            assert _squash(s) in text, (q, lang, s)
+        if lang == "zh":
+            assert len(re.findall(r"[\u4e00-\u9fff]", text)) > 500
+
+
+@pytest.mark.slow
+def test_manifest_records_the_inputs(real_reports, report_quarters):
+    m = json.loads((real_reports / report_quarters[0] / "en" / "manifest.json").read_text())
+    assert m["parameters"] == {"quarter": report_quarters[0], "lang": "en",
+                               "data_dir": str(DATA.resolve())}
+    assert m["inputs"]["data_sha256"] == build_mod.data_hash(DATA)
+    assert m["inputs"]["notebook_sha256"] == _sha(ROOT / "notebooks" / "quarterly_report.ipynb")
+    assert m["packages"]["papermill"] and m["packages"]["weasyprint"]
+    assert {"execute", "html", "pdf", "audit_html", "audit_pdf", "total"} <= set(m["timings_s"])
+    for where in ("html", "pdf"):
+        assert "passed" in m["audit"][where]["summary"]
+        assert m["audit"][where]["numbers_read"][where] > 20
+    for name, meta in m["outputs"].items():
+        assert meta["sha256"] == _sha(real_reports / report_quarters[0] / "en" / name)
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    if rev.returncode == 0:
+        assert m["git_revision"].startswith(rev.stdout.strip())
+
+
+@pytest.mark.slow
+def test_executed_notebook_got_string_parameters(real_reports, report_quarters):
+    nb = nbformat.read(real_reports / report_quarters[1] / "zh" / "report.ipynb", 4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert f'quarter = "{report_quarters[1]}"' in injected.source
+    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                if o.output_type == "error"]
+    for path in real_reports.glob("*/*/report.ipynb"):  # nothing printed, nothing warned
+        streams = [o.text for c in nbformat.read(path, 4).cells if c.cell_type == "code"
+                   for o in c.outputs if o.output_type == "stream"]
+        assert streams == [], (path, streams)
+
+
+@pytest.mark.slow
+def test_index_links_every_report(real_reports, report_quarters):
+    page = (real_reports / "index.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="([^"]+/report\.(?:html|pdf))"', page))
+    expected = {f"{q}/{lang}/report.{ext}" for q in report_quarters for lang in ("zh", "en")
+                for ext in ("html", "pdf")}
+    assert links == expected
+    assert not FETCH_RE.search(page)
+
+
+# ------------------------------------------------------------------ mechanics (fixture notebook)
+
+
+def _mini(reports: Path, **kw):
+    kw.setdefault("audit", False)
+    kw.setdefault("progress", False)
+    kw.setdefault("jobs", 1)
+    kw.setdefault("echo", lambda s: None)
+    quarter = kw.pop("quarter", None)
+    return build_mod.build([quarter] if quarter else None, notebook=MINI, data_dir=DATA,
+                           reports_dir=reports, **kw)
+
+
+@pytest.fixture(scope="module")
+def mini_built(tmp_path_factory, real_ds):
+    """The fixture notebook built for the latest quarter, zh and en, in parallel."""
+    reports = tmp_path_factory.mktemp("mini") / "reports"
+    summary = _mini(reports, lang="all", jobs=2)
+    assert summary.ok, [r.message for r in summary.results]
+    return reports, str(real_ds.latest_quarter()), summary
+
+
+@pytest.mark.slow
+def test_parallel_batch_builds_both_languages(mini_built):
+    reports, q, summary = mini_built
+    assert sorted((r.lang, r.status) for r in summary.results) == [("en", "built"), ("zh", "built")]
+    page = (reports / q / "zh" / "report.html").read_text(encoding="utf-8")
+    assert f"测试报告 {q}" in html_to_text(page)
+    assert "重庆金融运行平稳" in _squash(pdf_to_text(reports / q / "zh" / "report.pdf"))
+    assert "语言 en" in html_to_text((reports / q / "en" / "report.html").read_text())
+    assert "cells tagged" not in page
+
+
+@pytest.mark.slow
+def test_serial_batch_reuses_a_clean_kernel(mini_built):
+    # Both languages run one after the other in one kernel; the fixture notebook fails
+    # if a name from the previous report survived, and counts must restart at one.
+    reports, q, _ = mini_built
+    summary = _mini(reports, lang="all", jobs=1, force=True)
+    assert [r.status for r in summary.results] == ["built", "built"], summary.results
+    for lang in ("zh", "en"):
+        nb = nbformat.read(reports / q / lang / "report.ipynb", 4)
+        counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1))
+
+
+@pytest.mark.slow
+def test_unchanged_inputs_are_skipped_and_force_rebuilds(mini_built):
+    reports, q, _ = mini_built
+    before = _sha(reports / q / "zh" / "report.ipynb")
+    again = _mini(reports, quarter=q, lang="zh")
+    assert [r.status for r in again.results] == ["skipped"]
+    assert _sha(reports / q / "zh" / "report.ipynb") == before
+    forced = _mini(reports, quarter=q, lang="zh", force=True)
+    assert [r.status for r in forced.results] == ["built"]
+
+
+@pytest.mark.slow
+def test_changed_data_is_rebuilt(mini_built, tmp_path):
+    reports, q, _ = mini_built
+    inputs = build_mod.collect_inputs(MINI, DATA, build_mod.KERNEL_NAME, build_mod.FORMATS)
+    params = build_mod.ReportParams(q, "zh", str(DATA.resolve()))
+    assert build_mod.is_current(reports / q / "zh", inputs.key(params, {}), build_mod.FORMATS)
+    changed = build_mod.Inputs(**{**vars(inputs), "data": "0" * 64})
+    assert not build_mod.is_current(reports / q / "zh", changed.key(params, {}), build_mod.FORMATS)
+
+
+@pytest.mark.slow
+def test_cell_error_fails_and_keeps_the_previous_report(mini_built):
+    reports, q, _ = mini_built
+    out = reports / q / "en"
+    good = {p.name: _sha(p) for p in out.iterdir()}
+    summary = _mini(reports, quarter=q, lang="en", extra={"fail": "error"})
+    assert not summary.ok
+    (res,) = summary.results
+    assert res.status == "failed" and "RuntimeError" in res.message
+    assert "report.failed.ipynb" in res.message
+    failed = nbformat.read(out / "report.failed.ipynb", 4)
+    assert any(o.output_type == "error" for c in failed.cells if c.cell_type == "code"
+               for o in c.outputs)
+    assert {p.name: _sha(p) for p in out.iterdir() if p.name in good} == good
+
+
+@pytest.mark.slow
+def test_missing_glyph_fails_the_build(mini_built):
+    reports, q, _ = mini_built
+    summary = _mini(reports, quarter=q, lang="zh", extra={"fail": "glyph"})
+    (res,) = summary.results
+    assert res.status == "failed" and "missing glyphs" in res.message
+
+
+@pytest.mark.slow
+def test_failed_audit_fails_the_build(mini_built):
+    reports, q, _ = mini_built
+    out = reports / q / "zh"
+    good = _sha(out / "report.pdf")
+
+    def strict_audit(dataset, params, page, pdf):
+        raise AuditError("number 42 not in the ledger")
+
+    summary = _mini(reports, quarter=q, lang="zh", force=True, audit=True, auditor=strict_audit)
+    (res,) = summary.results
+    assert res.status == "failed" and "42 not in the ledger" in res.message
+    assert _sha(out / "report.pdf") == good
+    assert (out / "report.failed.html").is_file()
+
+
+@pytest.mark.slow
+def test_cli_exit_code_is_non_zero_on_a_failed_report(mini_built):
+    reports, q, _ = mini_built
+    exe = Path(sys.executable).with_name("cqreport")
+    proc = subprocess.run([str(exe), "build", "--quarter", q, "--lang", "en", "--notebook",
+                           str(MINI), "-p", "fail=error", "--reports", str(reports),
+                           "--no-progress"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 1
+    assert "1 failed" in proc.stdout and "FAILED" in proc.stderr
+
+
+# ------------------------------------------------------------------ units
+
+
+def test_data_hash_follows_the_csv_content(tmp_path):
+    for f in DATA.iterdir():
+        if f.suffix in (".csv", ".json"):
+            (tmp_path / f.name).write_bytes(f.read_bytes())
+    before = build_mod.data_hash(tmp_path)
+    assert before == build_mod.data_hash(DATA)
+    with open(tmp_path / "observations.csv", "a", encoding="utf-8") as fh:
+        fh.write("\n")
+    assert build_mod.data_hash(tmp_path) != before
+
+
+def test_formats_are_checked():
+    assert build_mod._parse_formats("pdf,html,pdf") == ("pdf", "html")
+    with pytest.raises(ParameterError):
+        build_mod._parse_formats("html,docx")
+
+
+def test_export_copy_drops_stderr_notes_and_parameters():
+    nb = nbformat.v4.new_notebook()
+    c1 = nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})
+    c2 = nbformat.v4.new_markdown_cell("note", metadata={"tags": [build_mod.REMOVE_TAG]})
+    c3 = nbformat.v4.new_code_cell("y")
+    c3.outputs = [nbformat.v4.new_output("stream", name="stderr", text="warn"),
+                  nbformat.v4.new_output("stream", name="stdout", text="keep")]
+    nb.cells = [c1, c2, c3]
+    out = build_mod._notebook_for_export(nb)
+    assert len(out.cells) == 1
+    assert [o.name for o in out.cells[0].outputs] == ["stdout"]
+    assert len(nb.cells) == 3  # the executed notebook itself is untouched
+
+
+def test_glyph_warning_is_detected():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("plot")
+    cell.outputs = [nbformat.v4.new_output(
+        "stream", name="stderr",
+        text="UserWarning: Glyph 37325 (\\N{CJK UNIFIED IDEOGRAPH-91CD}) missing from font(s) DejaVu Sans.")]
+    nb.cells = [cell]
+    with pytest.raises(build_mod.BuildError, match="missing glyphs"):
+        build_mod.check_glyphs(nb)
+    cell.outputs[0].text = "UserWarning: something else"
+    build_mod.check_glyphs(nb)
+
+
+def test_index_lists_manifests(tmp_path):
+    for q, lang in (("2025Q4", "zh"), ("2026Q1", "en"), ("2026Q1", "zh")):
+        d = tmp_path / q / lang
+        d.mkdir(parents=True)
+        (d / "report.html").write_text("<p></p>")
+        (d / "manifest.json").write_text(json.dumps({"built_at": "now"}))
+    (tmp_path / "2026Q1" / "en" / build_mod.FAILED_NOTEBOOK).write_text("{}")
+    page = build_mod.write_index(tmp_path).read_text(encoding="utf-8")
+    order = [page.index(f"{x}/report.html") for x in ("2026Q1/zh", "2026Q1/en", "2025Q4/zh")]
+    assert order == sorted(order)
+    assert "last build failed" in page
+    assert "data:font/" in page  # its Chinese shows on a machine without CJK fonts
+    assert "report.pdf" not in page
+
+
+def test_pdf_failure_in_the_printing_process_is_reported(tmp_path, monkeypatch):
+    def broken(page, target, base_url):
+        raise ValueError("no room on the page")
+
+    monkeypatch.setattr(build_mod, "export_pdf", broken)
+    wait = build_mod.start_pdf("<p>x</p>", tmp_path / "report.pdf", tmp_path)
+    with pytest.raises(build_mod.BuildError, match="no room on the page"):
+        wait()
+    assert not (tmp_path / "report.pdf").exists()
+
+
+def test_pdf_is_printed_by_start_pdf(tmp_path):
+    wait = build_mod.start_pdf("<p>重庆</p>", tmp_path / "report.pdf", tmp_path)
+    wait()
+    assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
