@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,11 +38,21 @@ DATA = ROOT / "data"
 TARGETS = {"one_quarter_vs_chain": 0.6, "unchanged_vs_chain": 0.05, "parallel_vs_serial": 0.65}
 
 
-def run(cmd: list[str], cwd: Path = ROOT) -> float:
-    """Run a command, fail loudly if it fails, and return its wall-clock seconds."""
+CPU: dict[str, list[float]] = {}
+
+
+def run(cmd: list[str], cwd: Path = ROOT, label: str | None = None) -> float:
+    """Run a command, fail loudly if it fails, and return its wall-clock seconds.
+
+    With a label, also record the CPU seconds it and its children (kernels, workers) used.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if label:
+        CPU.setdefault(label, []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}")
@@ -67,9 +78,9 @@ def font_stylesheet(folder: Path) -> Path:
     return css
 
 
-def cqreport_build(reports: Path, *args: str) -> float:
+def cqreport_build(reports: Path, *args: str, label: str | None = None) -> float:
     return run([str(BIN / "cqreport"), "build", "--reports", str(reports), "--no-progress",
-                *args])
+                *args], label=label)
 
 
 def plain_chain(folder: Path, quarter: str, css: Path) -> float:
@@ -120,9 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_batch:
             for _ in range(args.batch_repeat):
                 times["all_serial"].append(cqreport_build(
-                    tmp / "serial", "--all", "--lang", "all", "--force", "--jobs", "1"))
+                    tmp / "serial", "--all", "--lang", "all", "--force", "--jobs", "1",
+                    label="all_serial"))
                 times["all_parallel"].append(cqreport_build(
-                    tmp / "parallel", "--all", "--lang", "all", "--force", "--jobs", "2"))
+                    tmp / "parallel", "--all", "--lang", "all", "--force", "--jobs", "2",
+                    label="all_parallel"))
         n_reports = len(list((tmp / "parallel").glob("*/*/report.pdf")))
 
     med = {k: median(v) for k, v in times.items() if v}
@@ -145,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         if k in med:
             runs = ", ".join(f"{x:.2f}" for x in times[k])
             print(f"  {label:<46} {med[k]:7.2f} s   [{runs}]")
+    for k in ("all_serial", "all_parallel"):
+        if k in CPU:
+            cores = [c / w for c, w in zip(CPU[k], times[k], strict=True)]
+            print(f"  {labels[k]:<46} CPU {median(CPU[k]):6.1f} s, {median(cores):.2f} cores busy")
     print("ratios (target):")
     for k, v in ratios.items():
         verdict = "ok" if v <= TARGETS[k] else "MISSED"

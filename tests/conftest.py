@@ -15,6 +15,12 @@ FIXTURES = ROOT / "tests" / "fixtures"
 REAL_DATA = ROOT / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Each test run keeps its validation stamps to itself, never in the user's ~/.cache."""
+    os.environ["CQREPORT_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+
+
 @pytest.fixture(scope="session")
 def sources_dir() -> Path:
     """The source texts. Missing sources fail the run: the data tests are worthless without them."""

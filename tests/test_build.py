@@ -429,3 +429,35 @@ def test_pdf_is_printed_by_start_pdf(tmp_path):
     wait = build_mod.start_pdf("<p>重庆</p>", tmp_path / "report.pdf", tmp_path)
     wait()
     assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.slow
+def test_a_notebook_without_its_narrative_record_fails_the_audit(mini_built):
+    # the fixture notebook writes no narrative, so it shows no record: with the audit on,
+    # the build must fail, say why, and keep the previous report
+    reports, q, _ = mini_built
+    out = reports / q / "zh"
+    good = _sha(out / "report.html")
+    summary = _mini(reports, quarter=q, lang="zh", force=True, audit=True)
+    (res,) = summary.results
+    assert res.status == "failed" and "no narrative record" in res.message
+    assert _sha(out / "report.html") == good
+
+
+def test_the_record_read_from_a_notebook_is_the_narrative_written(real_ds):
+    import json
+
+    import nbformat
+
+    from cqreport.narrative import write_narrative
+
+    nar = write_narrative(real_ds.quarter("2025Q4"), "en")
+    bundle = nar.record()._repr_mimebundle_()
+    cell = nbformat.v4.new_code_cell("report.record()")
+    # as the notebook file stores it: through JSON
+    cell.outputs = [nbformat.v4.new_output("display_data", data=json.loads(json.dumps(bundle)))]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    back = build_mod.read_record(nb)
+    assert (back.ledger, back.references, back.verbatim) == (nar.ledger, nar.references, nar.verbatim)
+    assert str(back.quarter) == "2025Q4" and back.lang == "en"
+    assert "2025Q4/en" in bundle["text/plain"]

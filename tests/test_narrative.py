@@ -178,15 +178,13 @@ def test_ledger_records_value_unit_qualifier_and_origin(narratives):
 
 
 def test_text_from_the_data_is_escaped(real_ds):
-    ds = real_ds
-    o = ds.observations
-    i = o.index[o["obs_id"] == "loan_balance_rmb@chongqing/2026-03-31/cq_2026q1_presser"][0]
-    old = o.at[i, "quote"]
-    try:
-        o.at[i, "quote"] = "<script>alert(1)</script> & “6.54万亿元”"
-        n = write_narrative(ds.quarter("2026Q1"), "zh")
-    finally:
-        o.at[i, "quote"] = old
+    import dataclasses
+
+    o = real_ds.observations.copy()
+    o.loc[o["obs_id"] == "loan_balance_rmb@chongqing/2026-03-31/cq_2026q1_presser", "quote"] = \
+        "<script>alert(1)</script> & “6.54万亿元”"
+    ds = dataclasses.replace(real_ds, observations=o)   # a fresh Dataset: its own selections
+    n = write_narrative(ds.quarter("2026Q1"), "zh")
     assert "<script>" not in n.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in n.appendix_html
 

@@ -115,3 +115,33 @@ def test_an_elided_quote_needs_each_fragment_in_the_source(min_data, sources_dir
     assert check_data(min_data, sources_dir).ok
     set_cell(f, 0, "quote", "全市人民币贷款余额达6.54万亿元 … 同比增长6.8%，增速连续13个月低于全国")
     assert [p.check for p in check_data(min_data, sources_dir).problems] == ["quote-not-in-source"]
+
+
+def test_unchanged_validated_data_is_not_validated_again(min_data, sources_dir, monkeypatch):
+    from cqreport import load_dataset, validate
+
+    load_dataset(min_data, sources_dir)          # validates, leaves a stamp
+
+    def must_not_run(*a, **k):
+        raise AssertionError("validated again")
+    monkeypatch.setattr(validate, "check_data", must_not_run)
+    assert len(load_dataset(min_data, sources_dir).observations) == 8
+
+
+def test_any_change_to_data_or_sources_validates_again(min_data, sources_dir, tmp_path):
+    import shutil
+
+    from cqreport import DataError, load_dataset
+
+    load_dataset(min_data, sources_dir)
+    set_cell(min_data / "observations.csv", 0, "value", "6.45")
+    with pytest.raises(DataError, match="number-not-in-quote"):
+        load_dataset(min_data, sources_dir)
+    set_cell(min_data / "observations.csv", 0, "value", "6.54")
+    load_dataset(min_data, sources_dir)
+    copy = tmp_path / "sources"
+    shutil.copytree(sources_dir, copy)
+    f = copy / "000_b8a2839b917f43b3.txt"
+    f.write_text(f.read_text(encoding="utf-8").replace("6.54万亿元", "6.45万亿元"), encoding="utf-8")
+    with pytest.raises(DataError, match="source-hash"):
+        load_dataset(min_data, copy)

@@ -69,6 +69,12 @@ from .params import (
 )
 from .periods import parse_quarter
 
+# jsonschema, under nbformat, imports the optional rfc3987_syntax when it is installed
+# (jupyterlab's dependencies bring it), and that module compiles a Lark grammar at
+# import: a second of every build. Notebook schemas use no IRI formats, so the build
+# process does without it (jsonschema treats a blocked import as "not installed").
+sys.modules.setdefault("rfc3987_syntax", None)
+
 KERNEL_NAME = "cqreport"
 CELL_TIMEOUT = 300  # seconds per cell; the whole report runs in well under a minute
 FORMATS = ("html", "pdf")
@@ -554,18 +560,46 @@ def export_pdf(page: str, target: Path, base_url: Path) -> None:
 _NARRATIVES: dict[tuple[int, str, str], Any] = {}
 
 
-def prepare_audit(dataset: Any, params: ReportParams) -> Any:
-    """Write the narrative of a report (once) and check its ledger against the data.
+def read_record(nb) -> Any:
+    """The narrative the executed notebook wrote, from its record output.
+
+    Raises:
+        BuildError: If the notebook shows no record (the cell ``report.record()``).
+    """
+    from .narrative import RECORD_MIMETYPE, Narrative
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            data = out.get("data", {})
+            if RECORD_MIMETYPE in data:
+                return Narrative.from_record(data[RECORD_MIMETYPE])
+    raise BuildError("the notebook showed no narrative record (a cell `report.record()`): "
+                     "the numbers audit has nothing to check the report against")
+
+
+def prepare_audit(dataset: Any, params: ReportParams, nb: Any = None) -> Any:
+    """Check the ledger of the narrative the notebook wrote against the data.
+
+    Args:
+        dataset: The data, loaded and validated in this process.
+        params: The report's parameters.
+        nb: The executed notebook; when given, its narrative record is read and
+            checked, and kept for :func:`audit_report`.
 
     Returns:
-        The narrative and the ledger findings, kept for :func:`audit_report`.
+        The narrative and the ledger findings.
+
+    Raises:
+        BuildError: If no notebook's record was read for this report.
     """
-    from . import audit, narrative
+    from . import audit
 
     key = (id(dataset), params.quarter, params.lang)
-    if key not in _NARRATIVES:
-        nar = narrative.write_narrative(dataset.quarter(params.quarter), params.lang)
+    if nb is not None:
+        nar = read_record(nb)
         _NARRATIVES[key] = (nar, audit.audit_ledger(nar, dataset))
+    if key not in _NARRATIVES:
+        raise BuildError(f"no narrative record read for {params.slug}")
     return _NARRATIVES[key]
 
 
@@ -574,9 +608,9 @@ def audit_report(dataset: Any, params: ReportParams, page: str | None,
     """Check every number in the HTML (and PDF) text against the narrative's ledger,
     and the ledger against the data.
 
-    The narrative is written again here, in the build process, from the same data
-    and parameters as in the notebook (:func:`prepare_audit`, run while the
-    notebook executes).
+    The ledger is the one the notebook's narrative recorded as it wrote
+    (:func:`prepare_audit`); it is checked against the data loaded here, and the
+    rendered text against it.
 
     Raises:
         AuditError: Listing every number that does not trace back to the data.
@@ -635,10 +669,13 @@ class Background:
         return self._value
 
 
+_WARM = {"pdf": False}
+
+
 def _prepare(exporters_ready: Any, dataset_loader: Callable[[], Any] | None,
-             params: ReportParams, narrative: bool) -> Any:
-    """Get the exporters ready (then set ``exporters_ready``), load the data and write
-    the narrative for the audit."""
+             quarter: str) -> Any:
+    """Get the exporters ready (then set ``exporters_ready``), load the data for the audit
+    and select the quarter's figures (the ledger is checked against them)."""
     try:
         import weasyprint
 
@@ -646,17 +683,19 @@ def _prepare(exporters_ready: Any, dataset_loader: Callable[[], Any] | None,
 
         _html_exporter()
         _page_template()
-        font = fonts.find_cjk_font()
-        # the first document pays for Pango, fontconfig and the default stylesheet
-        weasyprint.HTML(string=f'<p style="font-family: \'{font.family}\'">重庆 A4</p>'
-                        ).write_pdf()
+        if not _WARM["pdf"]:
+            font = fonts.find_cjk_font()
+            # the first document pays for Pango, fontconfig and the default stylesheet
+            weasyprint.HTML(string=f'<p style="font-family: \'{font.family}\'">重庆 A4</p>'
+                            ).write_pdf()
+            _WARM["pdf"] = True
     finally:
         exporters_ready.set()
     if dataset_loader is None:
         return None
     dataset = dataset_loader()
-    if narrative:
-        prepare_audit(dataset, params)
+    dataset.derived()          # both memoized by the dataset: the ledger check
+    dataset.quarter(quarter)   # after execution then only reads the entries
     return dataset
 
 
@@ -746,16 +785,15 @@ def build_one(params: ReportParams, options: BuildOptions, inputs: Inputs,
         import papermill  # while the kernel starts: it is needed first
 
         # While the kernel runs the notebook (another process, another core), a
-        # thread here loads the exporters and the data and writes the narrative the
-        # audit checks against. It starts only now: two threads importing at once
+        # thread here loads the exporters and the data the audit checks against.
+        # It starts only now: two threads importing at once
         # would only slow each other down (one interpreter lock).
         use_audit = auditor is not None and options.audit
         import threading
 
         exporters_ready = threading.Event()
-        background = Background(_prepare, exporters_ready,
-                                dataset_loader if use_audit else None, params,
-                                auditor is audit_report)
+        background = Background(_prepare, exporters_ready, dataset_loader if use_audit else None,
+                                params.quarter)
         t = lap("prepare", t)
         nb = papermill.execute_notebook(
             str(options.notebook), str(tmp / "report.ipynb"),
@@ -775,7 +813,9 @@ def build_one(params: ReportParams, options: BuildOptions, inputs: Inputs,
         (tmp / "report.html").write_text(page, encoding="utf-8")
         t = lap("html", t)
         dataset = background.result()  # no other thread runs past this point
-        t = lap("wait_data", t)
+        if use_audit and auditor is audit_report:
+            prepare_audit(dataset, params, nb)
+        t = lap("ledger", t)
         pdf = None
         pdf_done: Callable[[], None] = lambda: None  # noqa: E731
         if "pdf" in options.formats:

@@ -39,7 +39,7 @@ from .errors import QuarterError
 from .load import Table
 from .numbers import decimals_of
 from .periods import Quarter, is_month_end, parse_quarter
-from .validate import TABLES, check_data, metric_units
+from .validate import TABLES, metric_units, read_validated
 from .vocab import QUALIFIERS, UNITS
 
 if TYPE_CHECKING:
@@ -186,14 +186,28 @@ class Dataset:
         return q
 
     def quarter(self, quarter: Quarter | str | None = None) -> QuarterData:
-        """Everything the report of one quarter needs (see select.QuarterData)."""
+        """Everything the report of one quarter needs (see select.QuarterData).
+
+        Selected once per quarter and shared: treat the result as read-only.
+        """
         from .select import select_quarter
-        return select_quarter(self, self.resolve_quarter(quarter))
+        q = self.resolve_quarter(quarter)
+        if q not in self._quarters:
+            self._quarters[q] = select_quarter(self, q)
+        return self._quarters[q]
+
+    @cached_property
+    def _quarters(self) -> dict[Quarter, QuarterData]:
+        return {}
 
     def derived(self) -> list[Derived]:
         """Every figure that can be derived from the data, for any period."""
+        return list(self._derived)
+
+    @cached_property
+    def _derived(self) -> tuple[Derived, ...]:
         from .derive import derive_all
-        return derive_all(self)
+        return tuple(derive_all(self))
 
     def crosschecks(self) -> list[CrossCheck]:
         """Reported figures checked against the same figure derived from other rows."""
@@ -228,6 +242,9 @@ def load_dataset(data_dir: str | Path | None = None,
         data_dir: Data folder (default: the project's data/, or $CQREPORT_DATA).
         sources_dir: Source texts (default: ../shared/sources when present).
 
+    Data that passed validation before, unchanged (same files, same source texts,
+    same validator), is not validated again: see ``validate.read_validated``.
+
     Returns:
         The typed Dataset.
 
@@ -235,7 +252,7 @@ def load_dataset(data_dir: str | Path | None = None,
         DataError: Listing every problem in every file, if there is any.
     """
     ddir = paths.data_dir(data_dir)
-    result = check_data(ddir, sources_dir)
+    result = read_validated(ddir, sources_dir)
     result.raise_for_problems()
     return Dataset.from_tables(result.tables, ddir, result.notes)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -50,7 +50,7 @@ from .fmt import (
     scan_figures,
     zh_unit_for,
 )
-from .periods import Quarter, is_month_end
+from .periods import Quarter, is_month_end, parse_quarter
 from .vocab import UNITS
 
 if TYPE_CHECKING:
@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 
 TOPICS = ("credit", "cross_border", "auto", "corridor")
 LANGS = ("zh", "en")
+# the notebook hands its narrative's record to the build under this media type
+RECORD_MIMETYPE = "application/vnd.cqreport.narrative+json"
 MAX_KEY_POINTS = 5
 MIN_KEY_POINTS = 3
 MAX_CONTEXT_SENTENCES = 4
@@ -171,6 +173,47 @@ class Narrative:
 
     def _repr_html_(self) -> str:
         return self.html
+
+    def to_record(self) -> dict[str, Any]:
+        """What the numbers audit needs, as plain JSON: quarter, language, ledger, references,
+        verbatim text and the data the figures came from (the HTML is in the report itself)."""
+        return {"quarter": str(self.quarter), "lang": self.lang,
+                "ledger": [asdict(e) for e in self.ledger],
+                "references": [asdict(r) for r in self.references],
+                "verbatim": list(self.verbatim), "verbatim_inline": list(self.verbatim_inline),
+                "data_dir": str(self.data_dir) if self.data_dir else None, "data_hash": self.data_hash}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Narrative:
+        """A narrative rebuilt from :meth:`to_record`, without its HTML fragments."""
+        return cls(quarter=parse_quarter(record["quarter"]), lang=record["lang"], title_html="",
+                   key_points_html="", headline_table_html="", sections=dict.fromkeys(TOPICS, ""),
+                   appendix_html="", ledger=[LedgerEntry(**e) for e in record["ledger"]],
+                   verbatim=list(record["verbatim"]),
+                   references=[Reference(**r) for r in record["references"]],
+                   verbatim_inline=list(record["verbatim_inline"]),
+                   data_dir=Path(record["data_dir"]) if record.get("data_dir") else None,
+                   data_hash=record.get("data_hash", ""))
+
+    def record(self) -> NarrativeRecord:
+        """The record as a notebook output: a one-line summary to read, the JSON for the build."""
+        return NarrativeRecord(self.to_record())
+
+
+class NarrativeRecord:
+    """Displays as a one-line summary; carries the record under ``RECORD_MIMETYPE``.
+
+    The report build reads it from the executed notebook, so that the audit checks the
+    ledger of the narrative the notebook actually wrote.
+    """
+
+    def __init__(self, record: dict[str, Any]):
+        self.data = record
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        summary = (f"narrative record {self.data['quarter']}/{self.data['lang']}: "
+                   f"{len(self.data['ledger'])} numbers, {len(self.data['references'])} references")
+        return {RECORD_MIMETYPE: self.data, "text/plain": summary}
 
 
 # ============================================================================ helpers

@@ -55,6 +55,16 @@ def reports_dir(path: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else project_root() / "reports"
 
 
+def cache_dir() -> Path:
+    """Where cqreport keeps caches it can always rebuild: $CQREPORT_CACHE, else $XDG_CACHE_HOME/cqreport,
+    else ~/.cache/cqreport. Nothing in it is needed; deleting it only costs time."""
+    env = os.environ.get("CQREPORT_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cqreport"
+
+
 def notebooks_dir() -> Path:
     """The notebooks folder of the checkout."""
     return project_root() / "notebooks"

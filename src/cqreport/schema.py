@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from .errors import Problem
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 INTEGER = re.compile(r"^-?\d+$")
@@ -105,6 +108,8 @@ def _is_date(s: pd.Series) -> pd.Series:
 
 def _checks_for(f: FieldSpec) -> list[pa.Check]:
     """pandera checks for one field; empty cells pass unless the field is required."""
+    import pandera.pandas as pa
+
     checks: list[pa.Check] = []
 
     def check(fn, expected: str) -> pa.Check:
@@ -144,6 +149,8 @@ def _checks_for(f: FieldSpec) -> list[pa.Check]:
 
 def pandera_schema(spec: TableSpec) -> pa.DataFrameSchema:
     """The pandera schema of a table: every column a string, checked by its field's constraints."""
+    import pandera.pandas as pa  # imported when needed: loading validated data skips it
+
     columns = {f.name: pa.Column(str, checks=_checks_for(f), unique=f.unique, nullable=False)
                for f in spec.fields}
     unique = list(spec.primary_key) if len(spec.primary_key) > 1 else None
@@ -164,6 +171,8 @@ def check_schema(frame: pd.DataFrame, spec: TableSpec, where: str) -> list[Probl
     Returns:
         All problems found (pandera runs lazily, so none hides another).
     """
+    import pandera.pandas as pa
+
     try:
         pandera_schema(spec).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
