@@ -48,7 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -58,6 +58,7 @@ from typing import Any
 
 from . import paths
 from .errors import AuditError, BuildError, CqreportError, ParameterError
+from .load import data_files, hash_files
 from .params import (
     ReportParams,
     check_names,
@@ -110,20 +111,11 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def hash_files(files: Iterable[Path], root: Path) -> str:
-    """sha256 over (relative name, content) of files, in sorted order."""
-    h = hashlib.sha256()
-    for f in sorted(files):
-        h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def data_hash(data_dir: Path) -> str:
-    """Fingerprint of the curated data: the descriptor and every CSV beside it."""
-    files = [f for f in Path(data_dir).iterdir() if f.suffix in (".csv", ".json") and f.is_file()]
-    if not files:
-        raise ParameterError(f"data folder {data_dir} holds no CSV or descriptor")
-    return hash_files(files, Path(data_dir))
+    """Fingerprint of the curated data: the descriptor and the tables."""
+    if not (Path(data_dir) / "datapackage.json").is_file():
+        raise ParameterError(f"data folder {data_dir} holds no datapackage.json")
+    return hash_files(data_files(data_dir), Path(data_dir))
 
 
 def code_hash() -> str:

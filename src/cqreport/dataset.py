@@ -25,7 +25,6 @@ report lists it in its appendix with the reason.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -36,10 +35,10 @@ import pandas as pd
 
 from . import paths
 from .errors import QuarterError
-from .load import Table
+from .load import Table, data_files, hash_files
 from .numbers import decimals_of
 from .periods import Quarter, is_month_end, parse_quarter
-from .validate import TABLES, metric_units, read_validated
+from .validate import metric_units, read_validated
 from .vocab import QUALIFIERS, UNITS
 
 if TYPE_CHECKING:
@@ -227,11 +226,7 @@ class Dataset:
     @cached_property
     def content_hash(self) -> str:
         """sha256 over the descriptor and the CSV files, for build manifests and caching."""
-        h = hashlib.sha256()
-        for name in ("datapackage.json", *(f"{t}.csv" for t in TABLES)):
-            f = self.data_dir / name
-            h.update(name.encode() + b"\0" + (f.read_bytes() if f.is_file() else b""))
-        return h.hexdigest()
+        return hash_files(data_files(self.data_dir), self.data_dir)
 
 
 def load_dataset(data_dir: str | Path | None = None,

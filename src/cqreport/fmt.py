@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from .numbers import CN_RE, normalize_digits, parse_chinese_numeral
+from .numbers import ARABIC_RE, CN_RE, EN_ORDINALS, EN_WORDS, normalize_digits, parse_chinese_numeral
 from .vocab import BASE_UNITS, QUALIFIERS, SUFFIX_QUALIFIERS, UNITS
 
 LANGS = ("zh", "en")
@@ -105,21 +105,9 @@ _EN_TAIL = re.compile(
     r"|(?:[ ](?P<scale>trillion|billion|million|thousand)\b)?"
     r"(?:[ ](?P<word>percentage points?|consecutive months|months?|times|"
     r"(?:[A-Za-z][A-Za-z-]*)(?: (?:trips|institutions))?))?")
-_EN_CARDINALS = {
-    w: i for i, w in enumerate((
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-        "eighteen", "nineteen", "twenty"))
-} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-     "ninety": 90, "hundred": 100, "dozen": 12}
-_EN_ORDINALS = {
-    w: i + 1 for i, w in enumerate((
-        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-        "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
-        "seventeenth", "eighteenth", "nineteenth", "twentieth"))
-}
+_EN_CARDINALS = EN_WORDS | {"dozen": 12}
 _EN_WORD_RE = re.compile(
-    r"(?<![A-Za-z-])(" + "|".join(sorted([*_EN_CARDINALS, *_EN_ORDINALS], key=len, reverse=True))
+    r"(?<![A-Za-z-])(" + "|".join(sorted([*_EN_CARDINALS, *EN_ORDINALS], key=len, reverse=True))
     + r")(?![A-Za-z-])", re.IGNORECASE)
 # Words that state a figure without digits: 翻番 is ×2 (+100%).
 _SPECIAL_WORDS = {"翻两番": ("percent", 300.0), "翻一番": ("percent", 100.0),
@@ -128,7 +116,6 @@ _SPECIAL_WORDS = {"翻两番": ("percent", 300.0), "翻一番": ("percent", 100.
                   "twice": ("times", 2.0)}
 _SPECIAL_RE = re.compile(
     "|".join(re.escape(w) for w in sorted(_SPECIAL_WORDS, key=len, reverse=True)))
-_ARABIC = re.compile(r"(?<![0-9.])(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?![0-9])")
 
 
 # ---------------------------------------------------------------------------- numbers
@@ -776,7 +763,7 @@ def scan_figures(text: str) -> list[Figure]:
         sign = 1.0
         take(Figure(sign * value, "%" if base == "percent" else base, base, sign * value,
                     "exact", m.group(), start, m.end()), m.start(), m.end())
-    for m in _ARABIC.finditer(norm):
+    for m in ARABIC_RE.finditer(norm):
         if not free(m.start(), m.end()):
             continue
         value = float(m.group().replace(",", ""))
@@ -817,8 +804,8 @@ def scan_figures(text: str) -> list[Figure]:
         if not free(m.start(), m.end()):
             continue
         w = m.group().lower()
-        if w in _EN_ORDINALS:
-            v = float(_EN_ORDINALS[w])
+        if w in EN_ORDINALS:
+            v = float(EN_ORDINALS[w])
             f = Figure(v, "rank", "rank", v, "exact", m.group(), m.start(), m.end())
         else:
             f = _en_figure(norm, m.start(), m.end(), float(_EN_CARDINALS[w]))

@@ -28,12 +28,11 @@ import pandas as pd
 
 from . import paths
 from .errors import DataError, Problem
-from .load import Table, display_path, read_table
+from .load import TABLES, Table, data_files, display_path, hash_files, read_table
 from .numbers import find_numbers
 from .schema import TableSpec, check_schema, read_specs
 from .vocab import UNITS
 
-TABLES = ("metrics", "entities", "sources", "observations")
 _SPACE = re.compile(r"\s+")
 # a doubled YoY is worded without a number
 DOUBLED_WORDS = ("翻番", "翻一番", "倍增", "doubl")
@@ -364,16 +363,10 @@ _VALIDATOR_CODE = ("validate.py", "schema.py", "load.py", "vocab.py", "numbers.p
 def fingerprint(data_dir: Path, sources_dir: Path | None) -> str:
     """sha256 over everything validation reads: the descriptor, the CSVs, the source texts and
     the validator's own code. Equal fingerprints give equal validation results."""
-    h = hashlib.sha256()
-    files = [data_dir / "datapackage.json", *(data_dir / f"{t}.csv" for t in TABLES)]
-    files += sorted(sources_dir.iterdir()) if sources_dir is not None and sources_dir.is_dir() else []
-    files += [paths.PACKAGE_DIR / name for name in _VALIDATOR_CODE]
-    for f in files:
-        h.update(f.name.encode() + b"\0")
-        h.update(f.read_bytes() if f.is_file() else b"<missing>")
-        h.update(b"\0")
-    h.update(str(sources_dir is not None).encode())
-    return h.hexdigest()
+    files = data_files(data_dir) + [paths.PACKAGE_DIR / name for name in _VALIDATOR_CODE]
+    if sources_dir is not None and sources_dir.is_dir():
+        files += sorted(sources_dir.iterdir())
+    return hash_files(files) + ("" if sources_dir is not None else "-nosources")
 
 
 def read_validated(data_dir: str | Path | None = None,
