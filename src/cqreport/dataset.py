@@ -37,7 +37,7 @@ from . import paths
 from .errors import QuarterError
 from .load import Table, data_files, hash_files
 from .numbers import decimals_of
-from .periods import Quarter, is_month_end, parse_quarter
+from .periods import Quarter, is_month_end, parse_quarter, require_quarter
 from .validate import metric_units, read_validated
 from .vocab import QUALIFIERS, UNITS
 
@@ -179,10 +179,7 @@ class Dataset:
         if quarter is None or quarter == "":
             return self.latest_quarter()
         q = quarter if isinstance(quarter, Quarter) else parse_quarter(quarter)
-        if q not in self.quarters():
-            have = ", ".join(str(x) for x in self.quarters())
-            raise QuarterError(f"no data for quarter {q}; quarters with data: {have}")
-        return q
+        return require_quarter(q, self.quarters())
 
     def quarter(self, quarter: Quarter | str | None = None) -> QuarterData:
         """Everything the report of one quarter needs (see select.QuarterData).

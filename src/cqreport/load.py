@@ -125,15 +125,15 @@ def read_table(path: Path, name: str, columns: list[str] | None = None) -> Table
     """
     where = display_path(path)
     table = Table(name, path, None)
-    expected_header = ",".join(columns) if columns else "a header row"
+    expected_header = f"a header row: {','.join(columns)}" if columns else "a header row"
     if not path.is_file():
         table.problems.append(Problem(where, None, None, "no such file",
-                                      f"a CSV file with header {expected_header}", "missing-file"))
+                                      f"a CSV file with {expected_header}", "missing-file"))
         return table
     raw = path.read_bytes()
     if not raw.replace(UTF8_BOM, b"").strip():
-        table.problems.append(Problem(where, None, None, "an empty file",
-                                      f"a header row: {expected_header}", "empty-file"))
+        table.problems.append(Problem(where, None, None, "an empty file", expected_header,
+                                      "empty-file"))
         return table
     text, table.encoding, problem = decode_bytes(raw, where)
     if problem:

@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ParameterError, QuarterError
-from .periods import parse_quarter
+from .errors import ParameterError
+from .periods import parse_quarter, require_quarter
 
 #: Report languages, default first.
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -229,14 +229,10 @@ def check_quarter(quarter: str, quarters: Iterable[str] | None = None) -> str:
     Raises:
         QuarterError: If malformed or without data (the message lists those with data).
     """
-    label = str(parse_quarter(quarter))
+    q = parse_quarter(quarter)
     if quarters is not None:
-        have = [str(q) for q in quarters]
-        if label not in have:
-            raise QuarterError(
-                f"no data for quarter {label}; quarters with data: {', '.join(have) or 'none'}"
-            )
-    return label
+        require_quarter(q, [parse_quarter(x) for x in quarters])
+    return str(q)
 
 
 def validate_params(
@@ -297,11 +293,5 @@ def resolve_params(dataset, quarter: str | None = None, lang: str = "zh",
         lang: Report language.
         data_dir: The data folder the dataset was loaded from.
     """
-    quarters = [str(q) for q in dataset.quarters()]
-    if quarter in (None, ""):
-        if not quarters:
-            raise QuarterError("the data has no quarter with core figures; nothing to report")
-        quarter = str(dataset.latest_quarter())
-    return validate_params(
-        {"quarter": quarter, "lang": lang, "data_dir": data_dir}, quarters=quarters
-    )
+    resolved = str(dataset.resolve_quarter(quarter or None))  # None: the latest with data
+    return validate_params({"quarter": resolved, "lang": lang, "data_dir": data_dir})

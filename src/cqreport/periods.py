@@ -151,3 +151,18 @@ def shift_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def require_quarter(quarter: Quarter, have: list[Quarter]) -> Quarter:
+    """The quarter, if the data has it.
+
+    Raises:
+        QuarterError: Naming the quarters that do have data.
+
+    >>> require_quarter(Quarter(2026, 1), [Quarter(2025, 4), Quarter(2026, 1)])
+    Quarter(year=2026, q=1)
+    """
+    if quarter not in have:
+        listed = ", ".join(str(q) for q in sorted(have)) or "none"
+        raise QuarterError(f"no data for quarter {quarter}; quarters with data: {listed}")
+    return quarter

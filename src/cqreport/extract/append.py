@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from pathlib import Path
 
 from .. import paths
 from ..errors import ExtractError, Problem
+from ..load import read_table
+from ..vocab import QUALIFIERS
 from .catalogue import parse_date
 
 KEY = ("metric_id", "entity_id", "period_start", "period_end", "source_id")
@@ -45,48 +46,18 @@ class AppendResult:
                 f"{self.skipped} candidate(s) not accepted were left out")
 
 
-def _decode(raw: bytes, where: str) -> tuple[str, str, bool]:
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    try:
-        return raw.decode("utf-8-sig"), "utf-8", bom
-    except UnicodeDecodeError:
-        try:
-            return raw.decode("gb18030"), "gb18030", False
-        except UnicodeDecodeError as exc:
-            raise ExtractError(f"{where}: found bytes that are neither UTF-8 nor GB18030; "
-                               "expected a CSV file saved as UTF-8") from exc
-
-
 def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], str, bytes]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ExtractError(f"{path}: cannot read ({exc.strerror})") from exc
-    text, enc, _ = _decode(raw, str(path))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ExtractError(f"{path}, row 1: found an empty file; expected a CSV header") from None
-    rows = []
-    for i, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            raise ExtractError(f"{path}, row {i}: found {len(cells)} cells; expected "
-                               f"{len(header)}, one per column of the header")
-        rows.append(dict(zip(header, (c.strip() for c in cells), strict=True)) | {"__row": str(i)})
-    return header, rows, enc, raw
-
-
-def _qualifiers(data_dir: Path) -> list[str] | None:
-    try:
-        pkg = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
-        res = next(r for r in pkg["resources"] if r["name"] == "observations")
-        field = next(f for f in res["schema"]["fields"] if f["name"] == "qualifier")
-        return list(field["constraints"]["enum"])
-    except (OSError, StopIteration, KeyError, ValueError):
-        return None
+    """Header, rows (with their spreadsheet row in ``__row``), encoding and bytes of a CSV,
+    read as the curated tables are (BOM accepted, GB18030 decoded, ragged rows refused)."""
+    table = read_table(path, path.stem)
+    if table.problems:
+        raise ExtractError("; ".join(str(p) for p in table.problems))
+    frame = table.frame
+    rows = [dict(zip(frame.columns, cells, strict=True)) | {"__row": str(row)}
+            for row, cells in zip(frame.index, frame.itertuples(index=False), strict=True)]
+    # appended rows are written in the file's own encoding; a BOM stays at the start only
+    enc = "utf-8" if table.encoding.startswith("utf-8") else table.encoding
+    return list(frame.columns), rows, enc, path.read_bytes()
 
 
 def check_candidates(path: Path, header: list[str], rows: list[dict[str, str]],
@@ -99,7 +70,7 @@ def check_candidates(path: Path, header: list[str], rows: list[dict[str, str]],
         return [Problem(where, 1, c, "no such column", "the header cqreport extract writes "
                         "(observation columns plus confidence, quote_start, quote_end, status)",
                         "candidate-columns") for c in missing]
-    quals = _qualifiers(data_dir)
+    quals = list(QUALIFIERS)
     for r in rows:
         row = int(r["__row"])
         status = r["status"].lower()
@@ -127,7 +98,7 @@ def check_candidates(path: Path, header: list[str], rows: list[dict[str, str]],
             if r[col] and parse_date(r[col]) is None:
                 problems.append(Problem(where, row, col, repr(r[col]),
                                         "an ISO date YYYY-MM-DD", "date"))
-        if quals is not None and r["qualifier"] and r["qualifier"] not in quals:
+        if r["qualifier"] and r["qualifier"] not in quals:
             problems.append(Problem(where, row, "qualifier", repr(r["qualifier"]),
                                     f"empty or one of {', '.join(quals)}", "qualifier"))
     return problems
