@@ -33,7 +33,7 @@ def test_conflicting_qualifiers_keep_both_rows_and_prefer_the_later_source(min_d
 
 
 def test_reliability_outranks_recency(min_data, sources_dir):
-    set_cell(min_data / "sources.csv", 1, "reliability", "secondary")   # the 2026-05-22 meeting report
+    set_cell(min_data / "sources.csv", 1, "reliability", "mirror")   # the 2026-05-22 meeting report
     ds = load(min_data, sources_dir)
     assert ds.observation(CENTRE_000)["preferred"]
 

@@ -11,7 +11,7 @@ either have the same period, or have the same value in base units with
 period ends at most ``SAME_FIGURE_DAYS`` apart. Within such a group the
 report uses one row, chosen by these rules in order:
 
-1. the more reliable source (primary > secondary > machine summary);
+1. the more reliable source (the grade order in datapackage.json: official > press > mirror > forum > machine summary);
 2. the more recent source (a later statement supersedes an earlier one);
 3. the more cautious qualifier (a bound or 约 over an exact figure).
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from .select import QuarterData
 
 SAME_FIGURE_DAYS = 45
-RELIABILITY_RANK = {"primary": 0, "secondary": 1, "machine_summary": 2}
+RELIABILITY_RANK = {"official": 0, "press": 1, "mirror": 2, "forum": 3, "machine_summary": 4}
 BOUND_CAUTION = {"exact": 1, "approx": 0, "lower": 0, "upper": 0}
 NUMERIC = ("value", "yoy_pct", "yoy_diff", "vs_national_pp", "prior_value")
 

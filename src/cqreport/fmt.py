@@ -661,6 +661,10 @@ def _zh_figure(text: str, start: int, end: int, value: float) -> Figure:
     return Figure(sign * value, unit, base, sign * value * factor, bound, text[pos:stop], pos, stop)
 
 
+# "2025 USD 75.6 billion": a currency word that opens the next amount is not this number's unit
+_NUMBER_NEXT = re.compile(r"\s*[0-9]")
+
+
 def _en_figure(text: str, start: int, end: int, value: float) -> Figure:
     pos = start
     before = text[:pos].rstrip(" ")
@@ -696,7 +700,7 @@ def _en_figure(text: str, start: int, end: int, value: float) -> Figure:
         base, factor = currency, dict((*_EN_SCALES, ("thousand", 1e3))).get(scale, 1.0)
         if word:
             stop = m.start("word") - 1
-    elif word in ("yuan", "usd", "us dollars", "dollars"):
+    elif word in ("yuan", "usd", "us dollars", "dollars") and not _NUMBER_NEXT.match(text, m.end()):
         unit = f"{scale} {'yuan' if word == 'yuan' else 'USD'}".strip()
         base = "yuan" if word == "yuan" else "usd"
         factor = dict((*_EN_SCALES, ("thousand", 1e3))).get(scale, 1.0)
