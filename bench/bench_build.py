@@ -68,7 +68,7 @@ def latest_quarter() -> str:
 
 def font_stylesheet(folder: Path) -> Path:
     """A user stylesheet giving WeasyPrint the report's CJK font, for the plain chain."""
-    from cqreport.fonts import find_cjk_font
+    from cqreport.report.fonts import find_cjk_font
 
     font = find_cjk_font()
     css = folder / "cjk.css"

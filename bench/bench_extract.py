@@ -14,7 +14,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from cqreport import paths
+from cqreport.core import paths
 from cqreport.extract import build_candidates, read_release_text
 from cqreport.extract.catalogue import Catalogue
 

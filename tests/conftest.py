@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cqreport import load_dataset, paths
+from cqreport import load_dataset
+from cqreport.core import paths
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cqreport import paths
-from cqreport.audit import (
+from cqreport.analysis.quarter import quarter_data
+from cqreport.core import paths
+from cqreport.errors import AuditError
+from cqreport.report.audit import (
     audit_html,
     audit_ledger,
     audit_pdf,
@@ -20,18 +22,17 @@ from cqreport.audit import (
     normalize_text,
     read_figures,
 )
-from cqreport.errors import AuditError
-from cqreport.narrative import write_narrative
+from cqreport.report.narrative import write_narrative
 
 
 @pytest.fixture(scope="module")
 def q1_2026(real_ds):
-    return {lang: write_narrative(real_ds.quarter("2026Q1"), lang) for lang in ("zh", "en")}
+    return {lang: write_narrative(quarter_data(real_ds, "2026Q1"), lang) for lang in ("zh", "en")}
 
 
 @pytest.fixture(scope="module")
 def q1_2025(real_ds):
-    return {lang: write_narrative(real_ds.quarter("2025Q1"), lang) for lang in ("zh", "en")}
+    return {lang: write_narrative(quarter_data(real_ds, "2025Q1"), lang) for lang in ("zh", "en")}
 
 
 def failing(narrative, html, ds):
@@ -46,7 +47,7 @@ def failing(narrative, html, ds):
 def test_audit_passes_on_every_quarter(real_ds, lang):
     assert real_ds.quarters()
     for q in real_ds.quarters():
-        n = write_narrative(real_ds.quarter(q), lang)
+        n = write_narrative(quarter_data(real_ds, q), lang)
         report = check(n, dataset=real_ds)
         assert report.ok
         # every number read is one the narrative wrote, each exactly once
@@ -85,7 +86,7 @@ def templates_with(tmp_path: Path, lang: str, old: str, new: str) -> Path:
 ])
 def test_hand_typed_number_in_a_template_is_caught(tmp_path, real_ds, lang, old, new, expect):
     tdir = templates_with(tmp_path, lang, old, new)
-    n = write_narrative(real_ds.quarter("2026Q1"), lang, templates_dir=tdir)
+    n = write_narrative(quarter_data(real_ds, "2026Q1"), lang, templates_dir=tdir)
     msg = failing(n, n.html, real_ds)
     assert expect in msg
 
@@ -219,7 +220,7 @@ def test_audit_text_names_the_number_and_its_surroundings(q1_2026):
 @pytest.mark.slow
 def test_pdf_audit_passes_and_catches_a_mistake(tmp_path, q1_2026, real_ds):
     weasyprint = pytest.importorskip("weasyprint")
-    from cqreport import fonts
+    from cqreport.report import fonts
 
     def render(n, body, name):
         css = fonts.css_font_face(body) + f"body {{ font-family: '{fonts.CSS_FAMILY}'; }}"

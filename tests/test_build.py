@@ -23,10 +23,11 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-from cqreport import build as build_mod
-from cqreport.audit import html_to_text, pdf_to_text
+from cqreport.analysis.quarter import quarter_data
+from cqreport.build import pipeline as build_mod
 from cqreport.errors import AuditError, ParameterError
-from cqreport.narrative import write_narrative
+from cqreport.report.audit import html_to_text, pdf_to_text
+from cqreport.report.narrative import write_narrative
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -69,7 +70,7 @@ def _lock(path: Path):
 def report_quarters(real_ds) -> list[str]:
     """The latest quarter and the one before it that has a credit figure."""
     qs = [str(q) for q in real_ds.quarters()]
-    earlier = [q for q in qs[:-1] if (real_ds.quarter(q).figures["topic"] == "credit").any()]
+    earlier = [q for q in qs[:-1] if (quarter_data(real_ds, q).figures["topic"] == "credit").any()]
     return [qs[-1], earlier[-1]]
 
 
@@ -93,7 +94,7 @@ def real_reports(tmp_path_factory, report_quarters):
 
 @pytest.fixture(scope="session")
 def narratives(real_ds, report_quarters):
-    return {(q, lang): write_narrative(real_ds.quarter(q), lang)
+    return {(q, lang): write_narrative(quarter_data(real_ds, q), lang)
             for q in report_quarters for lang in ("zh", "en")}
 
 
@@ -449,9 +450,9 @@ def test_the_record_read_from_a_notebook_is_the_narrative_written(real_ds):
 
     import nbformat
 
-    from cqreport.narrative import write_narrative
+    from cqreport.report.narrative import write_narrative
 
-    nar = write_narrative(real_ds.quarter("2025Q4"), "en")
+    nar = write_narrative(quarter_data(real_ds, "2025Q4"), "en")
     bundle = nar.record()._repr_mimebundle_()
     cell = nbformat.v4.new_code_cell("report.record()")
     # as the notebook file stores it: through JSON

@@ -11,8 +11,9 @@ import pytest
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from cqreport import charts
-from cqreport.fmt import scan_figures
+from cqreport.analysis.quarter import quarter_data
+from cqreport.core.figures import scan_figures
+from cqreport.report import charts
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -25,7 +26,7 @@ def _dates(line: Line2D) -> list:
 def quarters(real_ds):
     """The latest quarter and the earliest one with credit data: two different reports."""
     qs = [str(q) for q in real_ds.quarters()]
-    credit = [q for q in qs if (real_ds.quarter(q).figures["topic"] == "credit").any()]
+    credit = [q for q in qs if (quarter_data(real_ds, q).figures["topic"] == "credit").any()]
     return [qs[-1], credit[0]]
 
 
@@ -37,7 +38,7 @@ def drawn(real_ds, quarters):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for q in quarters:
-            qd = real_ds.quarter(q)
+            qd = quarter_data(real_ds, q)
             for lang in ("zh", "en"):
                 made = charts.all_charts(qd, lang)
                 for cs in made.values():
@@ -135,7 +136,7 @@ def test_chart_displays_as_embedded_png():
 
 def test_unknown_topic(real_ds):
     with pytest.raises(ValueError, match="unknown topic"):
-        charts.topic_charts(real_ds.quarter(real_ds.latest_quarter()), "weather")
+        charts.topic_charts(quarter_data(real_ds, real_ds.latest_quarter()), "weather")
 
 
 def test_overview_has_a_panel_per_series(real_ds):

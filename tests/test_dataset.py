@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from cqreport import QuarterError, load_dataset
-from cqreport.periods import Quarter
+from cqreport.core.periods import Quarter
 
 from .test_validate import set_cell
 

@@ -3,7 +3,7 @@
 import pytest
 
 from cqreport import load_dataset
-from cqreport.derive import combine_bounds, interval
+from cqreport.analysis.derive import combine_bounds, crosschecks, derived, interval
 
 from .test_validate import set_cell
 
@@ -18,7 +18,7 @@ def ds(min_data, sources_dir):
 
 
 def by_id(ds):
-    return {d.derived_id: d for d in ds.derived()}
+    return {d.derived_id: d for d in derived(ds)}
 
 
 def test_implied_base_from_yoy(ds):
@@ -52,15 +52,15 @@ def test_an_approximate_input_makes_the_result_approximate(ds):
 
 
 def test_different_series_are_never_compared(ds):
-    for d in ds.derived():
+    for d in derived(ds):
         metrics = {ds.observation(i)["metric_id"] for i in d.inputs}
         if d.method != "share":
             assert len(metrics) == 1, d
-    assert not [d for d in ds.derived() if d.metric_id == "bond_issuance_interbank"]
+    assert not [d for d in derived(ds) if d.metric_id == "bond_issuance_interbank"]
 
 
 def test_reported_figure_agrees_with_the_figure_derived_for_it(ds):
-    (check,) = [c for c in ds.crosschecks() if c.reported_id == LOANS_25]
+    (check,) = [c for c in crosschecks(ds) if c.reported_id == LOANS_25]
     assert check.agrees and check.implied_by == LOANS_26
     assert check.low < 6.12 < check.high
     assert check.low == pytest.approx(6.535 / 1.0685) and check.high == pytest.approx(6.545 / 1.0675)
@@ -71,7 +71,7 @@ def test_a_disagreement_beyond_rounding_is_flagged(min_data, monkeypatch, tmp_pa
     f = min_data / "observations.csv"
     set_cell(f, 1, "value", "6.02")
     set_cell(f, 1, "quote", "贷款余额达6.02万亿元,同比增长7.9%,高于全国0.5个百分点")
-    (check,) = [c for c in load_dataset(min_data).crosschecks() if c.reported_id == LOANS_25]
+    (check,) = [c for c in crosschecks(load_dataset(min_data)) if c.reported_id == LOANS_25]
     assert not check.agrees and "DISAGREES" in check.note
 
 

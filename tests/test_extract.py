@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from cqreport.cli import cli
+from cqreport.core.numbers import find_numbers
 from cqreport.errors import ExtractError
 from cqreport.extract import append_candidates, extract_file, read_release_text, score_gold
 from cqreport.extract.catalogue import Catalogue
 from cqreport.extract.core import build_candidates
 from cqreport.extract.timespans import find_en_spans, find_zh_spans
-from cqreport.numbers import find_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold" / "extract_gold.csv"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cqreport.fmt import (
+from cqreport.core.figures import (
     MISSING,
     expected_figure,
     format_amount,
@@ -28,7 +28,7 @@ from cqreport.fmt import (
     sensible_decimals,
     write_number,
 )
-from cqreport.vocab import to_base
+from cqreport.core.vocab import to_base
 
 # ------------------------------------------------------------------ scale words
 # (value, unit, decimals as printed, Chinese as printed in the source, English)

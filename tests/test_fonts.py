@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from cqreport import fonts
+from cqreport.report import fonts
 
 SAMPLE = "重庆人民币贷款余额同比增长陆海新通道赛力斯本地配套率"
 
@@ -66,7 +66,7 @@ def test_chinese_draws_without_missing_glyphs_after_seaborn_theme():
     import matplotlib as mpl
     import seaborn as sns
 
-    from cqreport import charts
+    from cqreport.report import charts
 
     family = charts.setup()
     assert mpl.rcParams["font.sans-serif"][0] == family

@@ -8,6 +8,8 @@ import math
 
 import pytest
 
+from cqreport.analysis.derive import crosschecks
+
 C = "chongqing"
 KEY = [
     # metric, entity, end, source, value, unit, qualifier, yoy, extra, base value
@@ -90,6 +92,6 @@ def test_like_is_not_mixed_with_unlike(real_ds):
 
 
 def test_q1_2025_balance_cross_check(real_ds):
-    (check,) = [c for c in real_ds.crosschecks()
+    (check,) = [c for c in crosschecks(real_ds)
                 if c.reported_id == "loan_balance_rmb@chongqing/2025-03-31/cqcb_2025q1"]
     assert check.agrees and check.low < 6.12 < check.high

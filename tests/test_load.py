@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cqreport.validate import check_data
+from cqreport.dataset.validate import check_data
 
 
 def problems_of(data: Path, sources_dir: Path):

@@ -10,14 +10,16 @@ import re
 
 import pytest
 
-from cqreport.audit import html_to_text, mask_dates, normalize_text
-from cqreport.fmt import scan_figures
-from cqreport.narrative import TOPICS, period_phrase, write_narrative
+from cqreport.analysis.derive import derived as all_derived
+from cqreport.analysis.quarter import quarter_data
+from cqreport.core.figures import scan_figures
+from cqreport.report.audit import html_to_text, mask_dates, normalize_text
+from cqreport.report.narrative import TOPICS, period_phrase, write_narrative
 
 
 @pytest.fixture(scope="module")
 def narratives(real_ds):
-    return {(str(q), lang): write_narrative(real_ds.quarter(q), lang)
+    return {(str(q), lang): write_narrative(quarter_data(real_ds, q), lang)
             for q in real_ds.quarters() for lang in ("zh", "en")}
 
 
@@ -106,8 +108,8 @@ def test_comparisons_use_the_same_series_only(narratives, real_ds):
     first_p = re.search(r"<p>(.*?)</p>", n.section_html("credit"), re.S).group(1)
     assert "6.12万亿元" in first_p and "6.39万亿元" not in first_p
     # every derived comparison in the ledger has inputs of one series
-    derived = {d.derived_id: d for d in real_ds.derived()}
-    derived |= {d.derived_id: d for d in real_ds.quarter("2026Q1").derived}
+    derived = {d.derived_id: d for d in all_derived(real_ds)}
+    derived |= {d.derived_id: d for d in quarter_data(real_ds, "2026Q1").derived}
     for e in n.ledger:
         if e.kind == "derived" and e.source_ref.split(":")[0] in ("increment", "yoy_diff",
                                                                    "yoy_pct", "qoq_pct"):
@@ -184,20 +186,20 @@ def test_text_from_the_data_is_escaped(real_ds):
     o.loc[o["obs_id"] == "loan_balance_rmb@chongqing/2026-03-31/cq_2026q1_presser", "quote"] = \
         "<script>alert(1)</script> & “6.54万亿元”"
     ds = dataclasses.replace(real_ds, observations=o)   # a fresh Dataset: its own selections
-    n = write_narrative(ds.quarter("2026Q1"), "zh")
+    n = write_narrative(quarter_data(ds, "2026Q1"), "zh")
     assert "<script>" not in n.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in n.appendix_html
 
 
 def test_writing_is_deterministic(real_ds):
-    a = write_narrative(real_ds.quarter("2026Q1"), "en")
-    b = write_narrative(real_ds.quarter("2026Q1"), "en")
+    a = write_narrative(quarter_data(real_ds, "2026Q1"), "en")
+    b = write_narrative(quarter_data(real_ds, "2026Q1"), "en")
     assert a.html == b.html and a.ledger == b.ledger
 
 
 def test_unknown_language_is_refused(real_ds):
     with pytest.raises(ValueError, match="language"):
-        write_narrative(real_ds.quarter("2026Q1"), "fr")
+        write_narrative(quarter_data(real_ds, "2026Q1"), "fr")
 
 
 def test_period_phrases():
@@ -210,9 +212,9 @@ def test_period_phrases():
 
 
 def test_a_cautioned_figure_appears_only_in_the_appendix_with_its_reason(real_ds):
-    from cqreport.narrative import write_narrative
+    from cqreport.report.narrative import write_narrative
 
-    qd = real_ds.quarter("2025Q1")
+    qd = quarter_data(real_ds, "2025Q1")
     (row,) = [r for _, r in qd.cautioned.iterrows()]
     for lang in ("zh", "en"):
         n = write_narrative(qd, lang)

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cqreport.params import notebook_parameters
+from cqreport.report.params import notebook_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

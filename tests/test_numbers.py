@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cqreport.numbers import decimals_of, find_numbers, parse_chinese_numeral, parse_number
+from cqreport.core.numbers import decimals_of, find_numbers, parse_chinese_numeral, parse_number
 
 DIGITS = "零一二三四五六七八九"
 

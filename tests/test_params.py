@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cqreport import build as build_mod
+from cqreport.build import pipeline as build_mod
 from cqreport.cli import cli
 from cqreport.errors import ParameterError, QuarterError
-from cqreport.params import (
+from cqreport.report.params import (
     ReportParams,
     expand_langs,
     notebook_parameters,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cqreport.core.periods import Quarter, months_between, parse_quarter
 from cqreport.errors import QuarterError
-from cqreport.periods import Quarter, months_between, parse_quarter
 
 
 @pytest.mark.parametrize(("text", "q"), [("2026Q1", Quarter(2026, 1)), ("2025q4", Quarter(2025, 4)),

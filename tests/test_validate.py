@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cqreport.validate import check_data
+from cqreport.dataset.validate import check_data
 
 
 def edit_rows(path: Path, edit) -> None:
@@ -118,7 +118,8 @@ def test_an_elided_quote_needs_each_fragment_in_the_source(min_data, sources_dir
 
 
 def test_unchanged_validated_data_is_not_validated_again(min_data, sources_dir, monkeypatch):
-    from cqreport import load_dataset, validate
+    from cqreport import load_dataset
+    from cqreport.dataset import validate
 
     load_dataset(min_data, sources_dir)          # validates, leaves a stamp
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cqreport.vocab import BASE_UNITS, QUALIFIERS, UNITS, scale_of, to_base
+from cqreport.core.vocab import BASE_UNITS, QUALIFIERS, UNITS, scale_of, to_base
 
 
 @pytest.mark.parametrize(("value", "unit", "expected", "base"), [

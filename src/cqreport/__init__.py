@@ -2,14 +2,15 @@
 
 The public API::
 
-    from cqreport import load_dataset, parse_quarter
+    from cqreport import load_dataset, parse_quarter, quarter_data
     ds = load_dataset()                 # validated, typed data (DataError lists all problems)
     ds.series("loan_balance_rmb")       # one series, oldest first
     ds.quarters()                       # quarters with data
-    qd = ds.quarter("2026Q1")           # what that quarter's report needs
+    qd = quarter_data(ds, "2026Q1")     # what that quarter's report needs
     qd.figures, qd.context, qd.derived, qd.checks
 """
 
+from .core.periods import Quarter, parse_quarter
 from .errors import (
     AuditError,
     BuildError,
@@ -20,14 +21,14 @@ from .errors import (
     Problem,
     QuarterError,
 )
-from .periods import Quarter, parse_quarter
 
 # The data API pulls in pandas and pandera (about half a second): it is imported on
 # first use, so that commands that do not need it (an unchanged `cqreport build`,
 # `cqreport params`) start fast.
 _LAZY = {
-    "Dataset": "dataset", "load_dataset": "dataset", "CrossCheck": "derive", "Derived": "derive",
-    "QuarterData": "select", "check_data": "validate",
+    "Dataset": "dataset.model", "load_dataset": "dataset.model", "CrossCheck": "analysis.derive",
+    "Derived": "analysis.derive", "QuarterData": "analysis.quarter", "quarter_data": "analysis.quarter",
+    "check_data": "dataset.validate",
 }
 
 
@@ -58,4 +59,5 @@ __all__ = [
     "check_data",
     "load_dataset",
     "parse_quarter",
+    "quarter_data",
 ]

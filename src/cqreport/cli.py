@@ -26,7 +26,7 @@ def cli() -> None:
 @SOURCES_OPTION
 def validate(data_dir: str | None, sources_dir: str | None) -> int:
     """Check the curated data in DATA_DIR (default: data/). Exit 1 and list every problem if any."""
-    from .validate import check_data, summarize
+    from .dataset.validate import check_data, summarize
 
     result = check_data(data_dir, sources_dir)
     for note in result.notes:
@@ -40,8 +40,8 @@ def validate(data_dir: str | None, sources_dir: str | None) -> int:
 @SOURCES_OPTION
 def quarters(data_dir: str | None, sources_dir: str | None) -> None:
     """List the quarters that have data, and what each has."""
-    from .dataset import load_dataset
-    from .select import describe_quarters
+    from .analysis.quarter import describe_quarters
+    from .dataset.model import load_dataset
 
     click.echo(describe_quarters(load_dataset(data_dir, sources_dir)))
 
@@ -72,8 +72,8 @@ def quarters(data_dir: str | None, sources_dir: str | None) -> None:
 def build(quarters, all_quarters, lang, formats, force, jobs, extra, data_dir, reports_dir,
           notebook, kernel, timeout, no_progress) -> int:
     """Build the quarterly report as HTML and PDF under reports/<quarter>/<lang>/."""
-    from .build import build as build_reports
-    from .params import parse_assignments
+    from .build.pipeline import build as build_reports
+    from .report.params import parse_assignments
 
     summary = build_reports(list(quarters) or None, all_quarters=all_quarters, lang=lang,
                             formats=formats, force=force, jobs=jobs, notebook=notebook,
@@ -95,7 +95,7 @@ def build(quarters, all_quarters, lang, formats, force, jobs, extra, data_dir, r
               help="Notebook to read (default: notebooks/quarterly_report.ipynb).")
 def params(notebook: str | None) -> None:
     """List the report notebook's parameters with their defaults."""
-    from .build import describe_parameters
+    from .build.pipeline import describe_parameters
 
     for p in describe_parameters(notebook):
         click.echo(f"{p['name']:<10} = {p['default']:<8}  {p['help']}".rstrip())

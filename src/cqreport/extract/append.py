@@ -17,10 +17,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
+from ..core import paths
+from ..core.vocab import QUALIFIERS
+from ..dataset.load import read_table
 from ..errors import ExtractError, Problem
-from ..load import read_table
-from ..vocab import QUALIFIERS
 from .catalogue import parse_date
 
 KEY = ("metric_id", "entity_id", "period_start", "period_end", "source_id")
@@ -175,7 +175,7 @@ def _validate_after(cpath: Path, ddir: Path, sources_dir: str | Path | None,
                     raw: bytes) -> list[Problem]:
     """Validate the data as it would be after the append, in a temporary copy."""
     try:
-        from ..validate import check_data
+        from ..dataset.validate import check_data
     except ImportError:  # validation module not available: the checks above must do
         return []
     before = check_data(ddir, sources_dir).problems

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .. import paths
+from ..core import paths
 from .catalogue import Catalogue
 from .core import EXTRA_COLUMNS, Candidate, build_candidates, observation_columns, resolve_release_date
 from .reading import read_release

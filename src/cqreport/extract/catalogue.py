@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..vocab import UNITS
+from ..core.vocab import UNITS
 
 _PAREN = re.compile(r"[（(][^）)]*[）)]")
 _EN_STOP = {"the", "of", "and", "in", "by", "to", "a", "an", "for", "on", "at", "via", "with",

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .. import paths
+from ..core import paths
+from ..core.vocab import UNITS
 from ..errors import ExtractError
-from ..vocab import UNITS
 from . import en, zh
 from .catalogue import Catalogue, parse_date
 from .model import Figure

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 
-from ..numbers import EN_WORDS, parse_english_number_word
-from ..vocab import UNITS
+from ..core.numbers import EN_WORDS, parse_english_number_word
+from ..core.vocab import UNITS
 from .model import Figure
 
 

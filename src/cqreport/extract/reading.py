@@ -13,8 +13,8 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from ..core.numbers import normalize_digits
 from ..errors import ExtractError
-from ..numbers import normalize_digits
 
 _HEADER_RE = re.compile(r"^(source|title|date):[ \t]*(.*)$")
 _ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import paths
+from ..core import paths
 from ..errors import ExtractError
 from .catalogue import Catalogue, parse_date
 from .core import build_candidates

@@ -6,8 +6,8 @@ import itertools
 import re
 from functools import lru_cache
 
-from ..numbers import CN_NUMERAL_CHARS, find_numbers, parse_number, split_scale
-from ..vocab import UNITS, scale_of
+from ..core.numbers import CN_NUMERAL_CHARS, find_numbers, parse_number, split_scale
+from ..core.vocab import UNITS, scale_of
 from .model import Figure
 
 

@@ -6,7 +6,7 @@ One report is one (quarter, language) pair and lands in
 
 How a report is built, in one Python process (plus the kernel):
 
-1. The parameters are validated before any kernel starts (:mod:`cqreport.params`).
+1. The parameters are validated before any kernel starts (:mod:`cqreport.report.params`).
 2. If the manifest of the last build has the same inputs (notebook, data,
    parameters, code and library versions, font), the report is skipped; that
    check reads no data and imports neither pandas nor papermill.
@@ -21,7 +21,7 @@ How a report is built, in one Python process (plus the kernel):
    self-contained and works offline.
 6. WeasyPrint prints that page to an A4 PDF with the font embedded, in a forked
    process, while this one audits the HTML text; then the PDF text is audited.
-   The audit (:mod:`cqreport.audit`) checks every number against the narrative's
+   The audit (:mod:`cqreport.report.audit`) checks every number against the narrative's
    ledger, and the ledger against the data. A failed audit fails the report.
 7. Everything is written to a temporary folder beside the target and moved into
    place only when all steps passed. A failed report keeps the previous good
@@ -56,10 +56,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import paths
-from .errors import AuditError, BuildError, CqreportError, ParameterError
-from .load import data_files, hash_files
-from .params import (
+from ..core import paths
+from ..errors import AuditError, BuildError, CqreportError, ParameterError
+from ..dataset.load import data_files, hash_files
+from ..report.params import (
     ReportParams,
     check_names,
     check_quarter,
@@ -68,7 +68,7 @@ from .params import (
     parse_lang,
     validate_params,
 )
-from .periods import parse_quarter
+from ..core.periods import parse_quarter
 
 # jsonschema, under nbformat, imports the optional rfc3987_syntax when it is installed
 # (jupyterlab's dependencies bring it), and that module compiles a Lark grammar at
@@ -87,8 +87,8 @@ FAILED_HTML = "report.failed.html"
 # Imported in the kernel while this process gets ready: the notebook needs them anyway.
 # Run by the kernel as it starts (IPython exec_lines), so these imports overlap with this
 # process's own preparation. It binds no name and never fails.
-WARMUP_MODULES = ("IPython.display", "cqreport.params", "cqreport.dataset", "cqreport.select",
-                  "cqreport.narrative", "cqreport.charts", "seaborn",
+WARMUP_MODULES = ("IPython.display", "cqreport.report.params", "cqreport.dataset.model", "cqreport.analysis.quarter",
+                  "cqreport.report.narrative", "cqreport.report.charts", "seaborn",
                   "matplotlib.backends.backend_agg")
 WARMUP_CODE = (f"for _m in {WARMUP_MODULES!r}:\n"
                "    try:\n        __import__(_m)\n    except Exception:\n        pass\n"
@@ -171,7 +171,7 @@ class Inputs:
 
 def font_fingerprint() -> str:
     """Which CJK font file the charts and pages use (path, face, size)."""
-    from .fonts import find_cjk_font
+    from ..report.fonts import find_cjk_font
 
     f = find_cjk_font()
     return f"{f.path}#{f.index}:{f.path.stat().st_size}"
@@ -202,7 +202,7 @@ def load_data(data_dir: Path) -> Any:
     """Load (once per process) and validate the dataset."""
     key = str(Path(data_dir).resolve())
     if key not in _DATASETS:
-        from .dataset import load_dataset
+        from ..dataset.model import load_dataset
 
         _DATASETS[key] = load_dataset(data_dir)
     return _DATASETS[key]
@@ -474,18 +474,18 @@ def _html_exporter():
 def _page_template():
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(paths.PACKAGE_DIR / "assets"),
+    env = Environment(loader=FileSystemLoader(paths.ASSETS_DIR),
                       autoescape=select_autoescape(["html"]))
     return env.get_template("report_page.html")
 
 
 def export_html(nb, lang: str) -> str:
     """The executed notebook as one self-contained HTML page (no code, embedded font)."""
-    from .fonts import css_font_face
+    from ..report.fonts import css_font_face
 
     body, _ = _html_exporter().from_notebook_node(_notebook_for_export(nb))
     title = page_title(body)
-    css = (paths.PACKAGE_DIR / "assets" / "report.css").read_text(encoding="utf-8")
+    css = (paths.ASSETS_DIR / "report.css").read_text(encoding="utf-8")
     page = _page_template().render(lang="zh-CN" if lang == "zh" else "en", title=title,
                                    css=css, body=body)
     font_css = css_font_face(visible_text(page) + title)
@@ -558,7 +558,7 @@ def read_record(nb) -> Any:
     Raises:
         BuildError: If the notebook shows no record (the cell ``report.record()``).
     """
-    from .narrative import RECORD_MIMETYPE, Narrative
+    from ..report.narrative import RECORD_MIMETYPE, Narrative
 
     for cell in nb.cells:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
@@ -584,7 +584,7 @@ def prepare_audit(dataset: Any, params: ReportParams, nb: Any = None) -> Any:
     Raises:
         BuildError: If no notebook's record was read for this report.
     """
-    from . import audit
+    from ..report import audit
 
     key = (id(dataset), params.quarter, params.lang)
     if nb is not None:
@@ -607,7 +607,7 @@ def audit_report(dataset: Any, params: ReportParams, page: str | None,
     Raises:
         AuditError: Listing every number that does not trace back to the data.
     """
-    from . import audit
+    from ..report import audit
 
     nar, ledger_findings = prepare_audit(dataset, params)
     report = audit.AuditReport(params.quarter, params.lang)
@@ -671,7 +671,7 @@ def _prepare(exporters_ready: Any, dataset_loader: Callable[[], Any] | None,
     try:
         import weasyprint
 
-        from . import fonts
+        from ..report import fonts
 
         _html_exporter()
         _page_template()
@@ -685,9 +685,12 @@ def _prepare(exporters_ready: Any, dataset_loader: Callable[[], Any] | None,
         exporters_ready.set()
     if dataset_loader is None:
         return None
+    from ..analysis.derive import derived as all_derived
+    from ..analysis.quarter import quarter_data
+
     dataset = dataset_loader()
-    dataset.derived()          # both memoized by the dataset: the ledger check
-    dataset.quarter(quarter)   # after execution then only reads the entries
+    all_derived(dataset)          # both memoized on the dataset: the ledger check
+    quarter_data(dataset, quarter)  # after execution then only reads the entries
     return dataset
 
 
@@ -1126,11 +1129,11 @@ def write_index(reports_dir: Path) -> Path:
                      "git": m.get("git_revision") or ""})
     rows.sort(key=lambda r: r["lang"] != "zh")  # Chinese first within a quarter...
     rows.sort(key=lambda r: r["quarter"], reverse=True)  # ...newest quarter first
-    env = Environment(loader=FileSystemLoader(paths.PACKAGE_DIR / "assets"),
+    env = Environment(loader=FileSystemLoader(paths.ASSETS_DIR),
                       autoescape=select_autoescape(["html"]))
-    css = (paths.PACKAGE_DIR / "assets" / "report.css").read_text(encoding="utf-8")
+    css = (paths.ASSETS_DIR / "report.css").read_text(encoding="utf-8")
     text = env.get_template("index.html").render(rows=rows, css=css)
-    from .fonts import css_font_face
+    from ..report.fonts import css_font_face
 
     text = text.replace("/*@font-face*/", css_font_face(visible_text(text)), 1)
     target = Path(reports_dir) / "index.html"

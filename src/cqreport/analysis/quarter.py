@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .derive import CrossCheck, Derived, derive_for, previous_quarter, year_earlier
-from .periods import Quarter
+from ..core.periods import Quarter
+from .derive import CrossCheck, Derived, crosschecks, derive_for, previous_quarter, year_earlier
 
 if TYPE_CHECKING:
-    from .dataset import Dataset
+    from ..dataset.model import Dataset
 
 CONTEXT_MONTHS = 12
 
@@ -149,7 +149,7 @@ def select_quarter(ds: Dataset, q: Quarter) -> QuarterData:
     main = pd.concat([figures, context])
     derived = [d for _, r in main.iterrows() for d in derive_for(ds, r)]
     touched = set(main["obs_id"]) | set(comparisons["other_id"])
-    checks = [c for c in ds.crosschecks() if c.reported_id in touched or c.implied_by in touched]
+    checks = [c for c in crosschecks(ds) if c.reported_id in touched or c.implied_by in touched]
     variants = o[~o["preferred"] & o["figure"].isin(main["figure"])]
     warned = o[o["caution"] != ""]
     in_quarter = warned.apply(lambda r: ds.core_quarter(r) == q, axis=1) if len(warned) else []
@@ -171,3 +171,18 @@ def describe_quarters(ds: Dataset) -> str:
         topics = ", ".join(f"{t} ({n})" for t, n in qd.figures["topic"].value_counts().sort_index().items())
         lines.append(f"{q!s:8} {qd.cutoff.isoformat():10} {len(qd.figures):7d} {len(qd.context):7d}  {topics}")
     return "\n".join(lines)
+
+
+def quarter_data(ds: Dataset, quarter: Quarter | str | None = None) -> QuarterData:
+    """Everything the report of one quarter needs; None means the latest quarter with data.
+
+    Selected once per quarter and Dataset and shared: treat the result as read-only.
+
+    Raises:
+        QuarterError: If the label is malformed or the quarter has no data.
+    """
+    q = ds.resolve_quarter(quarter)
+    key = ("quarter", q)
+    if key not in ds.memo:
+        ds.memo[key] = select_quarter(ds, q)
+    return ds.memo[key]

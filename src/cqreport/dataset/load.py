@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import Problem
+from ..errors import Problem
 
 UTF8_BOM = b"\xef\xbb\xbf"
 TABLES = ("metrics", "entities", "sources", "observations")

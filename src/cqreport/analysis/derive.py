@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .periods import Quarter, shift_years
-from .vocab import UNITS
+from ..core.periods import Quarter, shift_years
+from ..core.vocab import UNITS
 
 if TYPE_CHECKING:
-    from .dataset import Dataset
+    from ..dataset.model import Dataset
 
 FLIP = {"lower": "upper", "upper": "lower", "approx": "approx", "exact": "exact"}
 QUALIFIER_FOR_BOUND = {"exact": "", "approx": "约", "lower": "超", "upper": "近"}
@@ -437,3 +437,17 @@ def crosscheck_all(ds: Dataset) -> list[CrossCheck]:
             note=f"{_shown(prior)} reported; {d.formula} gives {lo:.4g}..{hi:.4g} {prior['unit']}: "
                  f"{verdict}"))
     return checks
+
+
+def derived(ds: Dataset) -> list[Derived]:
+    """Every figure that can be derived from the data, for any period (computed once per Dataset)."""
+    if "derived" not in ds.memo:
+        ds.memo["derived"] = tuple(derive_all(ds))
+    return list(ds.memo["derived"])
+
+
+def crosschecks(ds: Dataset) -> list[CrossCheck]:
+    """Reported figures checked against the same figure derived from other rows (computed once)."""
+    if "crosschecks" not in ds.memo:
+        ds.memo["crosschecks"] = tuple(crosscheck_all(ds))
+    return list(ds.memo["crosschecks"])

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .errors import QuarterError
+from ..errors import QuarterError
 
 _QUARTER_RE = re.compile(r"^(\d+)\s*[-_ ]?\s*[Qq](\d+)$")
 _ZH_ORDINAL = {1: "一", 2: "二", 3: "三", 4: "四"}

@@ -8,7 +8,7 @@ Two checks, both needed:
    (quotes, titles, names, notes) are set aside, whitespace-insensitively, and so
    are footnote marks ``[n]`` and dates, years and quarters (2026年一季度, 3月末,
    Q1 2026, 2026-05-22…). Every number left, with its unit, qualifier and sign
-   (:func:`cqreport.fmt.scan_figures`), must match a figure the narrative wrote
+   (:func:`cqreport.core.figures.scan_figures`), must match a figure the narrative wrote
    (its ledger), and, for a complete report, appear as often as it was written.
    Chinese numerals and English number words count as numbers.
 2. **Ledger against data** (:func:`audit_ledger`). Every ledger entry must read
@@ -39,12 +39,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import AuditError, CqreportError
-from .fmt import EXTRA_UNITS, Figure, parse_figure, parse_rank, scan_figures
-from .vocab import QUALIFIERS, UNITS
+from ..analysis.derive import derived as all_derived
+from ..analysis.quarter import quarter_data
+from ..core.figures import EXTRA_UNITS, Figure, parse_figure, parse_rank, scan_figures
+from ..core.vocab import QUALIFIERS, UNITS
+from ..errors import AuditError, CqreportError
 
 if TYPE_CHECKING:
-    from .dataset import Dataset
+    from ..dataset.model import Dataset
     from .narrative import LedgerEntry, Narrative
 
 MASK = "\u2592"  # ▒: not a digit, not a letter, not CJK: breaks any number it replaces
@@ -467,13 +469,13 @@ def audit_ledger(narrative: Narrative, dataset: Dataset | None = None) -> list[F
         The findings.
     """
     if dataset is None:
-        from .dataset import load_dataset
+        from ..dataset.model import load_dataset
         dataset = load_dataset(narrative.data_dir)
     ds = dataset
-    derived = {d.derived_id: d for d in ds.derived()}
+    derived = {d.derived_id: d for d in all_derived(ds)}
     # a quarter without data leaves its entries unmatched: reported below, per entry
     with contextlib.suppress(CqreportError):
-        derived.update({d.derived_id: d for d in ds.quarter(narrative.quarter).derived})
+        derived.update({d.derived_id: d for d in quarter_data(ds, narrative.quarter).derived})
     findings: list[Finding] = []
     for e in narrative.ledger:
         try:

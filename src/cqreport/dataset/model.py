@@ -29,21 +29,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pandas as pd
 
-from . import paths
-from .errors import QuarterError
+from ..core import paths
+from ..core.numbers import decimals_of
+from ..core.periods import Quarter, is_month_end, parse_quarter, require_quarter
+from ..core.vocab import QUALIFIERS, UNITS
+from ..errors import QuarterError
 from .load import Table, data_files, hash_files
-from .numbers import decimals_of
-from .periods import Quarter, is_month_end, parse_quarter, require_quarter
 from .validate import metric_units, read_validated
-from .vocab import QUALIFIERS, UNITS
-
-if TYPE_CHECKING:
-    from .derive import CrossCheck, Derived
-    from .select import QuarterData
 
 SAME_FIGURE_DAYS = 45
 RELIABILITY_RANK = {"official": 0, "press": 1, "mirror": 2, "forum": 3, "machine_summary": 4}
@@ -91,6 +87,9 @@ class Dataset:
     observations: pd.DataFrame
     data_dir: Path
     notes: list[str] = field(default_factory=list)
+    # Results that layers above compute once per Dataset (derived figures, quarter
+    # selections); the tables are never changed after loading, so nothing expires.
+    memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_tables(cls, tables: dict[str, Table], data_dir: Path,
@@ -180,39 +179,6 @@ class Dataset:
             return self.latest_quarter()
         q = quarter if isinstance(quarter, Quarter) else parse_quarter(quarter)
         return require_quarter(q, self.quarters())
-
-    def quarter(self, quarter: Quarter | str | None = None) -> QuarterData:
-        """Everything the report of one quarter needs (see select.QuarterData).
-
-        Selected once per quarter and shared: treat the result as read-only.
-        """
-        from .select import select_quarter
-        q = self.resolve_quarter(quarter)
-        if q not in self._quarters:
-            self._quarters[q] = select_quarter(self, q)
-        return self._quarters[q]
-
-    @cached_property
-    def _quarters(self) -> dict[Quarter, QuarterData]:
-        return {}
-
-    def derived(self) -> list[Derived]:
-        """Every figure that can be derived from the data, for any period."""
-        return list(self._derived)
-
-    @cached_property
-    def _derived(self) -> tuple[Derived, ...]:
-        from .derive import derive_all
-        return tuple(derive_all(self))
-
-    def crosschecks(self) -> list[CrossCheck]:
-        """Reported figures checked against the same figure derived from other rows."""
-        return list(self._crosschecks)
-
-    @cached_property
-    def _crosschecks(self) -> tuple[CrossCheck, ...]:
-        from .derive import crosscheck_all
-        return tuple(crosscheck_all(self))
 
     @cached_property
     def preferred_by_series(self) -> dict[tuple[str, str], pd.DataFrame]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PACKAGE_DIR / "report" / "templates"
+ASSETS_DIR = PACKAGE_DIR / "report" / "assets"
 
 
 def project_root() -> Path:

@@ -1,23 +1,23 @@
 """The report's prose, written from the curated data, with a ledger of every number in it.
 
-:func:`write_narrative` turns a :class:`~cqreport.select.QuarterData` into a
+:func:`write_narrative` turns a :class:`~cqreport.analysis.quarter.QuarterData` into a
 :class:`Narrative`: HTML fragments (title, key points, headline table, one
 section per theme, appendix) in Chinese or English. The wording lives in
 ``templates/narrative_<lang>.j2`` (Jinja2, one file per language, editable by a
-non-programmer); the numbers come only from here and :mod:`cqreport.fmt`.
+non-programmer); the numbers come only from here and :mod:`cqreport.core.figures`.
 
 How the numbers get in, and why they can be trusted:
 
 * A template never formats a number. It prints objects prepared here
   (``f.value``, ``f.yoy``, ``d.value``…); printing one writes the figure with
-  :mod:`cqreport.fmt` and records it in the ledger: value, unit, qualifier, the
+  :mod:`cqreport.core.figures` and records it in the ledger: value, unit, qualifier, the
   text as written, and the ``obs_id`` or ``derived_id`` it came from.
 * ``f.ref`` prints a footnote mark ``<sup class="cq-ref"><a href="#ref-3">[3]</a></sup>``
   that points to the appendix entry of the observation or derived figure.
 * Text from the data (quotes, names, titles, notes, period labels) is escaped
   and listed in ``Narrative.verbatim``, so the audit can set it aside.
 
-:mod:`cqreport.audit` then reads the rendered text back and checks every number
+:mod:`cqreport.report.audit` then reads the rendered text back and checks every number
 against the ledger, and every ledger entry against the data.
 """
 
@@ -35,8 +35,9 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup, escape
 
-from . import paths
-from .fmt import (
+from ..analysis.derive import derived as all_derived
+from ..core import paths
+from ..core.figures import (
     EN_NOUNS,
     format_amount,
     format_change,
@@ -50,17 +51,17 @@ from .fmt import (
     scan_figures,
     zh_unit_for,
 )
-from .periods import Quarter, is_month_end, parse_quarter
-from .vocab import UNITS
+from ..core.periods import Quarter, is_month_end, parse_quarter
+from ..core.vocab import UNITS
 
 if TYPE_CHECKING:
-    from .derive import Derived
-    from .select import QuarterData
+    from ..analysis.derive import Derived
+    from ..analysis.quarter import QuarterData
 
 TOPICS = ("credit", "cross_border", "auto", "corridor")
 LANGS = ("zh", "en")
 # the notebook hands its narrative's record to the build under this media type
-RECORD_MIMETYPE = "application/vnd.cqreport.narrative+json"
+RECORD_MIMETYPE = "application/vnd.cqreport.report.narrative+json"
 MAX_KEY_POINTS = 5
 MIN_KEY_POINTS = 3
 MAX_CONTEXT_SENTENCES = 4
@@ -367,7 +368,7 @@ class _Writer:
         self.inline: set[str] = set()
         self.where = ""
         self.derived: dict[str, Derived] = {}
-        for d in [*qd.derived, *self.ds.derived()]:
+        for d in [*qd.derived, *all_derived(self.ds)]:
             self.derived.setdefault(d.derived_id, d)
         self._facts: dict[str, Fact] = {}
 
@@ -670,13 +671,13 @@ class Fact:
     @property
     def year_earlier(self) -> Fact | None:
         """The same series a year earlier, if released."""
-        from .derive import year_earlier
+        from ..analysis.derive import year_earlier
         return self._w.fact(year_earlier(self._w.ds, self.row))
 
     @property
     def prev_quarter(self) -> Fact | None:
         """For a stock at a quarter end: the same series at the previous quarter end."""
-        from .derive import previous_quarter
+        from ..analysis.derive import previous_quarter
         return self._w.fact(previous_quarter(self._w.ds, self.row))
 
     @property
@@ -725,7 +726,7 @@ class Fact:
     @property
     def change_prev(self) -> DerivedFact | None:
         """Change of a stock since the latest earlier figure of the same series (not a year ago)."""
-        from .derive import previous_stock
+        from ..analysis.derive import previous_stock
         prev = previous_stock(self._w.ds, self.row)
         ye = self.year_earlier
         if prev is None or (ye is not None and prev["obs_id"] == ye.obs_id):
@@ -762,7 +763,7 @@ class Fact:
             if self.metric_id in _NOT_COMPARABLE.findall(_clean(definition)):
                 others.add(mid)
         out = []
-        from .periods import shift_years
+        from ..core.periods import shift_years
         end = shift_years(self.end, -1)
         o = ds.observations
         for mid in sorted(others):
@@ -1015,7 +1016,7 @@ def write_narrative(qd: QuarterData, lang: str = "zh", *,
     """Write the narrative of one quarter in one language.
 
     Args:
-        qd: The quarter's data (``ds.quarter("2026Q1")``).
+        qd: The quarter's data (``quarter_data(ds, "2026Q1")``).
         lang: "zh" (default) or "en".
         templates_dir: A folder holding ``narrative_<lang>.j2`` to use instead of the
             shipped templates (for editors trying a wording, and for tests).

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
-from .errors import DataError, Problem
+from ..core import paths
+from ..core.numbers import find_numbers
+from ..core.vocab import UNITS
+from ..errors import DataError, Problem
 from .load import TABLES, Table, data_files, display_path, hash_files, read_table
-from .numbers import find_numbers
 from .schema import TableSpec, check_schema, read_specs
-from .vocab import UNITS
 
 _SPACE = re.compile(r"\s+")
 # a doubled YoY is worded without a number
@@ -357,7 +357,7 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
 
 
 # the modules whose code decides what valid data is: a change to any re-validates everything
-_VALIDATOR_CODE = ("validate.py", "schema.py", "load.py", "vocab.py", "numbers.py")
+_VALIDATOR_CODE = ("dataset/validate.py", "dataset/schema.py", "dataset/load.py", "core/vocab.py", "core/numbers.py")
 
 
 def fingerprint(data_dir: Path, sources_dir: Path | None) -> str:

@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ParameterError
-from .periods import parse_quarter, require_quarter
+from ..core.periods import parse_quarter, require_quarter
+from ..errors import ParameterError
 
 #: Report languages, default first.
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -288,7 +288,7 @@ def resolve_params(dataset, quarter: str | None = None, lang: str = "zh",
     quarter with data.
 
     Args:
-        dataset: The loaded :class:`~cqreport.dataset.Dataset`.
+        dataset: The loaded :class:`~cqreport.dataset.model.Dataset`.
         quarter: Quarter label, or None for the latest.
         lang: Report language.
         data_dir: The data folder the dataset was loaded from.

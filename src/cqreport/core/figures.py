@@ -205,7 +205,7 @@ def _unit(unit: str):
     try:
         return UNITS[unit]
     except KeyError:
-        raise ValueError(f"unknown unit {unit!r}; expected a unit of cqreport.vocab.UNITS") \
+        raise ValueError(f"unknown unit {unit!r}; expected a unit of cqreport.core.vocab.UNITS") \
             from None
 
 

@@ -3,7 +3,7 @@
 Rules every chart here follows:
 
 - Text (titles, axis labels, legends, captions) is in the report's language and
-  drawn with the CJK font from :mod:`cqreport.fonts`, registered after
+  drawn with the CJK font from :mod:`cqreport.report.fonts`, registered after
   ``seaborn.set_theme()`` (which resets fonts): call :func:`setup` first.
 - Only what was known at the quarter's data cut-off is drawn.
 - One line joins observations of one metric only. Different definitions (RMB
@@ -37,7 +37,7 @@ from . import fonts
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .select import QuarterData
+    from ..analysis.quarter import QuarterData
 
 TOPICS: tuple[str, ...] = ("credit", "cross_border", "auto", "corridor")
 DPI = 150
@@ -255,7 +255,7 @@ def unit_scale(base_unit: str, values: Iterable[float], lang: str) -> tuple[floa
     >>> unit_scale("entities", [45], "en")
     (1.0, 'entities')
     """
-    from .vocab import BASE_UNITS
+    from ..core.vocab import BASE_UNITS
 
     top = max((abs(v) for v in values), default=0.0)
     if lang == "en":
@@ -282,7 +282,7 @@ def _value_text(value: float, row: pd.Series, lang: str, factor: float | None = 
     When the chart shows the value in the unit it was reported in, it is written
     with the reported decimals (6.00 stays 6.00).
     """
-    from .vocab import QUALIFIERS, UNITS
+    from ..core.vocab import QUALIFIERS, UNITS
 
     reported = UNITS.get(str(row.get("unit", "")))
     if factor is not None and reported is not None and reported.factor == factor \

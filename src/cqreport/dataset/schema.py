@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import Problem
+from ..errors import Problem
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
