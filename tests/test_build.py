@@ -24,8 +24,10 @@ import pytest
 from pypdf import PdfReader
 
 from cqreport.analysis.quarter import quarter_data
+from cqreport.build import export, index, kernel, verify
+from cqreport.build import inputs as build_inputs
 from cqreport.build import pipeline as build_mod
-from cqreport.errors import AuditError, ParameterError
+from cqreport.errors import AuditError, BuildError, ParameterError
 from cqreport.report.audit import html_to_text, pdf_to_text
 from cqreport.report.narrative import write_narrative
 
@@ -198,7 +200,7 @@ def test_manifest_records_the_inputs(real_reports, report_quarters):
     m = json.loads((real_reports / report_quarters[0] / "en" / "manifest.json").read_text())
     assert m["parameters"] == {"quarter": report_quarters[0], "lang": "en",
                                "data_dir": str(DATA.resolve())}
-    assert m["inputs"]["data_sha256"] == build_mod.data_hash(DATA)
+    assert m["inputs"]["data_sha256"] == build_inputs.data_hash(DATA)
     assert m["inputs"]["notebook_sha256"] == _sha(ROOT / "notebooks" / "quarterly_report.ipynb")
     assert m["packages"]["papermill"] and m["packages"]["weasyprint"]
     assert {"execute", "html", "pdf", "audit_html", "audit_pdf", "total"} <= set(m["timings_s"])
@@ -295,11 +297,11 @@ def test_unchanged_inputs_are_skipped_and_force_rebuilds(mini_built):
 @pytest.mark.slow
 def test_changed_data_is_rebuilt(mini_built, tmp_path):
     reports, q, _ = mini_built
-    inputs = build_mod.collect_inputs(MINI, DATA, build_mod.KERNEL_NAME, build_mod.FORMATS)
+    inputs = build_inputs.collect_inputs(MINI, DATA, kernel.KERNEL_NAME, build_mod.FORMATS)
     params = build_mod.ReportParams(q, "zh", str(DATA.resolve()))
-    assert build_mod.is_current(reports / q / "zh", inputs.key(params, {}), build_mod.FORMATS)
-    changed = build_mod.Inputs(**{**vars(inputs), "data": "0" * 64})
-    assert not build_mod.is_current(reports / q / "zh", changed.key(params, {}), build_mod.FORMATS)
+    assert build_inputs.is_current(reports / q / "zh", inputs.key(params, {}), build_mod.FORMATS)
+    changed = build_inputs.Inputs(**{**vars(inputs), "data": "0" * 64})
+    assert not build_inputs.is_current(reports / q / "zh", changed.key(params, {}), build_mod.FORMATS)
 
 
 @pytest.mark.slow
@@ -360,11 +362,11 @@ def test_data_hash_follows_the_csv_content(tmp_path):
     for f in DATA.iterdir():
         if f.suffix in (".csv", ".json"):
             (tmp_path / f.name).write_bytes(f.read_bytes())
-    before = build_mod.data_hash(tmp_path)
-    assert before == build_mod.data_hash(DATA)
+    before = build_inputs.data_hash(tmp_path)
+    assert before == build_inputs.data_hash(DATA)
     with open(tmp_path / "observations.csv", "a", encoding="utf-8") as fh:
         fh.write("\n")
-    assert build_mod.data_hash(tmp_path) != before
+    assert build_inputs.data_hash(tmp_path) != before
 
 
 def test_formats_are_checked():
@@ -376,12 +378,12 @@ def test_formats_are_checked():
 def test_export_copy_drops_stderr_notes_and_parameters():
     nb = nbformat.v4.new_notebook()
     c1 = nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})
-    c2 = nbformat.v4.new_markdown_cell("note", metadata={"tags": [build_mod.REMOVE_TAG]})
+    c2 = nbformat.v4.new_markdown_cell("note", metadata={"tags": [export.REMOVE_TAG]})
     c3 = nbformat.v4.new_code_cell("y")
     c3.outputs = [nbformat.v4.new_output("stream", name="stderr", text="warn"),
                   nbformat.v4.new_output("stream", name="stdout", text="keep")]
     nb.cells = [c1, c2, c3]
-    out = build_mod._notebook_for_export(nb)
+    out = export._notebook_for_export(nb)
     assert len(out.cells) == 1
     assert [o.name for o in out.cells[0].outputs] == ["stdout"]
     assert len(nb.cells) == 3  # the executed notebook itself is untouched
@@ -394,10 +396,10 @@ def test_glyph_warning_is_detected():
         "stream", name="stderr",
         text="UserWarning: Glyph 37325 (\\N{CJK UNIFIED IDEOGRAPH-91CD}) missing from font(s) DejaVu Sans.")]
     nb.cells = [cell]
-    with pytest.raises(build_mod.BuildError, match="missing glyphs"):
-        build_mod.check_glyphs(nb)
+    with pytest.raises(BuildError, match="missing glyphs"):
+        kernel.check_glyphs(nb)
     cell.outputs[0].text = "UserWarning: something else"
-    build_mod.check_glyphs(nb)
+    kernel.check_glyphs(nb)
 
 
 def test_index_lists_manifests(tmp_path):
@@ -406,8 +408,8 @@ def test_index_lists_manifests(tmp_path):
         d.mkdir(parents=True)
         (d / "report.html").write_text("<p></p>")
         (d / "manifest.json").write_text(json.dumps({"built_at": "now"}))
-    (tmp_path / "2026Q1" / "en" / build_mod.FAILED_NOTEBOOK).write_text("{}")
-    page = build_mod.write_index(tmp_path).read_text(encoding="utf-8")
+    (tmp_path / "2026Q1" / "en" / build_inputs.FAILED_NOTEBOOK).write_text("{}")
+    page = index.write_index(tmp_path).read_text(encoding="utf-8")
     order = [page.index(f"{x}/report.html") for x in ("2026Q1/zh", "2026Q1/en", "2025Q4/zh")]
     assert order == sorted(order)
     assert "last build failed" in page
@@ -419,15 +421,15 @@ def test_pdf_failure_in_the_printing_process_is_reported(tmp_path, monkeypatch):
     def broken(page, target, base_url):
         raise ValueError("no room on the page")
 
-    monkeypatch.setattr(build_mod, "export_pdf", broken)
-    wait = build_mod.start_pdf("<p>x</p>", tmp_path / "report.pdf", tmp_path)
-    with pytest.raises(build_mod.BuildError, match="no room on the page"):
+    monkeypatch.setattr(export, "export_pdf", broken)
+    wait = export.start_pdf("<p>x</p>", tmp_path / "report.pdf", tmp_path)
+    with pytest.raises(BuildError, match="no room on the page"):
         wait()
     assert not (tmp_path / "report.pdf").exists()
 
 
 def test_pdf_is_printed_by_start_pdf(tmp_path):
-    wait = build_mod.start_pdf("<p>重庆</p>", tmp_path / "report.pdf", tmp_path)
+    wait = export.start_pdf("<p>重庆</p>", tmp_path / "report.pdf", tmp_path)
     wait()
     assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
 
@@ -458,7 +460,7 @@ def test_the_record_read_from_a_notebook_is_the_narrative_written(real_ds):
     # as the notebook file stores it: through JSON
     cell.outputs = [nbformat.v4.new_output("display_data", data=json.loads(json.dumps(bundle)))]
     nb = nbformat.v4.new_notebook(cells=[cell])
-    back = build_mod.read_record(nb)
+    back = verify.read_record(nb)
     assert (back.ledger, back.references, back.verbatim) == (nar.ledger, nar.references, nar.verbatim)
     assert str(back.quarter) == "2025Q4" and back.lang == "en"
     assert "2025Q4/en" in bundle["text/plain"]

@@ -35,30 +35,23 @@ cell numbers from one); after a failure the kernel is replaced.
 from __future__ import annotations
 
 import contextlib
-import functools
-import hashlib
-import html as html_lib
 import json
 import multiprocessing
 import os
-import platform
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ..core import paths
-from ..errors import AuditError, BuildError, CqreportError, ParameterError
-from ..dataset.load import data_files, hash_files
+from ..core.periods import parse_quarter
+from ..errors import ParameterError
 from ..report.params import (
     ReportParams,
     check_names,
@@ -68,7 +61,24 @@ from ..report.params import (
     parse_lang,
     validate_params,
 )
-from ..core.periods import parse_quarter
+from .export import _html_exporter, _page_template, export_html, start_pdf
+from .index import write_index
+from .inputs import (
+    FAILED_HTML,
+    FAILED_NOTEBOOK,
+    MANIFEST,
+    Inputs,
+    _atomic_write,
+    collect_inputs,
+    git_revision,
+    is_current,
+    load_data,
+    quarters_with_data,
+    read_manifest,
+    sha256_bytes,
+)
+from .kernel import CELL_TIMEOUT, KERNEL_NAME, Kernel, _failure_message, check_glyphs, check_kernel, notebook_warnings
+from .verify import Auditor, audit_report, prepare_audit
 
 # jsonschema, under nbformat, imports the optional rfc3987_syntax when it is installed
 # (jupyterlab's dependencies bring it), and that module compiles a Lark grammar at
@@ -76,152 +86,16 @@ from ..core.periods import parse_quarter
 # process does without it (jsonschema treats a blocked import as "not installed").
 sys.modules.setdefault("rfc3987_syntax", None)
 
-KERNEL_NAME = "cqreport"
-CELL_TIMEOUT = 300  # seconds per cell; the whole report runs in well under a minute
 FORMATS = ("html", "pdf")
 REPORT_NOTEBOOK = "quarterly_report.ipynb"
-REMOVE_TAG = "remove-from-report"
-MANIFEST = "manifest.json"
-FAILED_NOTEBOOK = "report.failed.ipynb"
-FAILED_HTML = "report.failed.html"
-# Imported in the kernel while this process gets ready: the notebook needs them anyway.
-# Run by the kernel as it starts (IPython exec_lines), so these imports overlap with this
-# process's own preparation. It binds no name and never fails.
-WARMUP_MODULES = ("IPython.display", "cqreport.report.params", "cqreport.dataset.model", "cqreport.analysis.quarter",
-                  "cqreport.report.narrative", "cqreport.report.charts", "seaborn",
-                  "matplotlib.backends.backend_agg")
-WARMUP_CODE = (f"for _m in {WARMUP_MODULES!r}:\n"
-               "    try:\n        __import__(_m)\n    except Exception:\n        pass\n"
-               "del _m")
-VERSIONED = ("cqreport", "papermill", "nbconvert", "nbclient", "ipykernel", "weasyprint",
-             "matplotlib", "seaborn", "pandas", "pandera", "jinja2", "pypdf",
-             "pylopdf-fonts-zh-cn")
-_GLYPH_RE = re.compile(r"Glyph .{0,40}missing", re.S)
-
-# (dataset, params, page or None, pdf or None) -> summary; raises AuditError
-Auditor = Callable[[Any, ReportParams, str | None, Path | None], dict]
 
 
 # ---------------------------------------------------------------------------
 # Inputs and their fingerprints
 
 
-def sha256_bytes(data: bytes) -> str:
-    """Hex sha256 of bytes."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def data_hash(data_dir: Path) -> str:
-    """Fingerprint of the curated data: the descriptor and the tables."""
-    if not (Path(data_dir) / "datapackage.json").is_file():
-        raise ParameterError(f"data folder {data_dir} holds no datapackage.json")
-    return hash_files(data_files(data_dir), Path(data_dir))
-
-
-def code_hash() -> str:
-    """Fingerprint of the installed cqreport package (modules, templates, assets)."""
-    root = paths.PACKAGE_DIR
-    files = [f for f in root.rglob("*") if f.is_file() and "__pycache__" not in f.parts
-             and f.suffix in (".py", ".j2", ".css", ".html", ".json", ".txt")]
-    return hash_files(files, root)
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of the packages that shape a report, and of Python."""
-    out = {"python": platform.python_version()}
-    for name in VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def git_revision(root: Path | None = None) -> str | None:
-    """The checkout's commit (with ``-dirty`` if it has changes), or None outside git."""
-    root = root or paths.project_root()
-    try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return rev + ("-dirty" if dirty.strip() else "") if rev else None
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """Fingerprints of everything a report depends on, except its parameters."""
-
-    notebook: str
-    data: str
-    code: str
-    packages: dict[str, str]
-    font: str
-    kernel: str
-    formats: tuple[str, ...]
-
-    def key(self, params: ReportParams, extra: dict[str, str]) -> str:
-        """The cache key of one report: same key, same report."""
-        blob = json.dumps({"inputs": asdict(self), "params": asdict(params), "extra": extra},
-                          sort_keys=True)
-        return sha256_bytes(blob.encode())
-
-
-def font_fingerprint() -> str:
-    """Which CJK font file the charts and pages use (path, face, size)."""
-    from ..report.fonts import find_cjk_font
-
-    f = find_cjk_font()
-    return f"{f.path}#{f.index}:{f.path.stat().st_size}"
-
-
-def collect_inputs(notebook: Path, data_dir: Path, kernel: str,
-                   formats: Sequence[str]) -> Inputs:
-    """Fingerprint the inputs of a build."""
-    return Inputs(
-        notebook=sha256_bytes(Path(notebook).read_bytes()),
-        data=data_hash(data_dir),
-        code=code_hash(),
-        packages=package_versions(),
-        font=font_fingerprint(),
-        kernel=kernel,
-        formats=tuple(formats),
-    )
-
-
 # ---------------------------------------------------------------------------
 # Quarters with data (cached by data hash, so an unchanged rebuild loads nothing)
-
-
-_DATASETS: dict[str, Any] = {}
-
-
-def load_data(data_dir: Path) -> Any:
-    """Load (once per process) and validate the dataset."""
-    key = str(Path(data_dir).resolve())
-    if key not in _DATASETS:
-        from ..dataset.model import load_dataset
-
-        _DATASETS[key] = load_dataset(data_dir)
-    return _DATASETS[key]
-
-
-def quarters_with_data(data_dir: Path, digest: str, cache_dir: Path | None) -> list[str]:
-    """Quarters that have data, from a small cache keyed by the data hash, else from the data."""
-    cache = cache_dir / "quarters.json" if cache_dir else None
-    if cache and cache.is_file():
-        with contextlib.suppress(ValueError, OSError):
-            saved = json.loads(cache.read_text(encoding="utf-8"))
-            if saved.get("data_hash") == digest:
-                return list(saved["quarters"])
-    quarters = [str(q) for q in load_data(data_dir).quarters()]
-    if cache:
-        with contextlib.suppress(OSError):
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(cache, json.dumps({"data_hash": digest, "quarters": quarters}))
-    return quarters
 
 
 # ---------------------------------------------------------------------------
@@ -304,331 +178,12 @@ def _display_path(p: Path) -> str:
 # The kernel
 
 
-def check_kernel(name: str) -> None:
-    """Fail early, with the fix, when the named kernel is not installed."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        KernelSpecManager().get_kernel_spec(name)
-    except NoSuchKernel as exc:
-        raise BuildError(
-            f"Jupyter kernel {name!r} is not installed; run `make install`, or "
-            f"`{sys.executable} -m ipykernel install --sys-prefix --name {name}`"
-        ) from exc
-
-
-# Between two reports run in one kernel: forget every name the last one made
-# (modules stay imported) and number cells from one again.
-RESET_CODE = ("get_ipython().run_line_magic('reset', '-f')\n"
-              "get_ipython().execution_count = 1")
-
-
-class Kernel:
-    """A kernel for the reports of a batch, warming up while this process gets ready.
-
-    The warm-up imports run as IPython ``exec_lines`` inside the kernel's own
-    start-up, so papermill simply finds the kernel ready (and the imports done)
-    when it connects. A batch runs its reports one after another in the same
-    kernel, with the user namespace reset in between (:meth:`reset`); after a
-    failed report the kernel is thrown away, since its state is unknown.
-    """
-
-    def __init__(self, name: str, warmup: str | None = WARMUP_CODE):
-        from jupyter_client.manager import KernelManager
-
-        class TrackingKernelManager(KernelManager):
-            """Remembers the clients papermill makes, to close them after each report."""
-
-            def client(self, **kwargs):
-                kc = super().client(**kwargs)
-                clients.append(kc)
-                return kc
-
-        clients: list = []
-        self.clients = clients
-        self.km = TrackingKernelManager(kernel_name=name)
-        # a folder of its own: for the local sockets, and as a working directory
-        # that outlives every report folder
-        self.home = Path(tempfile.mkdtemp(prefix="cqreport-kernel-"))
-        if sys.platform.startswith("linux"):
-            # local sockets: no TCP ports to race for, no "unencrypted TCP" warning
-            self.km.transport = "ipc"
-            self.km.ip = str(self.home / "kernel")
-        # No input history: the reports need none, parallel kernels would contend for
-        # one SQLite file, and restarting the cell numbers would collide in it.
-        extra = ["--HistoryManager.enabled=False"]
-        if warmup:
-            extra.append(f"--IPKernelApp.exec_lines={json.dumps([warmup])}")
-        self.km.start_kernel(cwd=str(self.home), extra_arguments=extra)
-        self.reports = 0
-        self._reset_id: str | None = None
-        self._control = None
-
-    def close_clients(self) -> None:
-        """Close papermill's clients of the last report (it leaves them open when it does
-        not own the kernel; open sockets would also hold up this process's exit)."""
-        for kc in self.clients:
-            if kc is self._control:
-                continue
-            with contextlib.suppress(Exception):
-                kc.stop_channels()
-                kc.context.destroy(linger=0)
-        self.clients[:] = [self._control] if self._control is not None else []
-
-    def reset(self) -> None:
-        """Start resetting the namespace; the next :meth:`wait_reset` waits for it."""
-        self.close_clients()
-        if self._control is None:
-            # A session of its own: clients sharing the manager's session share one
-            # socket identity, and the kernel routes replies to the newest of them.
-            from jupyter_client.session import Session
-
-            own = Session(key=self.km.session.key,
-                          signature_scheme=self.km.session.signature_scheme)
-            self._control = self.km.client(session=own)
-            self._control.start_channels()
-            self._control.wait_for_ready(timeout=60)
-        self._reset_id = self._control.execute(RESET_CODE, silent=True, store_history=False,
-                                               stop_on_error=False)
-
-    def wait_reset(self, timeout: float = 60) -> None:
-        """Wait until the kernel has done the reset asked for by :meth:`reset`."""
-        if self._reset_id is None:
-            return
-        deadline = time.monotonic() + timeout
-        while True:
-            msg = self._control.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
-            if msg["parent_header"].get("msg_id") == self._reset_id:
-                break
-        self._reset_id = None
-        if msg["content"].get("status") != "ok":
-            raise BuildError(f"could not reset the kernel between reports: {msg['content']}")
-
-    def shutdown(self) -> None:
-        """Kill the kernel (the executed notebooks are saved by then)."""
-        self._control_close()
-        self.close_clients()
-        with contextlib.suppress(Exception):
-            self.km.shutdown_kernel(now=True)
-        shutil.rmtree(self.home, ignore_errors=True)
-
-    def _control_close(self) -> None:
-        if self._control is not None:
-            with contextlib.suppress(Exception):
-                self._control.stop_channels()
-                self._control.context.destroy(linger=0)
-            self._control = None
-
-
 # ---------------------------------------------------------------------------
 # Exports
 
 
-def _notebook_for_export(nb):
-    """A copy of the executed notebook as the reader sees it: no code, no notes, no stderr."""
-    import copy
-
-    nb = copy.deepcopy(nb)
-    nb.cells = [c for c in nb.cells if REMOVE_TAG not in c.get("metadata", {}).get("tags", [])
-                and "parameters" not in c.get("metadata", {}).get("tags", [])
-                and "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    return nb
-
-
-def notebook_warnings(nb) -> list[str]:
-    """stderr text of every code cell, each prefixed with its cell number."""
-    found = []
-    for i, cell in enumerate(nb.cells):
-        for o in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            if o.get("output_type") == "stream" and o.get("name") == "stderr":
-                found.append(f"cell {i}: {o.get('text', '').strip()}")
-    return found
-
-
-def check_glyphs(nb) -> None:
-    """Fail on a matplotlib "Glyph … missing from font" warning: Chinese drawn as boxes."""
-    bad = [w for w in notebook_warnings(nb) if _GLYPH_RE.search(w)]
-    if bad:
-        raise BuildError("a chart is missing glyphs (text would show as boxes): " + bad[0][:300])
-
-
-def page_title(body: str) -> str:
-    """The text of the first heading of the rendered body."""
-    m = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S) or re.search(r"<h2[^>]*>(.*?)</h2>", body, re.S)
-    return html_lib.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip() if m else "cqreport"
-
-
-@functools.cache
-def _html_exporter():
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True, anchor_link_text="")
-
-
-@functools.cache
-def _page_template():
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    env = Environment(loader=FileSystemLoader(paths.ASSETS_DIR),
-                      autoescape=select_autoescape(["html"]))
-    return env.get_template("report_page.html")
-
-
-def export_html(nb, lang: str) -> str:
-    """The executed notebook as one self-contained HTML page (no code, embedded font)."""
-    from ..report.fonts import css_font_face
-
-    body, _ = _html_exporter().from_notebook_node(_notebook_for_export(nb))
-    title = page_title(body)
-    css = (paths.ASSETS_DIR / "report.css").read_text(encoding="utf-8")
-    page = _page_template().render(lang="zh-CN" if lang == "zh" else "en", title=title,
-                                   css=css, body=body)
-    font_css = css_font_face(visible_text(page) + title)
-    return page.replace("/*@font-face*/", font_css, 1)
-
-
-def visible_text(page: str) -> str:
-    """The text a reader sees in an HTML page (tags, styles and data URIs dropped).
-
-    >>> visible_text('<p>余额 <b>6.54</b>万亿元</p><style>p{}</style>')
-    '余额 6.54万亿元'
-    """
-    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S | re.I)
-    page = re.sub(r"<[^>]+>", "", page)
-    return html_lib.unescape(page).strip()
-
-
-def start_pdf(page: str, target: Path, base_url: Path) -> Callable[[], None]:
-    """Start printing the PDF; return the function that waits for it.
-
-    On Linux the PDF is printed by a forked child process, so that this process
-    can audit the HTML meanwhile (on the other core). Elsewhere it is printed here.
-
-    Raises:
-        BuildError: From the returned function, if the PDF could not be made.
-    """
-    if not sys.platform.startswith("linux"):
-        export_pdf(page, target, base_url)
-        return lambda: None
-    error_file = target.with_name(target.name + ".error")
-    proc = multiprocessing.get_context("fork").Process(
-        target=_pdf_child, args=(page, target, base_url, error_file), name="cqreport-pdf")
-    proc.start()
-
-    def wait() -> None:
-        proc.join()
-        if proc.exitcode != 0 or not target.is_file():
-            detail = error_file.read_text(encoding="utf-8") if error_file.is_file() else ""
-            raise BuildError(f"WeasyPrint could not print the PDF (exit code {proc.exitcode})"
-                             + (f": {detail}" if detail else ""))
-
-    return wait
-
-
-def _pdf_child(page: str, target: Path, base_url: Path, error_file: Path) -> None:
-    try:
-        export_pdf(page, target, base_url)
-    except BaseException as exc:
-        error_file.write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
-        raise
-
-
-def export_pdf(page: str, target: Path, base_url: Path) -> None:
-    """Print the HTML page to an A4 PDF with WeasyPrint (fonts embedded as subsets)."""
-    import weasyprint
-
-    weasyprint.HTML(string=page, base_url=str(base_url)).write_pdf(str(target))
-
-
 # ---------------------------------------------------------------------------
 # The audit
-
-
-_NARRATIVES: dict[tuple[int, str, str], Any] = {}
-
-
-def read_record(nb) -> Any:
-    """The narrative the executed notebook wrote, from its record output.
-
-    Raises:
-        BuildError: If the notebook shows no record (the cell ``report.record()``).
-    """
-    from ..report.narrative import RECORD_MIMETYPE, Narrative
-
-    for cell in nb.cells:
-        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            data = out.get("data", {})
-            if RECORD_MIMETYPE in data:
-                return Narrative.from_record(data[RECORD_MIMETYPE])
-    raise BuildError("the notebook showed no narrative record (a cell `report.record()`): "
-                     "the numbers audit has nothing to check the report against")
-
-
-def prepare_audit(dataset: Any, params: ReportParams, nb: Any = None) -> Any:
-    """Check the ledger of the narrative the notebook wrote against the data.
-
-    Args:
-        dataset: The data, loaded and validated in this process.
-        params: The report's parameters.
-        nb: The executed notebook; when given, its narrative record is read and
-            checked, and kept for :func:`audit_report`.
-
-    Returns:
-        The narrative and the ledger findings.
-
-    Raises:
-        BuildError: If no notebook's record was read for this report.
-    """
-    from ..report import audit
-
-    key = (id(dataset), params.quarter, params.lang)
-    if nb is not None:
-        nar = read_record(nb)
-        _NARRATIVES[key] = (nar, audit.audit_ledger(nar, dataset))
-    if key not in _NARRATIVES:
-        raise BuildError(f"no narrative record read for {params.slug}")
-    return _NARRATIVES[key]
-
-
-def audit_report(dataset: Any, params: ReportParams, page: str | None,
-                 pdf: Path | None) -> dict:
-    """Check every number in the HTML (and PDF) text against the narrative's ledger,
-    and the ledger against the data.
-
-    The ledger is the one the notebook's narrative recorded as it wrote
-    (:func:`prepare_audit`); it is checked against the data loaded here, and the
-    rendered text against it.
-
-    Raises:
-        AuditError: Listing every number that does not trace back to the data.
-    """
-    from ..report import audit
-
-    nar, ledger_findings = prepare_audit(dataset, params)
-    report = audit.AuditReport(params.quarter, params.lang)
-    texts = []
-    if page is not None:
-        texts.append(("html", audit.html_to_text(page)))
-    if pdf is not None:
-        texts.append(("pdf", audit.pdf_to_text(pdf)))
-    for where, text in texts:
-        _, figs, _ = audit.read_figures(text, nar.verbatim, nar.verbatim_inline)
-        report.numbers_read[where] = len(figs)
-        report.findings += audit.audit_text(text, nar, where)
-    report.ledger_entries = len(nar.ledger)
-    report.findings += ledger_findings
-    if report.findings:
-        lines = [report.summary(), *(f"  - {f}" for f in report.findings[:25])]
-        if len(report.findings) > 25:
-            lines.append(f"  … and {len(report.findings) - 25} more")
-        raise AuditError("\n".join(lines))
-    return {"summary": report.summary(), "numbers_read": dict(report.numbers_read),
-            "ledger_entries": report.ledger_entries}
 
 
 # ---------------------------------------------------------------------------
@@ -692,29 +247,6 @@ def _prepare(exporters_ready: Any, dataset_loader: Callable[[], Any] | None,
     all_derived(dataset)          # both memoized on the dataset: the ledger check
     quarter_data(dataset, quarter)  # after execution then only reads the entries
     return dataset
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def read_manifest(outdir: Path) -> dict | None:
-    """The manifest of a built report, or None."""
-    try:
-        return json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def is_current(outdir: Path, key: str, formats: Sequence[str]) -> bool:
-    """True when the report in outdir was built from the same inputs and is complete."""
-    manifest = read_manifest(outdir)
-    if not manifest or manifest.get("cache_key") != key:
-        return False
-    needed = ["report.ipynb", *(f"report.{f}" for f in formats)]
-    return all((outdir / n).is_file() for n in needed)
 
 
 def _swap_into_place(tmp: Path, outdir: Path) -> None:
@@ -873,44 +405,11 @@ def build_one(params: ReportParams, options: BuildOptions, inputs: Inputs,
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _failure_message(exc: BaseException) -> str:
-    ename = getattr(exc, "ename", None)
-    if ename is not None:  # papermill.PapermillExecutionError
-        return (f"cell {getattr(exc, 'cell_index', '?')} raised {ename}: "
-                f"{str(getattr(exc, 'evalue', '')).strip()[:500]}")
-    if isinstance(exc, CqreportError):
-        return str(exc)
-    return f"{type(exc).__name__}: {str(exc).strip()[:500]}"
-
-
 # ---------------------------------------------------------------------------
 # Batches
 
 
 _WORKER: dict[str, Any] = {}
-
-
-class KernelRunner:
-    """Builds reports one after another in one kernel, replaced after a failure."""
-
-    def __init__(self, options: BuildOptions, inputs: Inputs, auditor: Auditor | None):
-        self.options, self.inputs, self.auditor = options, inputs, auditor
-        self.kernel: Kernel | None = None
-
-    def build(self, params: ReportParams) -> ReportResult:
-        if self.kernel is None:
-            self.kernel = Kernel(self.options.kernel)
-        res = build_one(params, self.options, self.inputs,
-                        dataset_loader=lambda: load_data(self.options.data_dir),
-                        auditor=self.auditor, kernel=self.kernel)
-        if res.status == "failed":
-            self.close()  # the kernel's state is unknown: the next report gets a new one
-        return res
-
-    def close(self) -> None:
-        if self.kernel is not None:
-            self.kernel.shutdown()
-            self.kernel = None
 
 
 def _worker_build(params: ReportParams) -> ReportResult:
@@ -1110,38 +609,6 @@ def _run(pending: list[ReportParams], options: BuildOptions, inputs: Inputs,
 # The index page
 
 
-def write_index(reports_dir: Path) -> Path:
-    """Write ``reports/index.html`` linking every report that has a manifest."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    rows = []
-    for manifest_path in sorted(Path(reports_dir).glob(f"*/*/{MANIFEST}")):
-        m = read_manifest(manifest_path.parent)
-        if not m:
-            continue
-        rel = manifest_path.parent.relative_to(reports_dir).as_posix()
-        q, lg = rel.split("/", 1)
-        files = {n: f"{rel}/{n}" for n in ("report.html", "report.pdf", "report.ipynb")
-                 if (manifest_path.parent / n).is_file()}
-        failed = (manifest_path.parent / FAILED_NOTEBOOK).is_file()
-        rows.append({"quarter": q, "lang": lg, "files": files, "built_at": m.get("built_at", ""),
-                     "failed": failed, "manifest": f"{rel}/{MANIFEST}",
-                     "git": m.get("git_revision") or ""})
-    rows.sort(key=lambda r: r["lang"] != "zh")  # Chinese first within a quarter...
-    rows.sort(key=lambda r: r["quarter"], reverse=True)  # ...newest quarter first
-    env = Environment(loader=FileSystemLoader(paths.ASSETS_DIR),
-                      autoescape=select_autoescape(["html"]))
-    css = (paths.ASSETS_DIR / "report.css").read_text(encoding="utf-8")
-    text = env.get_template("index.html").render(rows=rows, css=css)
-    from ..report.fonts import css_font_face
-
-    text = text.replace("/*@font-face*/", css_font_face(visible_text(text)), 1)
-    target = Path(reports_dir) / "index.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(target, text)
-    return target
-
-
 def describe_parameters(notebook: str | os.PathLike | None = None) -> list[dict[str, str]]:
     """The notebook's parameters with their defaults: the library call behind ``cqreport params``."""
     nb_path = Path(notebook) if notebook else paths.notebooks_dir() / REPORT_NOTEBOOK
@@ -1161,3 +628,26 @@ __all__ = [
     "parse_lang",
     "write_index",
 ]
+
+
+class KernelRunner:
+    """Builds reports one after another in one kernel, replaced after a failure."""
+
+    def __init__(self, options: BuildOptions, inputs: Inputs, auditor: Auditor | None):
+        self.options, self.inputs, self.auditor = options, inputs, auditor
+        self.kernel: Kernel | None = None
+
+    def build(self, params: ReportParams) -> ReportResult:
+        if self.kernel is None:
+            self.kernel = Kernel(self.options.kernel)
+        res = build_one(params, self.options, self.inputs,
+                        dataset_loader=lambda: load_data(self.options.data_dir),
+                        auditor=self.auditor, kernel=self.kernel)
+        if res.status == "failed":
+            self.close()  # the kernel's state is unknown: the next report gets a new one
+        return res
+
+    def close(self) -> None:
+        if self.kernel is not None:
+            self.kernel.shutdown()
+            self.kernel = None
