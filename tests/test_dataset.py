@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from cqreport import QuarterError, load_dataset
+from cqreport import ParameterError, QuarterError, load_dataset
 from cqreport.core.periods import Quarter
 
 from .test_validate import set_cell
@@ -45,7 +45,7 @@ def test_on_a_tie_the_cautious_qualifier_wins(min_data, sources_dir):
 
 
 def test_series_of_an_unknown_metric_says_which_exist(min_data, sources_dir):
-    with pytest.raises(KeyError, match="loan_balance_rmb"):
+    with pytest.raises(ParameterError, match=r"unknown metric 'loan_balance'.*did you mean loan_balance_rmb"):
         load(min_data, sources_dir).series("loan_balance")
 
 

@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cqreport.core.figures import (
-    MISSING,
     expected_figure,
     format_amount,
     format_change,
@@ -28,7 +27,7 @@ from cqreport.core.figures import (
     sensible_decimals,
     write_number,
 )
-from cqreport.core.vocab import to_base
+from cqreport.core.vocab import to_base, word
 
 # ------------------------------------------------------------------ scale words
 # (value, unit, decimals as printed, Chinese as printed in the source, English)
@@ -203,8 +202,8 @@ def test_streaks_and_ranks():
 # ------------------------------------------------------------------ missing, zero, negative
 @pytest.mark.parametrize("missing", [None, float("nan")])
 def test_missing_values_say_so_and_write_no_number(missing):
-    assert format_amount(missing, "亿元") == MISSING["zh"] == "未公布"
-    assert format_amount(missing, "亿元", lang="en") == MISSING["en"] == "not released"
+    assert format_amount(missing, "亿元") == word("text", "missing", "zh") == "未公布"
+    assert format_amount(missing, "亿元", lang="en") == word("text", "missing", "en") == "not released"
     for text in (format_yoy(missing), format_yoy(missing, "en"), format_pp(missing),
                  format_pp(missing, "en"), format_yoy_diff(missing, "亿元"),
                  format_streak(missing, "en")):

@@ -13,8 +13,10 @@ import pytest
 from cqreport.analysis.derive import derived as all_derived
 from cqreport.analysis.quarter import quarter_data
 from cqreport.core.figures import scan_figures
+from cqreport.core.phrases import period_phrase
+from cqreport.core.vocab import report_topics
 from cqreport.report.audit import html_to_text, mask_dates, normalize_text
-from cqreport.report.narrative import TOPICS, period_phrase, write_narrative
+from cqreport.report.narrative import write_narrative
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,7 @@ def test_key_points_are_three_to_five(narratives):
 
 def test_sections_have_heading_and_paragraphs(narratives):
     for key, n in narratives.items():
-        for topic in TOPICS:
+        for topic in report_topics():
             html = n.section_html(topic)
             assert "<h2>" in html and "<p>" in html, (key, topic)
     n = next(iter(narratives.values()))
@@ -119,7 +121,7 @@ def test_comparisons_use_the_same_series_only(narratives, real_ds):
 
 def test_derived_figures_are_worded_as_derived(narratives):
     for (q, lang), n in narratives.items():
-        for topic in TOPICS:
+        for topic in report_topics():
             html = n.section_html(topic)
             for e in (e for e in n.ledger if e.kind == "derived" and e.where == topic):
                 i = html.find(e.text)
@@ -135,7 +137,7 @@ def test_derived_figures_are_worded_as_derived(narratives):
 
 def test_every_sentence_with_a_number_carries_a_reference(narratives):
     for (q, lang), n in narratives.items():
-        for topic in TOPICS:
+        for topic in report_topics():
             for p in re.findall(r"<p>(.*?)</p>", n.section_html(topic), re.S):
                 parts = p.split("。") if lang == "zh" else re.split(r"(?<=\.)\s", p)
                 for part in parts:

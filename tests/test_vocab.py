@@ -1,6 +1,8 @@
 """Units and qualifiers: the vocabulary everything else converts with."""
 
+import ast
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -78,3 +80,88 @@ def test_datapackage_enums_follow_the_vocabulary():
               for f in r["schema"]["fields"]}
     assert set(fields["qualifier"]["constraints"]["enum"]) == set(QUALIFIERS)
     assert set(fields["base_unit"]["constraints"]["enum"]) == set(BASE_UNITS)
+
+
+# ------------------------------------------------------------------ one home for every list
+from cqreport.core import vocab  # noqa: E402
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "cqreport"
+HOME = SRC / "core" / "vocab.py"
+
+
+# How many members of a list a literal must spell out to count as a copy. Small subsets of
+# the bounds and base units are conditions (`base in ("percent", "pp")`), not copies.
+MIN_HITS = {"bounds": 3, "base units": 5, "months": 3, "month abbreviations": 3}
+
+
+def _vocabulary_lists() -> dict[str, set[str]]:
+    g = vocab.glossary()
+    return {
+        "report languages": set(vocab.REPORT_LANGS),
+        "topics": set(vocab.topics()),
+        "reliability grades": set(vocab.reliability_grades()),
+        "months": set(g["months"]["en"]),
+        "month abbreviations": set(g["months"]["en_abbr"]),
+        "Chinese scales": {s for s in vocab.SCALES_ZH if s},
+        "English scales": {s for s in vocab.SCALES_EN if s},
+        "qualifiers": set(vocab.QUALIFIERS),
+        "bounds": set(vocab.BOUND_WORDS),
+        "base units": set(vocab.BASE_UNITS),
+    }
+
+
+def _literal_strings(node: ast.AST) -> list[str] | None:
+    """The strings of a literal tuple, list, set or dict's keys; None if it holds anything else."""
+    elts = node.keys if isinstance(node, ast.Dict) else getattr(node, "elts", None)
+    if elts is None or len(elts) < 2:
+        return None
+    if not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in elts):
+        return None
+    return [e.value for e in elts]
+
+
+def find_copies(files, lists, root=SRC) -> list[str]:
+    """Literal collections outside core/vocab.py that spell out a vocabulary list (or part of one)."""
+    found = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+                continue
+            strings = _literal_strings(node)
+            if not strings:
+                continue
+            if isinstance(node, ast.Dict) and not all(isinstance(v, ast.Constant) for v in node.values):
+                continue   # a dispatch table (topic -> functions) uses names, it does not define them
+            for name, words in lists.items():
+                hits = set(strings) & words
+                if len(hits) >= MIN_HITS.get(name, 2) and set(strings) <= words | {""}:
+                    found.append(f"{path.relative_to(root)}:{node.lineno}: a copy of the {name} {sorted(hits)}")
+    return found
+
+
+def test_no_module_defines_its_own_copy_of_a_vocabulary_list():
+    files = [p for p in SRC.rglob("*.py") if p != HOME]
+    assert not find_copies(files, _vocabulary_lists())
+
+
+def test_the_copy_check_finds_a_copy(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text('LANGS = ("zh", "en")\nfor t in ("credit", "auto"):\n    pass\n'
+                   'S = {"万亿": 1e12, "亿": 1e8}\nOK = ("zh", "other")\n', encoding="utf-8")
+    found = find_copies([bad], _vocabulary_lists(), root=tmp_path)
+    assert [f.split(": ")[1].split(" [")[0] for f in found] == [
+        "a copy of the report languages", "a copy of the topics", "a copy of the Chinese scales"]
+
+
+def test_every_glossary_entry_has_both_languages_and_is_used():
+    g = vocab.glossary()
+    code = "\n".join(p.read_text(encoding="utf-8") for p in SRC.rglob("*") if p.suffix in (".py", ".j2"))
+    for section in ("topics", "reliability", "charts"):
+        for key, entry in g[section].items():
+            assert entry.get("zh") and entry.get("en"), (section, key)
+    # every chart word is drawn somewhere; every topic and grade is an enum of the data package
+    unused = [k for k in g["charts"] if f'"{k}"' not in code]
+    assert not unused
+    assert set(g["topics"]) == set(vocab.topics())
+    assert set(g["reliability"]) == set(vocab.reliability_grades())

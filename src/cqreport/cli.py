@@ -6,13 +6,16 @@ import sys
 
 import click
 
-from .errors import CqreportError
+from .core.vocab import REPORT_LANGS
+from .errors import CqreportError, ParameterError
 
-DATA_OPTION = click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
-                           help="Data folder (default: ./data of the checkout, or $CQREPORT_DATA).")
-SOURCES_OPTION = click.option("--sources", "sources_dir", type=click.Path(file_okay=False), default=None,
-                              help="Source texts for the quote and hash checks "
-                                   "(default: ../shared/sources, or $CQREPORT_SOURCES).")
+
+def parse_lang(value: str) -> str:
+    """A report language from the command line (zh, en; case and common aliases accepted)."""
+    from .report.params import parse_lang as parse
+
+    return parse(value)
+
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,11 +24,31 @@ def cli() -> None:
     """Chongqing quarterly finance report: validate the data, list quarters, build reports."""
 
 
+def _existing_dir(what: str):
+    """A click callback: a folder given on the command line must exist (one-line error otherwise)."""
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        from pathlib import Path
+
+        if value is not None and not Path(value).is_dir():
+            raise ParameterError(f"{param.opts[0]} {value}: no such folder; expected {what}")
+        return value
+    return check
+
+
+DATA_OPTION = click.option("--data", "data_dir", default=None, callback=_existing_dir(
+    "the curated data folder (holding datapackage.json)"),
+    help="Data folder (default: ./data of the checkout, or $CQREPORT_DATA).")
+SOURCES_OPTION = click.option("--sources", "sources_dir", default=None, callback=_existing_dir(
+    "the folder of source texts"),
+    help="Source texts for the quote and hash checks (default: ../shared/sources, or $CQREPORT_SOURCES).")
+LANG_CHOICE = f"{'|'.join(REPORT_LANGS)}"
+
+
 @cli.command()
-@click.argument("data_dir", required=False, type=click.Path(file_okay=False))
+@DATA_OPTION
 @SOURCES_OPTION
 def validate(data_dir: str | None, sources_dir: str | None) -> int:
-    """Check the curated data in DATA_DIR (default: data/). Exit 1 and list every problem if any."""
+    """Check the curated data (default: data/). Exit 1 and list every problem if any."""
     from .dataset.validate import check_data, summarize
 
     result = check_data(data_dir, sources_dir)
@@ -36,14 +59,36 @@ def validate(data_dir: str | None, sources_dir: str | None) -> int:
 
 
 @cli.command()
+@click.option("--quarter", "-q", default=None, metavar="YYYYQn",
+              help="List the figures of this quarter instead of the overview.")
+@click.option("--topic", "-t", default=None, help="With --quarter: only this topic's figures.")
 @DATA_OPTION
 @SOURCES_OPTION
-def quarters(data_dir: str | None, sources_dir: str | None) -> None:
-    """List the quarters that have data, and what each has."""
-    from .analysis.quarter import describe_quarters
+def quarters(quarter: str | None, topic: str | None, data_dir: str | None, sources_dir: str | None) -> None:
+    """List the quarters that have data and what each has, or one quarter's figures."""
+    from .analysis.quarter import describe_quarter, describe_quarters
     from .dataset.model import load_dataset
 
-    click.echo(describe_quarters(load_dataset(data_dir, sources_dir)))
+    if topic is not None and quarter is None:
+        raise click.UsageError("--topic goes with --quarter")
+    ds = load_dataset(data_dir, sources_dir)
+    click.echo(describe_quarters(ds) if quarter is None else describe_quarter(ds, quarter, topic))
+
+
+@cli.command()
+@click.argument("metric_id")
+@click.option("--entity", "-e", "entity_id", default="chongqing", show_default=True,
+              help="Entity id (data/entities.csv), e.g. china for the national series.")
+@click.option("--lang", "-l", default="zh", show_default=True, metavar=LANG_CHOICE,
+              help="Language of the period labels.")
+@DATA_OPTION
+@SOURCES_OPTION
+def series(metric_id: str, entity_id: str, lang: str, data_dir: str | None, sources_dir: str | None) -> None:
+    """Print one series, oldest first: period, value as reported, source (variants marked)."""
+    from .analysis.quarter import describe_series
+    from .dataset.model import load_dataset
+
+    click.echo(describe_series(load_dataset(data_dir, sources_dir), metric_id, entity_id, parse_lang(lang)))
 
 
 @cli.command()
@@ -111,8 +156,7 @@ def params(notebook: str | None) -> None:
               help="Release date YYYY-MM-DD that 今年/去年/3月末 are read against "
                    "(default: sources.csv, then the release's date: line).")
 @click.option("--encoding", default=None, help="Force the release's encoding (utf-8, gb18030, big5).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Force the language instead of guessing it.")
+@click.option("--lang", default=None, metavar=LANG_CHOICE, help="Force the language instead of guessing it.")
 @click.option("--append", "append", is_flag=True,
               help="PATH is a reviewed candidates CSV: append its accepted rows to the data.")
 @click.option("--score", "gold", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -147,7 +191,8 @@ def extract(path, source_id, out, release_date, encoding, lang, append, gold, de
         return 0
     result = extract_file(path, source_id=source_id,
                           release_date=release_date.date() if release_date else None,
-                          out=out, data_dir=data_dir, encoding=encoding, lang=lang)
+                          out=out, data_dir=data_dir, encoding=encoding,
+                          lang=parse_lang(lang) if lang else None)
     click.echo(result.review_table())
     if out:
         click.echo(f"wrote {len(result.candidates)} candidate(s) to {out}; set status to "
@@ -163,9 +208,14 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
+    except click.UsageError as exc:
+        # one line, like every other error: what was wrong, and where to look
+        cmd = f" {exc.ctx.info_name}" if exc.ctx and exc.ctx.parent else ""
+        click.echo(f"error: {exc.format_message()} (see: cqreport{cmd} --help)", err=True)
+        sys.exit(1)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(1)
     except CqreportError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

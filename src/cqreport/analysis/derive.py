@@ -30,13 +30,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..core.periods import Quarter, shift_years
-from ..core.vocab import UNITS
+from ..core.vocab import BOUND_WORDS, UNITS
 
 if TYPE_CHECKING:
     from ..dataset.model import Dataset
 
 FLIP = {"lower": "upper", "upper": "lower", "approx": "approx", "exact": "exact"}
-QUALIFIER_FOR_BOUND = {"exact": "", "approx": "约", "lower": "超", "upper": "近"}
 PCT_DECIMALS = 1
 METHODS = ("implied_base", "increment", "yoy_pct", "qoq_pct", "yoy_diff", "share")
 
@@ -233,7 +232,7 @@ def _make(method: str, main: pd.Series, start: date | None, end: date, value: fl
         derived_id=f"{method}:{metric}@{main['entity_id']}/{span}{end.isoformat()}",
         metric_id=metric, entity_id=main["entity_id"], method=method, start=start, end=end,
         value=value, unit=unit, value_base=base, bound=bound,
-        qualifier=QUALIFIER_FOR_BOUND[bound], decimals=shown, low=rng[0], high=rng[1],
+        qualifier=BOUND_WORDS[bound]["zh"] if bound in BOUND_WORDS else "", decimals=shown, low=rng[0], high=rng[1],
         inputs=tuple(i["obs_id"] for i in inputs), formula=formula)
 
 

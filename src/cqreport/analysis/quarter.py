@@ -26,7 +26,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..core.figures import format_amount
 from ..core.periods import Quarter
+from ..core.phrases import period_label
+from ..core.vocab import require_topic
 from .derive import CrossCheck, Derived, crosschecks, derive_for, previous_quarter, year_earlier
 
 if TYPE_CHECKING:
@@ -170,6 +173,43 @@ def describe_quarters(ds: Dataset) -> str:
         qd = select_quarter(ds, q)
         topics = ", ".join(f"{t} ({n})" for t, n in qd.figures["topic"].value_counts().sort_index().items())
         lines.append(f"{q!s:8} {qd.cutoff.isoformat():10} {len(qd.figures):7d} {len(qd.context):7d}  {topics}")
+    return "\n".join(lines)
+
+
+def _row_text(r: pd.Series, lang: str) -> str:
+    value = format_amount(r["value"], r["unit"], r["qualifier"], "zh", decimals=int(r["decimals"]))
+    return f"{period_label(r, lang):<16} {value:<14} {r['source_id']}"
+
+
+def describe_quarter(ds: Dataset, quarter: Quarter | str, topic: str | None = None,
+                     lang: str = "zh") -> str:
+    """One quarter's figures (and context), one line each, optionally of one topic.
+
+    Raises:
+        QuarterError: For a malformed quarter or one without data.
+        ParameterError: For a topic that is not a report topic.
+    """
+    qd = quarter_data(ds, quarter)
+    if topic is not None:
+        require_topic(topic)
+    lines = [f"{qd.quarter} (data cut-off {qd.cutoff.isoformat()})"]
+    for title, frame in (("figures", qd.figures), ("context", qd.context)):
+        rows = frame if topic is None else frame[frame["topic"] == topic]
+        lines.append(f"{title}: {len(rows)}")
+        lines += [f"  {r['metric_id']:<40} {_row_text(r, lang)}" for _, r in rows.iterrows()]
+    return "\n".join(lines)
+
+
+def describe_series(ds: Dataset, metric_id: str, entity_id: str = "chongqing", lang: str = "zh") -> str:
+    """Every observation of one series, oldest first; rows another source is preferred for are marked.
+
+    Raises:
+        ParameterError: For a metric or entity not in the catalogue.
+    """
+    rows = ds.series(metric_id, entity_id, preferred_only=False)
+    name = ds.metrics.loc[metric_id, f"name_{lang}"]
+    lines = [f"{metric_id} ({name}), {entity_id}: {int(rows['preferred'].sum())} figure(s)"]
+    lines += [f"  {_row_text(r, lang)}{'' if r['preferred'] else '  (variant)'}" for _, r in rows.iterrows()]
     return "\n".join(lines)
 
 

@@ -39,19 +39,30 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from .numbers import ARABIC_RE, CN_RE, EN_ORDINALS, EN_WORDS, normalize_digits, parse_chinese_numeral
-from .vocab import BASE_UNITS, QUALIFIERS, SUFFIX_QUALIFIERS, UNITS
+from .vocab import (
+    BASE_UNITS,
+    CURRENCY_CODES,
+    MONEY,
+    QUALIFIERS,
+    SCALES_EN,
+    SCALES_ZH,
+    SUFFIX_QUALIFIERS,
+    UNITS,
+    require_lang,
+)
+from .vocab import word as glossary_word
 
-LANGS = ("zh", "en")
 
-#: What the text says where a figure was not released.
-MISSING = {"zh": "未公布", "en": "not released"}
+def _missing(lang: str) -> str:
+    """What the text says where a figure was not released (未公布 / not released)."""
+    return glossary_word("text", "missing", lang)
 
-MONEY = frozenset({"yuan", "usd"})
-CURRENCY_EN = {"yuan": "RMB", "usd": "USD"}
-_ZH_SCALES = (("万亿", 1e12), ("亿", 1e8), ("万", 1e4))
-_ZH_COUNT_SCALES = (("亿", 1e8), ("万", 1e4))
-_EN_SCALES = (("trillion", 1e12), ("billion", 1e9), ("million", 1e6))
-_EN_COUNT_SCALES = (("million", 1e6),)
+
+# Amounts of money are written down to 万 / million; counts never in 万亿 / above million.
+_ZH_SCALES = tuple((s, f) for s, f in SCALES_ZH.items() if s)
+_ZH_COUNT_SCALES = tuple((s, f) for s, f in _ZH_SCALES if f < 1e12)
+_EN_SCALES = tuple((s, f) for s, f in SCALES_EN.items() if f >= 1e6)
+_EN_COUNT_SCALES = tuple((s, f) for s, f in _EN_SCALES if f == 1e6)
 
 # Units that are not amounts of a metric but belong to the wording around one.
 # label -> (base, factor)
@@ -64,7 +75,7 @@ EXTRA_UNITS: dict[str, tuple[str, float]] = {
 }
 
 _ZH_COUNTERS = sorted(
-    {label for label, u in UNITS.items() if u.lang == "zh" and not label.startswith(("万", "亿"))}
+    {label for label, u in UNITS.items() if u.lang == "zh" and not label.startswith(tuple(s for s in SCALES_ZH if s))}
     | {"个月", "倍"},
     key=len, reverse=True)
 
@@ -197,8 +208,7 @@ def _exp(src_factor: float, dst_factor: float) -> int:
 
 # ---------------------------------------------------------------------------- amounts
 def _check_lang(lang: str) -> None:
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
+    require_lang(lang)
 
 
 def _unit(unit: str):
@@ -268,7 +278,7 @@ def format_amount(value: float | None, unit: str, qualifier: str = "", lang: str
     """
     _check_lang(lang)
     if is_missing(value):
-        return MISSING[lang]
+        return _missing(lang)
     u = _unit(unit)
     q = QUALIFIERS.get(qualifier) if qualifier else None
     if qualifier and q is None:
@@ -289,7 +299,7 @@ def _format_zh(value, u, dec, value_base, q) -> str:
     number, new_dec = _shift(value, dec, _exp(u.factor, factor))
     num = write_number(float(number), new_dec)
     scale, counter = "", label
-    for s in ("万亿", "亿", "万"):
+    for s, _ in _ZH_SCALES:
         if label.startswith(s) and label != s:
             scale, counter = s, label[len(s):]
             break
@@ -298,7 +308,7 @@ def _format_zh(value, u, dec, value_base, q) -> str:
         return f"{num}{label}"
     if word in SUFFIX_QUALIFIERS and word != "以上":
         # 100余亿元 but 3万余单: 余/多 follows a whole number of the largest scale step
-        if scale in ("亿", "万亿") and new_dec == 0 and abs(float(number)) >= 10:
+        if SCALES_ZH.get(scale, 0) >= 1e8 and new_dec == 0 and abs(float(number)) >= 10:
             return f"{num}{word}{scale}{counter}"
         return f"{num}{scale}{word}{counter}"
     if word == "以上":
@@ -322,7 +332,7 @@ def _format_en(value, u, dec, value_base, q, noun) -> str:
     number, d = _shift(value, dec, _exp(u.factor, factor))
     num = write_number(float(number), d, "en")
     if base in MONEY:
-        return f"{qual}{CURRENCY_EN[base]} {num}{' ' + scale if scale else ''}"
+        return f"{qual}{CURRENCY_CODES[base]} {num}{' ' + scale if scale else ''}"
     noun = noun or BASE_UNITS[base][1]
     return f"{qual}{num}{' ' + scale if scale else ''} {noun}"
 
@@ -363,7 +373,7 @@ def format_yoy(pct: float | None, lang: str = "zh", *, wording: str = "",
     zh_basis, en_basis = _BASIS[basis]
     if is_missing(pct):
         return f"{zh_basis}增速未公布" if lang == "zh" else \
-            f"change {en_basis} {MISSING['en']}".replace("  ", " ")
+            f"change {en_basis} {_missing('en')}".replace("  ", " ")
     pct = float(pct)
     dec = _pct_decimals(pct, decimals)
     sp = f" {en_basis}" if en_basis else ""
@@ -417,7 +427,7 @@ def format_pp_change(pp: float | None, lang: str = "zh", *, decimals: int | None
     """
     _check_lang(lang)
     if is_missing(pp):
-        return MISSING[lang]
+        return _missing(lang)
     pp = float(pp)
     num = write_number(abs(pp), _pct_decimals(pp, decimals), lang)
     if lang == "zh":
@@ -462,7 +472,7 @@ def format_change(diff: float | None, unit: str, lang: str = "zh", *, qualifier:
     """
     _check_lang(lang)
     if is_missing(diff):
-        return MISSING[lang]
+        return _missing(lang)
     diff = float(diff)
     zh_basis, en_basis = _BASIS[basis]
     amount = format_amount(abs(diff), unit, qualifier, lang, decimals=decimals)
@@ -479,7 +489,7 @@ def format_streak(months: int | None, lang: str = "zh") -> str:
     """
     _check_lang(lang)
     if is_missing(months):
-        return MISSING[lang]
+        return _missing(lang)
     n = int(months)
     if lang == "zh":
         return f"连续{n}个月"
@@ -697,13 +707,13 @@ def _en_figure(text: str, start: int, end: int, value: float) -> Figure:
         unit, base, factor = "%", "percent", 1.0
     elif currency:
         unit = f"{scale} {'yuan' if currency == 'yuan' else 'USD'}".strip()
-        base, factor = currency, dict((*_EN_SCALES, ("thousand", 1e3))).get(scale, 1.0)
+        base, factor = currency, SCALES_EN.get(scale, 1.0)
         if word:
             stop = m.start("word") - 1
     elif word in ("yuan", "usd", "us dollars", "dollars") and not _NUMBER_NEXT.match(text, m.end()):
         unit = f"{scale} {'yuan' if word == 'yuan' else 'USD'}".strip()
         base = "yuan" if word == "yuan" else "usd"
-        factor = dict((*_EN_SCALES, ("thousand", 1e3))).get(scale, 1.0)
+        factor = SCALES_EN.get(scale, 1.0)
     elif word.startswith("percentage point"):
         unit, base, factor = "percentage points", "pp", 1.0
     elif word in ("consecutive months", "months", "month"):
@@ -711,7 +721,7 @@ def _en_figure(text: str, start: int, end: int, value: float) -> Figure:
     elif word == "times":
         unit, base, factor = "times", "times", 1.0
     elif word or scale:
-        f = dict((*_EN_SCALES, ("thousand", 1e3))).get(scale, 1.0)
+        f = SCALES_EN.get(scale, 1.0)
         noun_base = EN_NOUNS.get(word) or EN_NOUNS.get(word.split(" ")[0])
         if noun_base is None and word:
             # an unknown word after a number: keep the number, not the word

@@ -23,12 +23,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .vocab import SCALES_ZH
+
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_SMALL = {"十": 10, "百": 100, "千": 1000}
-CN_BIG = {"万": 10_000, "亿": 100_000_000}
+# the numeral system's big units are the one-character scales (万, 亿)
+CN_BIG = {s: int(f) for s, f in sorted(SCALES_ZH.items(), key=lambda kv: kv[1]) if len(s) == 1}
 CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG) + "点"
 EN_WORDS = {w: i for i, w in enumerate((
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
@@ -203,7 +206,7 @@ def decimals_of(text: str) -> int:
     return len(frac)
 
 
-CN_SCALES = ("万亿", "亿", "万")
+CN_SCALES = tuple(s for s in SCALES_ZH if s)
 
 
 def split_scale(text: str) -> tuple[str, str]:
@@ -223,7 +226,7 @@ def split_scale(text: str) -> tuple[str, str]:
     """
     for scale in CN_SCALES:
         head = text[: -len(scale)]
-        if text.endswith(scale) and head and not any(s in head for s in ("万", "亿")):
+        if text.endswith(scale) and head and not any(s in head for s in CN_SCALES):
             return head, scale
     return text, ""
 

@@ -12,6 +12,8 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "report" / "templates"
 ASSETS_DIR = PACKAGE_DIR / "report" / "assets"
+#: The data package descriptor of the checkout the package runs from.
+DESCRIPTOR = PACKAGE_DIR.parent.parent / "data" / "datapackage.json"
 
 
 def project_root() -> Path:

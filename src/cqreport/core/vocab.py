@@ -1,7 +1,12 @@
-"""The controlled vocabulary of the data: reported units and qualifiers.
+"""The controlled vocabulary: the one home of every list of names the project uses.
 
-This is the one place that knows that 万亿元 is 1e12 yuan or that 近 means
-"nearly". The loader, the formatter and the extractor all read it from here.
+Units and their scales, qualifiers and the words for their bounds, topics,
+report languages, reliability grades, month names and the bilingual glossary
+(``glossary.toml`` beside this file) are defined here, or read here from
+``data/datapackage.json`` where the data package declares them (enums), and
+every other module imports them from here instead of writing its own copy
+(``tests/test_vocab.py`` checks that). This is the one place that knows that
+万亿元 is 1e12 yuan or that 近 means "nearly".
 
 Examples:
     >>> to_base(6.54, "万亿元")
@@ -14,7 +19,19 @@ Examples:
 
 from __future__ import annotations
 
+import json
+import tomllib
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from ..errors import ParameterError
+from . import paths
+
+#: The languages a report is written in; the first is the default.
+REPORT_LANGS: tuple[str, ...] = ("zh", "en")
+
+_GLOSSARY_FILE = Path(__file__).with_name("glossary.toml")
 
 
 @dataclass(frozen=True)
@@ -65,8 +82,9 @@ BASE_UNITS: dict[str, tuple[str, str]] = {
     "households": ("户", "households"),
 }
 
-_SCALES_ZH = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "": 1.0}
-_SCALES_EN = {"trillion": 1e12, "billion": 1e9, "million": 1e6, "thousand": 1e3, "": 1.0}
+#: Scale words and their factors, largest first (the empty scale last).
+SCALES_ZH: dict[str, float] = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "": 1.0}
+SCALES_EN: dict[str, float] = {"trillion": 1e12, "billion": 1e9, "million": 1e6, "thousand": 1e3, "": 1.0}
 
 
 def _build_units() -> dict[str, Unit]:
@@ -93,7 +111,7 @@ def _build_units() -> dict[str, Unit]:
         "户": "households",
     }
     for counter, base in zh_counters.items():
-        for scale, factor in _SCALES_ZH.items():
+        for scale, factor in SCALES_ZH.items():
             label = scale + counter
             units[label] = Unit(label, base, factor, "zh")
     # 个 counts ports and countries alike; the metric decides which.
@@ -141,7 +159,7 @@ def _build_units() -> dict[str, Unit]:
         "cities": "items",
     }
     for noun, base in en_nouns.items():
-        for scale, factor in _SCALES_EN.items():
+        for scale, factor in SCALES_EN.items():
             label = f"{scale} {noun}".strip()
             units[label] = Unit(label, base, factor, "en")
     units["%"] = Unit("%", "percent", 1.0, "zh")
@@ -202,8 +220,8 @@ def scale_of(unit: str) -> tuple[str, str]:
     u = UNITS[unit]
     if u.lang == "en":
         first, _, rest = unit.partition(" ")
-        return (first, rest) if first in _SCALES_EN and rest else ("", unit)
-    for scale in ("万亿", "亿", "万"):
+        return (first, rest) if first in SCALES_EN and rest else ("", unit)
+    for scale in (w for w in SCALES_ZH if w):
         if unit.startswith(scale) and unit != scale:
             return scale, unit[len(scale):]
     return "", unit
@@ -250,3 +268,118 @@ QUALIFIERS: dict[str, Qualifier] = {
 
 # Qualifiers written after the number (10余场, 7000多笔, 二成以上) rather than before it.
 SUFFIX_QUALIFIERS = frozenset({"余", "多", "以上"})
+
+#: Currency base units and how English writes them before an amount (RMB 6.54 trillion).
+CURRENCY_CODES: dict[str, str] = {"yuan": "RMB", "usd": "USD"}
+MONEY = frozenset(CURRENCY_CODES)
+
+#: The scale a chart axis is drawn in, per base unit: (factor, Chinese unit label).
+#: English axes of money are in billions (``EN_MONEY_AXIS``); counts in the base unit.
+CHART_SCALES: dict[str, tuple[float, str]] = {
+    "yuan": (1e8, "亿元"),
+    "usd": (1e8, "亿美元"),
+    "vehicles": (1e4, "万辆"),
+    "teu": (1e4, "万标箱"),
+    "documents": (1e4, "万单"),
+    "train_trips": (1e4, "万班"),
+    "person_visits": (1e4, "万人次"),
+    "percent": (1.0, "%"),
+}
+EN_MONEY_AXIS: dict[str, tuple[float, str]] = {"yuan": (1e9, "billion yuan"), "usd": (1e9, "billion USD")}
+
+#: The word written for each bound of a derived figure, by language: the first
+#: qualifier of that bound above (约/about, 超/over, 近/nearly).
+BOUND_WORDS: dict[str, dict[str, str]] = {
+    q.bound: {"zh": q.zh, "en": q.en} for q in reversed(list(QUALIFIERS.values()))}
+
+
+# ------------------------------------------------------------ from the descriptor and the glossary
+@cache
+def descriptor_enums() -> dict[tuple[str, str], tuple[str, ...]]:
+    """Every enum the data package declares, by (table, column), in the descriptor's order."""
+    pkg = json.loads(paths.DESCRIPTOR.read_text(encoding="utf-8"))
+    return {(r["name"], f["name"]): tuple(f["constraints"]["enum"])
+            for r in pkg["resources"] for f in r["schema"]["fields"]
+            if "enum" in f.get("constraints", {})}
+
+
+@cache
+def glossary() -> dict:
+    """The bilingual glossary (``glossary.toml``), parsed once."""
+    with _GLOSSARY_FILE.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def topics() -> tuple[str, ...]:
+    """Every topic a metric can have (metrics.topic in the descriptor)."""
+    return descriptor_enums()[("metrics", "topic")]
+
+
+def report_topics() -> tuple[str, ...]:
+    """The topics that have a section in the report, in the report's order.
+
+    >>> report_topics()
+    ('credit', 'cross_border', 'auto', 'corridor')
+    """
+    g = glossary()["topics"]
+    return tuple(t for t in g if g[t].get("section", True) and t in topics())
+
+
+def reliability_grades() -> tuple[str, ...]:
+    """The source reliability grades, best first (sources.reliability in the descriptor)."""
+    return descriptor_enums()[("sources", "reliability")]
+
+
+def unnamed_grades() -> tuple[str, ...]:
+    """Grades good enough that the text does not name them beside the source (official, press)."""
+    g = glossary()["reliability"]
+    return tuple(r for r in reliability_grades() if not g[r].get("named", True))
+
+
+def month_name(month: int, *, abbr: bool = False) -> str:
+    """The English name of a month (1–12), independent of the locale.
+
+    >>> month_name(3), month_name(9, abbr=True)
+    ('March', 'Sep')
+    """
+    return glossary()["months"]["en_abbr" if abbr else "en"][month - 1]
+
+
+def word(section: str, key: str, lang: str) -> str:
+    """A glossary word: ``word("charts", "balance", "zh")`` → 余额.
+
+    Raises:
+        ParameterError: For a language that is not a report language.
+        KeyError: For a section or key the glossary does not hold.
+    """
+    return glossary()[section][key][require_lang(lang)]
+
+
+def words(section: str, lang: str) -> dict[str, str]:
+    """Every word of a glossary section in one language: ``words("reliability", "en")``."""
+    return {k: word(section, k, lang) for k in glossary()[section]}
+
+
+def require_lang(lang: str) -> str:
+    """The language, checked against the report languages.
+
+    >>> require_lang("en")
+    'en'
+
+    Raises:
+        ParameterError: Naming the unknown language and the known ones.
+    """
+    if lang not in REPORT_LANGS:
+        raise ParameterError(f"unknown language {lang!r}; expected one of: {', '.join(REPORT_LANGS)}")
+    return lang
+
+
+def require_topic(topic: str) -> str:
+    """The topic, checked against the report's sections.
+
+    Raises:
+        ParameterError: Naming the unknown topic and the known ones.
+    """
+    if topic not in report_topics():
+        raise ParameterError(f"unknown topic {topic!r}; expected one of: {', '.join(report_topics())}")
+    return topic

@@ -36,13 +36,12 @@ import pandas as pd
 from ..core import paths
 from ..core.numbers import decimals_of
 from ..core.periods import Quarter, is_month_end, parse_quarter, require_quarter
-from ..core.vocab import QUALIFIERS, UNITS
-from ..errors import QuarterError
+from ..core.vocab import QUALIFIERS, UNITS, reliability_grades
+from ..errors import ParameterError, QuarterError
 from .load import Table, data_files, hash_files
 from .validate import metric_units, read_validated
 
 SAME_FIGURE_DAYS = 45
-RELIABILITY_RANK = {"official": 0, "press": 1, "mirror": 2, "forum": 3, "machine_summary": 4}
 BOUND_CAUTION = {"exact": 1, "approx": 0, "lower": 0, "upper": 0}
 NUMERIC = ("value", "yoy_pct", "yoy_diff", "vs_national_pp", "prior_value")
 
@@ -128,15 +127,31 @@ class Dataset:
             preferred_only: Drop rows that restate a figure another row is preferred for.
 
         Raises:
-            KeyError: If the metric is not in the catalogue.
+            ParameterError: If the metric or the entity is not in the catalogue.
         """
-        if metric_id not in self.metrics.index:
-            raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(self.metrics.index)}")
+        self.require_metric(metric_id)
+        self.require_entity(entity_id)
         o = self.observations
         sel = o[(o["metric_id"] == metric_id) & (o["entity_id"] == entity_id)]
         if preferred_only:
             sel = sel[sel["preferred"]]
         return sel.sort_values(["end", "source_date"]).reset_index(drop=True)
+
+    def require_metric(self, metric_id: str) -> str:
+        """The metric id, checked against the catalogue (data/metrics.csv).
+
+        Raises:
+            ParameterError: Naming the unknown id and the closest known ones.
+        """
+        return _require_known(metric_id, self.metrics.index, "metric", "data/metrics.csv")
+
+    def require_entity(self, entity_id: str) -> str:
+        """The entity id, checked against data/entities.csv.
+
+        Raises:
+            ParameterError: Naming the unknown id and the closest known ones.
+        """
+        return _require_known(entity_id, self.entities.index, "entity", "data/entities.csv")
 
     def core_quarter(self, row: pd.Series) -> Quarter | None:
         """The quarter an observation is a core figure of, or None if it is only context.
@@ -190,6 +205,16 @@ class Dataset:
     def content_hash(self) -> str:
         """sha256 over the descriptor and the CSV files, for build manifests and caching."""
         return hash_files(data_files(self.data_dir), self.data_dir)
+
+
+def _require_known(value: str, known: pd.Index, what: str, where: str) -> str:
+    if value in known:
+        return value
+    import difflib
+
+    close = difflib.get_close_matches(str(value), [str(k) for k in known], n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else f"see {where} for the {len(known)} known ids"
+    raise ParameterError(f"unknown {what} {value!r}; expected an id from {where} ({hint})")
 
 
 def load_dataset(data_dir: str | Path | None = None,
@@ -273,7 +298,7 @@ def _pick_preferred(o: pd.DataFrame) -> tuple[list[int], list[bool]]:
     rank = pd.DataFrame({
         "figure": figure,
         "cautioned": o["caution"] != "",
-        "reliability": o["reliability"].map(RELIABILITY_RANK),
+        "reliability": o["reliability"].map({g: i for i, g in enumerate(reliability_grades())}),
         "recency": [-d.toordinal() for d in o["source_date"]],
         "caution": o["bound"].map(BOUND_CAUTION),
         "row": o["row"],

@@ -47,7 +47,7 @@ from ..errors import AuditError, CqreportError
 
 if TYPE_CHECKING:
     from ..dataset.model import Dataset
-    from .narrative import LedgerEntry, Narrative
+    from .ledger import LedgerEntry, Narrative
 
 MASK = "\u2592"  # ▒: not a digit, not a letter, not CJK: breaks any number it replaces
 CONTEXT_CHARS = 18

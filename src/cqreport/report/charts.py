@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..core.phrases import period_label
+from ..core.vocab import CHART_SCALES, EN_MONEY_AXIS, report_topics, require_topic, word
 from . import fonts
 
 if TYPE_CHECKING:
@@ -39,83 +41,16 @@ if TYPE_CHECKING:
 
     from ..analysis.quarter import QuarterData
 
-TOPICS: tuple[str, ...] = ("credit", "cross_border", "auto", "corridor")
 DPI = 150
 WIDTH_IN = 7.6
 ACCENT = "#1d4e89"
 CONTEXT = "#9aa5b1"
 PALETTE = ("#1d4e89", "#c8553d", "#2a9d8f", "#e9a23b", "#6d597a", "#588157")
-_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-# Words drawn on charts, per language. No numbers here: see the module doc.
-TEXT = {
-    "zh": {
-        "balance": "余额", "yoy": "同比增速（%）", "report_q": "本报告季度",
-        "this_q": "本报告数据", "year_earlier": "上年同期", "context": "截至数据截止日的背景数据",
-        "partial": "非全年", "before": "此前", "now": "现在",
-        "loans_title": "贷款余额与同比增速",
-        "loans_caption": "人民币贷款与各项贷款（本外币）口径不同，分开绘制，不相连接；"
-                         "阴影为本报告季度。",
-        "flows_title": "融资流量：本报告数据与上年同期",
-        "flows_caption": "各指标与其上年同期数据对比。",
-        "xb_title": "跨境结算与投融资",
-        "xb_caption": "人民币计价与美元计价的金额分栏绘制；深色为本季度数据，浅色为截至数据截止日的背景数据。",
-        "auto_title": "重庆汽车出口：数量与金额",
-        "auto_caption": "出口数量与出口金额是不同指标，分栏绘制；斜线表示非全年数据。",
-        "seres_title": "赛力斯本地配套率",
-        "seres_caption": "赛力斯在沙坪坝区的本地配套率，此前与现在；数值见正文。",
-        "cor_fin_title": "西部陆海新通道金融",
-        "cor_fin_caption": "通道领域融资余额及通道相关融资；按单位分栏，深色为本季度数据。",
-        "cor_bal_caption": "通道领域融资余额：截至数据截止日已发布的各时点，口径相同。",
-        "cor_log_title": "西部陆海新通道物流",
-        "cor_log_caption": "通道运量、班列与单证；不同单位分栏绘制。",
-    },
-    "en": {
-        "balance": "Balance", "yoy": "YoY growth (%)", "report_q": "quarter of this report",
-        "this_q": "this report", "year_earlier": "a year earlier",
-        "context": "context known at the data cut-off", "partial": "part of year",
-        "before": "Before", "now": "Now",
-        "loans_title": "Loan balances and their growth",
-        "loans_caption": "RMB loans and total loans (local and foreign currency) are different "
-                         "series: drawn apart, never joined. Shaded: the quarter of this report.",
-        "flows_title": "Financing flows: this report's figures and a year earlier",
-        "flows_caption": "Each metric against the same metric a year earlier.",
-        "xb_title": "Cross-border settlement and financing",
-        "xb_caption": "Amounts in yuan and in US dollars are drawn in separate panels. Dark: "
-                      "this quarter's figures; light: context known at the data cut-off.",
-        "auto_title": "Chongqing vehicle exports: units and value",
-        "auto_caption": "Export units and export value are different metrics, drawn in "
-                        "separate panels. Hatched: a period shorter than a year.",
-        "seres_title": "Seres local sourcing rate",
-        "seres_caption": "Seres's local sourcing rate in Shapingba, before and now; the "
-                         "figures are in the text.",
-        "cor_fin_title": "Land-Sea Corridor finance",
-        "cor_fin_caption": "Corridor financing balance and corridor-related financing, in a "
-                           "separate panel for each unit. Dark: this quarter's figures.",
-        "cor_bal_caption": "Corridor financing balance at each date released by the data "
-                           "cut-off (a single series).",
-        "cor_log_title": "Land-Sea Corridor logistics",
-        "cor_log_caption": "Corridor volumes, trains and documents, in a separate panel for "
-                           "each unit.",
-    },
-}
-
-# Display scale per base unit: (factor, zh unit label, en unit label).
-_SCALES = {
-    "yuan": (1e8, "亿元", None),
-    "usd": (1e8, "亿美元", None),
-    "vehicles": (1e4, "万辆", None),
-    "teu": (1e4, "万标箱", None),
-    "documents": (1e4, "万单", None),
-    "train_trips": (1e4, "万班", None),
-    "person_visits": (1e4, "万人次", None),
-    "percent": (1.0, "%", "%"),
-}
-_EN_SCALES = {"yuan": "billion yuan", "usd": "billion USD"}
 
 
 def _tx(lang: str, key: str) -> str:
-    return TEXT[lang][key]
+    return word("charts", key, lang)
 
 
 # ---------------------------------------------------------------------------
@@ -206,37 +141,6 @@ def entity_name(qd: QuarterData, entity_id: str, lang: str) -> str:
     return str(qd.dataset.entities.loc[entity_id, f"name_{lang}"])
 
 
-def period_label(row: pd.Series, lang: str) -> str:
-    """A short period label for a chart: 2025年, 2023年1–11月, 2025年3月末; 2025, Jan–Nov 2023.
-
-    >>> r = pd.Series({"start": date(2023, 1, 1), "end": date(2023, 11, 30), "period_type": "flow"})
-    >>> period_label(r, "zh"), period_label(r, "en")
-    ('2023年1–11月', 'Jan–Nov 2023')
-    >>> r = pd.Series({"start": None, "end": date(2026, 3, 31), "period_type": "stock"})
-    >>> period_label(r, "zh"), period_label(r, "en")
-    ('2026年3月末', 'end-Mar 2026')
-    """
-    start, end = row["start"], row["end"]
-    if row["period_type"] == "stock" or start is None:
-        if row["period_type"] == "stock":
-            return f"{end.year}年{end.month}月末" if lang == "zh" else f"end-{_EN_MONTHS[end.month - 1]} {end.year}"
-        return f"截至{end.year}年{end.month}月" if lang == "zh" else f"to {_EN_MONTHS[end.month - 1]} {end.year}"
-    full_years = start.month == 1 and start.day == 1 and end.month == 12 and end.day == 31
-    if full_years:
-        if start.year == end.year:
-            return f"{end.year}年" if lang == "zh" else f"{end.year}"
-        return f"{start.year}–{end.year}年" if lang == "zh" else f"{start.year}–{end.year}"
-    if start.year == end.year:
-        if start.month == end.month:
-            return f"{end.year}年{end.month}月" if lang == "zh" else f"{_EN_MONTHS[end.month - 1]} {end.year}"
-        if lang == "zh":
-            return f"{end.year}年{start.month}–{end.month}月"
-        return f"{_EN_MONTHS[start.month - 1]}–{_EN_MONTHS[end.month - 1]} {end.year}"
-    if lang == "zh":
-        return f"{start.year}年{start.month}月–{end.year}年{end.month}月"
-    return f"{_EN_MONTHS[start.month - 1]} {start.year}–{_EN_MONTHS[end.month - 1]} {end.year}"
-
-
 def is_partial_year(row: pd.Series) -> bool:
     """True for a flow shorter than a full calendar year (Jan–Nov)."""
     start, end = row["start"], row["end"]
@@ -259,8 +163,8 @@ def unit_scale(base_unit: str, values: Iterable[float], lang: str) -> tuple[floa
 
     top = max((abs(v) for v in values), default=0.0)
     if lang == "en":
-        if base_unit in _EN_SCALES:
-            return 1e9, _EN_SCALES[base_unit]
+        if base_unit in EN_MONEY_AXIS:
+            return EN_MONEY_AXIS[base_unit]
         if base_unit == "percent":
             return 1.0, "%"
         noun = BASE_UNITS.get(base_unit, ("", base_unit))[1]
@@ -269,8 +173,8 @@ def unit_scale(base_unit: str, values: Iterable[float], lang: str) -> tuple[floa
         if top >= 1e4:
             return 1e3, f"thousand {noun}"
         return 1.0, noun
-    if base_unit in _SCALES and top >= _SCALES[base_unit][0]:
-        return _SCALES[base_unit][0], _SCALES[base_unit][1]
+    if base_unit in CHART_SCALES and top >= CHART_SCALES[base_unit][0]:
+        return CHART_SCALES[base_unit]
     if base_unit == "percent":
         return 1.0, "%"
     return 1.0, BASE_UNITS.get(base_unit, (base_unit, base_unit))[0]
@@ -614,23 +518,23 @@ def topic_charts(qd: QuarterData, topic: str, lang: str = "zh") -> Charts:
 
     Args:
         qd: The quarter's data.
-        topic: One of :data:`TOPICS`.
+        topic: One of the report topics (:func:`cqreport.core.vocab.report_topics`).
         lang: ``zh`` or ``en``.
     """
     from .params import parse_lang
 
     lang = parse_lang(lang)
     if topic not in _BY_TOPIC:
-        raise ValueError(f"unknown topic {topic!r}; expected one of {', '.join(TOPICS)}")
+        require_topic(topic)  # raises ParameterError
     return Charts(c for c in (fn(qd, lang) for fn in _BY_TOPIC[topic]) if c is not None)
 
 
 def all_charts(qd: QuarterData, lang: str = "zh") -> dict[str, Charts]:
     """Every section's charts, by topic."""
-    return {t: topic_charts(qd, t, lang) for t in TOPICS}
+    return {t: topic_charts(qd, t, lang) for t in report_topics()}
 
 
-__all__ = ["TOPICS", "Chart", "Charts", "all_charts", "period_label", "setup", "topic_charts",
+__all__ = ["Chart", "Charts", "all_charts", "setup", "topic_charts",
            "unit_scale"]
 
 

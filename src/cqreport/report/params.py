@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from ..core.periods import parse_quarter, require_quarter
+from ..core.vocab import REPORT_LANGS
 from ..errors import ParameterError
 
-#: Report languages, default first.
-LANGS: tuple[str, ...] = ("zh", "en")
 _LANG_ALIASES = {"zh-cn": "zh", "cn": "zh", "chinese": "zh", "english": "en", "en-us": "en"}
 
 #: The parameters the report notebook must declare.
@@ -149,8 +148,8 @@ def parse_lang(value: str) -> str:
     """
     raw = str(value).strip().lower()
     lang = _LANG_ALIASES.get(raw, raw)
-    if lang not in LANGS:
-        raise ParameterError(f"unknown language {value!r}; expected one of: {', '.join(LANGS)}")
+    if lang not in REPORT_LANGS:
+        raise ParameterError(f"unknown language {value!r}; expected one of: {', '.join(REPORT_LANGS)}")
     return lang
 
 
@@ -161,7 +160,7 @@ def expand_langs(value: str) -> list[str]:
     ['en', 'zh']
     """
     if str(value).strip().lower() == "all":
-        return list(LANGS)
+        return list(REPORT_LANGS)
     out: list[str] = []
     for part in str(value).split(","):
         if part.strip():
@@ -274,7 +273,7 @@ def validate_params(
         raise ParameterError("no quarter given; expected a label like 2026Q1")
     return ReportParams(
         quarter=check_quarter(raw["quarter"], quarters),
-        lang=parse_lang(raw.get("lang", LANGS[0])),
+        lang=parse_lang(raw.get("lang", REPORT_LANGS[0])),
         data_dir=check_data_dir(raw.get("data_dir")),
     )
 

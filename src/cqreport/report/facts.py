@@ -1,0 +1,657 @@
+"""Figures as the templates see them: ``Fact`` (an observation), ``DerivedFact`` (a derived figure).
+
+Printing a fact's value writes it with :mod:`cqreport.core.figures` and records
+it in the ledger through ``_Writer``, which also numbers the footnotes and
+keeps the verbatim strings the audit sets aside. Templates never format a number.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from ..analysis.derive import derived as all_derived
+from ..core.figures import (
+    EN_NOUNS,
+    format_amount,
+    format_change,
+    format_pp,
+    format_rank,
+    format_streak,
+    format_yoy,
+    format_yoy_diff,
+    is_missing,
+    parse_rank,
+    scan_figures,
+    zh_unit_for,
+)
+from ..core.periods import Quarter
+from ..core.phrases import date_text, period_phrase
+from ..core.vocab import BOUND_WORDS, UNITS
+from .ledger import LedgerEntry, Reference
+
+if TYPE_CHECKING:
+    from ..analysis.derive import Derived
+    from ..analysis.quarter import QuarterData
+
+MAX_COMPANIONS = 4
+
+
+_NOT_COMPARABLE = re.compile(r"not comparable with ([a-z][a-z0-9_]*)")
+
+
+# ============================================================================ helpers
+def _clean(value: Any) -> str:
+    """A data cell as text ('' for missing)."""
+    if is_missing(value):
+        return ""
+    return str(value)
+
+
+def _round(value: float, decimals: int, bound: str) -> float:
+    """Round a derived figure; one-sided bounds round the safe way (超 down, 近 up)."""
+    mode = {"lower": ROUND_FLOOR, "upper": ROUND_CEILING}.get(bound, ROUND_HALF_UP)
+    q = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=mode)
+    return float(q)
+
+
+def significant_decimals(value: float, significant: int) -> int:
+    """Decimals (negative for tens, hundreds) that keep some significant digits.
+
+    >>> significant_decimals(433.8, 2), significant_decimals(6.1236, 3), significant_decimals(0, 2)
+    (-1, 2, 0)
+    """
+    if value == 0 or is_missing(value):
+        return 0
+    return significant - 1 - math.floor(math.log10(abs(value)))
+
+
+# ============================================================================ writer
+class _Num:
+    """A figure ready to print. Printing it writes it into the ledger."""
+
+    def __init__(self, writer: _Writer, text: str, source_ref: str, kind: str, fld: str,
+                 qualifier: str, decimals: int, dec_unit: str = ""):
+        self._w, self.text, self.source_ref = writer, text, source_ref
+        self.kind, self.field, self.qualifier, self.decimals = kind, fld, qualifier, decimals
+        self.dec_unit = dec_unit  # the unit the decimals count in
+
+    def __html__(self) -> str:
+        self._w.record(self)
+        return str(escape(self.text))
+
+    __str__ = __html__
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+class _Joined:
+    """Several figures printed together; each is ledgered when printed, not when tested."""
+
+    def __init__(self, nums: list[_Num], sep: str):
+        self.nums, self.sep = nums, sep
+
+    def __html__(self) -> str:
+        return self.sep.join(n.__html__() for n in self.nums)
+
+    __str__ = __html__
+
+    def __bool__(self) -> bool:
+        return bool(self.nums)
+
+
+class _Writer:
+    """Holds the ledger, the references and the verbatim strings while a narrative is written."""
+
+    def __init__(self, qd: QuarterData, lang: str):
+        self.qd, self.ds, self.lang = qd, qd.dataset, lang
+        self.ledger: list[LedgerEntry] = []
+        self.refs: list[Reference] = []
+        self.ref_n: dict[str, int] = {}
+        self.verbatim: list[str] = []
+        self.inline: set[str] = set()
+        self.where = ""
+        self.derived: dict[str, Derived] = {}
+        for d in [*qd.derived, *all_derived(self.ds)]:
+            self.derived.setdefault(d.derived_id, d)
+        self._facts: dict[str, Fact] = {}
+
+    # ------------------------------------------------------------- ledger
+    def record(self, num: _Num) -> None:
+        figs = scan_figures(num.text)
+        if len(figs) > 1:
+            raise ValueError(f"a figure must be one number, got {num.text!r}")
+        for fig in figs:
+            unit = fig.unit or ""
+            dec = num.decimals
+            if num.dec_unit in UNITS and unit in UNITS:
+                dec -= round(math.log10(UNITS[num.dec_unit].factor / UNITS[unit].factor))
+            self.ledger.append(LedgerEntry(
+                n=len(self.ledger), text=num.text, value=fig.value, unit=unit,
+                qualifier=num.qualifier, bound=fig.bound, source_ref=num.source_ref,
+                kind=num.kind, field=num.field, decimals=dec, where=self.where,
+                ref=self.ref_n.get(num.source_ref, 0)))
+
+    def mark(self, ref_id: str, kind: str) -> Markup:
+        if ref_id not in self.ref_n:
+            n = len(self.refs) + 1
+            self.ref_n[ref_id] = n
+            self.refs.append(Reference(n, ref_id, kind))
+        n = self.ref_n[ref_id]
+        return Markup(f'<sup class="cq-ref"><a href="#ref-{n}">[{n}]</a></sup>')
+
+    def text(self, value: Any, *, inline: bool = False) -> Markup:
+        """Data text, escaped and remembered as verbatim.
+
+        ``inline`` marks short names used inside sentences; other data text (quotes,
+        titles, notes, period labels) is always printed between delimiters (“…”, 《…》,
+        （…）), which is where the audit looks for it.
+        """
+        s = _clean(value).strip()
+        if s:
+            self.verbatim.append(s)
+            if inline:
+                self.inline.add(s)
+        return escape(s)
+
+    # ------------------------------------------------------------- facts
+    def fact(self, row: pd.Series | None) -> Fact | None:
+        if row is None:
+            return None
+        oid = row["obs_id"]
+        if oid not in self._facts:
+            self._facts[oid] = Fact(self, row)
+        return self._facts[oid]
+
+    def fact_by_id(self, oid: str) -> Fact:
+        return self.fact(self.ds.observation(oid))  # type: ignore[return-value]
+
+    def derived_fact(self, d: Derived | None, *, for_text: bool = False) -> DerivedFact | None:
+        if d is None:
+            return None
+        df = DerivedFact(self, d)
+        return None if for_text and df.too_uncertain else df
+
+
+class Fact:
+    """One observation, as the templates see it.
+
+    Attributes a template can print (each number is ledgered when printed):
+    ``value``, ``yoy``, ``yoy_diff``, ``pp``, ``streak``, ``rank``, ``prior``,
+    ``reported`` (value exactly as the source wrote it), and ``ref`` (footnote mark).
+    Words: ``name``, ``entity``, ``subject``, ``when``, ``period_label``,
+    ``prior_label``, ``quote``, ``note``, ``source_title``... (escaped data text).
+    Relations: ``year_earlier``, ``prev_quarter``, ``implied``, ``change_year``,
+    ``change_prev``, ``yoy_derived``, ``share``, ``variants``, ``unlike_year_earlier``.
+    """
+
+    def __init__(self, w: _Writer, row: pd.Series):
+        self._w, self.row = w, row
+        self.obs_id: str = row["obs_id"]
+        self.metric_id: str = row["metric_id"]
+        self.entity_id: str = row["entity_id"]
+        self.kind: str = row["kind"]
+        self.period_type: str = row["period_type"]
+        self.priority: int = int(row["priority"])
+        self.topic: str = row["topic"]
+        self.start: date | None = row["start"]
+        self.end: date = row["end"]
+        self.source_id: str = row["source_id"]
+        self.is_core: bool = bool((w.qd.figures["obs_id"] == self.obs_id).any())
+        self.derived_only = False
+        self.companion_list: list[Fact] = []
+
+    # ------------------------------------------------------------- words
+    @property
+    def lang(self) -> str:
+        return self._w.lang
+
+    def _metric(self, col: str) -> str:
+        return self._w.ds.metrics.loc[self.metric_id, col]
+
+    @property
+    def name(self) -> Markup:
+        """The metric's name from the catalogue."""
+        return self._w.text(self._metric(f"name_{self.lang}"), inline=True)
+
+    @property
+    def entity(self) -> Markup:
+        """The entity's name ('' for the municipality)."""
+        if self.entity_id == "chongqing":
+            return Markup("")
+        return self._w.text(self._w.ds.entities.loc[self.entity_id, f"name_{self.lang}"],
+                            inline=True)
+
+    @property
+    def entity_in_name(self) -> bool:
+        """True when the metric's name already says who (金联体成员数量 for the alliance)."""
+        ent = _clean(self._w.ds.entities.loc[self.entity_id, "name_zh"])
+        name = _clean(self._metric("name_zh"))
+        ent = re.sub(r"（.*?）|\(.*?\)", "", ent)
+        if len(ent) <= 4:
+            return ent[:2] in name
+        return any(ent[i:i + 4] in name for i in range(len(ent) - 3))
+
+    @property
+    def when(self) -> str:
+        """The period in words (2026年3月末, Q1 2026)."""
+        return period_phrase(self.start, self.end, self.lang, period_type=self.period_type,
+                             source_date=self.row["source_date"])
+
+    @property
+    def is_stock(self) -> bool:
+        """True for a figure at a date (a balance, a count at a date, a cumulative total)."""
+        return self.period_type in ("stock", "cumulative") and self.start is None
+
+    @property
+    def period_label(self) -> Markup:
+        """The period as the source worded it."""
+        return self._w.text(self.row["period_label"])
+
+    @property
+    def quote(self) -> Markup:
+        return self._w.text(self.row["quote"])
+
+    @property
+    def note(self) -> Markup:
+        return self._w.text(self.row["note"])
+
+    @property
+    def caution(self) -> Markup:
+        """The curator's reason not to rely on this figure ('' when none)."""
+        return self._w.text(self.row["caution"])
+
+    @property
+    def prior_label(self) -> Markup:
+        return self._w.text(self.row["prior_label"], inline=True)
+
+    @property
+    def source(self) -> pd.Series:
+        return self._w.ds.sources.loc[self.source_id]
+
+    @property
+    def source_title(self) -> Markup:
+        return self._w.text(self.source["title"])
+
+    @property
+    def source_publisher(self) -> Markup:
+        return self._w.text(self.source["publisher"])
+
+    @property
+    def source_date(self) -> str:
+        return date_text(self.source["date"], self.lang)
+
+    @property
+    def source_reliability(self) -> str:
+        return str(self.source["reliability"])
+
+    @property
+    def source_url(self) -> str:
+        url = _clean(self.source["url"])
+        return url if url.startswith(("http://", "https://")) else ""
+
+    @property
+    def is_derived(self) -> bool:
+        return False
+
+    # ------------------------------------------------------------- numbers
+    def _num(self, text: str, fld: str, qualifier: str = "", decimals: int | None = None) -> _Num:
+        dec = int(self.row["decimals"]) if decimals is None else decimals
+        unit = self.row["unit"] if fld in ("value", "prior_value", "yoy_diff") else ""
+        return _Num(self._w, text, self.obs_id, "observation", fld, qualifier, dec, unit)
+
+    def _noun(self) -> str | None:
+        """English noun for a count, taken from the series' English name (firms, outlets)."""
+        base = UNITS[self.row["unit"]].base
+        if base not in ("entities", "items", "events"):
+            return None
+        words = re.findall(r"[a-z]+", _clean(self._metric("name_en")).lower())
+        for w in words:
+            if w in EN_NOUNS and EN_NOUNS[w] == base:
+                return w
+        unit = self.row["unit"]
+        return unit.split(" ")[-1] if UNITS[unit].lang == "en" else None
+
+    @property
+    def value(self) -> _Num:
+        """The figure, in the writing's language, with its qualifier."""
+        r = self.row
+        text = format_amount(r["value"], r["unit"], _clean(r["qualifier"]), self.lang,
+                             decimals=int(r["decimals"]), noun=self._noun())
+        return self._num(text, "value", _clean(r["qualifier"]))
+
+    @property
+    def reported(self) -> _Num:
+        """The figure exactly as the source wrote it (unit and qualifier words included)."""
+        r = self.row
+        unit, q = r["unit"], _clean(r["qualifier"])
+        if UNITS[unit].lang == "zh":
+            text = format_amount(r["value"], unit, q, "zh", decimals=int(r["decimals"]))
+        else:
+            num = f"{float(r['value']):,.{int(r['decimals'])}f}"
+            text = f"{q + ' ' if q else ''}{num} {unit}"
+        return self._num(text, "value", q)
+
+    def _yoy_decimals(self) -> int | None:
+        d = self.row.get("yoy_decimals")
+        return None if is_missing(d) else int(d)
+
+    @property
+    def yoy(self) -> _Num | None:
+        """The reported year-on-year growth (同比增长6.8%, 翻番), or None if not reported."""
+        pct = self.row["yoy_pct"]
+        if is_missing(pct):
+            return None
+        wording = _clean(self.row["yoy_wording"])
+        text = format_yoy(pct, self.lang, wording=wording, decimals=self._yoy_decimals())
+        return self._num(text, "yoy_pct", decimals=self._yoy_decimals() or 0)
+
+    @property
+    def yoy_diff(self) -> _Num | None:
+        """The reported year-on-year difference of a flow (同比多增532.3亿元)."""
+        diff = self.row["yoy_diff"]
+        if is_missing(diff):
+            return None
+        dd = self.row.get("yoy_diff_decimals")
+        dec = None if is_missing(dd) else int(dd)
+        if self.kind in ("flow", "cumulative"):
+            text = format_yoy_diff(diff, self.row["unit"], self.lang, decimals=dec)
+        else:
+            text = format_change(diff, self.row["unit"], self.lang, decimals=dec, basis="yoy")
+        return self._num(text, "yoy_diff", decimals=dec or 0)
+
+    @property
+    def pp(self) -> _Num | None:
+        """The growth gap to the national rate (高于全国0.5个百分点)."""
+        pp = self.row["vs_national_pp"]
+        if is_missing(pp):
+            return None
+        return self._num(format_pp(pp, self.lang), "vs_national_pp")
+
+    @property
+    def streak(self) -> _Num | None:
+        """Consecutive months above the national average (连续13个月)."""
+        s = self.row["streak_months"]
+        if is_missing(s):
+            return None
+        return self._num(format_streak(int(s), self.lang), "streak_months", decimals=0)
+
+    @property
+    def ranks(self) -> list[_Num]:
+        """The reported standings (居中西部第一), as understood from the rank wording."""
+        text = _clean(self.row["rank"])
+        out = []
+        for r in parse_rank(text):
+            written = format_rank(r, self.lang)
+            if self.lang == "zh" and r.position == 1 and "首位" in r.text:
+                written = f"居{r.region}首位"  # keep the source's word
+            out.append(self._num(written, "rank", decimals=0))
+        return out
+
+    @property
+    def rank(self) -> _Joined | None:
+        """The standings joined (居中西部首位、全国前列), or None."""
+        ranks = self.ranks
+        if not ranks:
+            return None
+        return _Joined(ranks, "、" if self.lang == "zh" else " and ")
+
+    @property
+    def prior(self) -> _Num | None:
+        """An earlier value stated in the same sentence (从16%跃升至46%: 16%)."""
+        v = self.row["prior_value"]
+        if is_missing(v):
+            return None
+        r = self.row
+        text = format_amount(v, r["unit"], "", self.lang, noun=self._noun())
+        return self._num(text, "prior_value", decimals=0)
+
+    @property
+    def ref(self) -> Markup:
+        """Footnote mark pointing to this observation's appendix entry."""
+        return self._w.mark(self.obs_id, "observation")
+
+    # ------------------------------------------------------------- relations
+    @property
+    def year_earlier(self) -> Fact | None:
+        """The same series a year earlier, if released."""
+        from ..analysis.derive import year_earlier
+        return self._w.fact(year_earlier(self._w.ds, self.row))
+
+    @property
+    def prev_quarter(self) -> Fact | None:
+        """For a stock at a quarter end: the same series at the previous quarter end."""
+        from ..analysis.derive import previous_quarter
+        return self._w.fact(previous_quarter(self._w.ds, self.row))
+
+    @property
+    def prev_quarter_missing(self) -> str:
+        """The previous quarter end in words, when this is a quarter-end stock without it."""
+        if self.period_type != "stock" or self.prev_quarter is not None:
+            return ""
+        q = Quarter.of(self.end)
+        if self.end != q.end:
+            return ""
+        return period_phrase(None, q.previous().end, self.lang)
+
+    def _derived(self, method: str, other: str | None = None) -> DerivedFact | None:
+        for d in self._w.derived.values():
+            if d.inputs[0] == self.obs_id and d.method == method and (
+                    other is None or (len(d.inputs) > 1 and d.inputs[1] == other)):
+                return self._w.derived_fact(d, for_text=True)
+        return None
+
+    @property
+    def implied(self) -> DerivedFact | None:
+        """The figure a year earlier implied by the reported growth (when none was released)."""
+        if self.year_earlier is not None:
+            return None
+        return self._derived("implied_base")
+
+    @property
+    def change_year(self) -> DerivedFact | None:
+        """Change against the same series a year earlier: a stock's increment or a flow's YoY difference."""
+        ye = self.year_earlier
+        if ye is None:
+            return None
+        if self.period_type == "stock":
+            return self._derived("increment", ye.obs_id)
+        if is_missing(self.row["yoy_diff"]):
+            return self._derived("yoy_diff", ye.obs_id)
+        return None
+
+    @property
+    def yoy_derived(self) -> DerivedFact | None:
+        """YoY growth computed from the year-earlier figure, when the source gave none."""
+        if not is_missing(self.row["yoy_pct"]) or self.year_earlier is None:
+            return None
+        return self._derived("yoy_pct", self.year_earlier.obs_id)
+
+    @property
+    def change_prev(self) -> DerivedFact | None:
+        """Change of a stock since the latest earlier figure of the same series (not a year ago)."""
+        from ..analysis.derive import previous_stock
+        prev = previous_stock(self._w.ds, self.row)
+        ye = self.year_earlier
+        if prev is None or (ye is not None and prev["obs_id"] == ye.obs_id):
+            return None
+        return self._derived("increment", prev["obs_id"])
+
+    @property
+    def share(self) -> DerivedFact | None:
+        """The figure as a share of its whole (汽车出口额 of 出口总额)."""
+        return self._derived("share")
+
+    @property
+    def whole(self) -> Fact | None:
+        d = self.share
+        return None if d is None else d.inputs[1]
+
+    @property
+    def consistent_with_growth(self) -> bool:
+        """True when the year-earlier figure agrees, within rounding, with the one this growth implies."""
+        ye = self.year_earlier
+        if ye is None:
+            return False
+        return any(c.implied_by == self.obs_id and c.reported_id == ye.obs_id and c.agrees
+                   for c in self._w.qd.checks)
+
+    @property
+    def unlike_year_earlier(self) -> list[Fact]:
+        """Figures a year earlier of a series this one must not be compared with (other definition)."""
+        if self.year_earlier is not None:
+            return []
+        ds = self._w.ds
+        others = set(_NOT_COMPARABLE.findall(_clean(self._metric("definition"))))
+        for mid, definition in ds.metrics["definition"].items():
+            if self.metric_id in _NOT_COMPARABLE.findall(_clean(definition)):
+                others.add(mid)
+        out = []
+        from ..core.periods import shift_years
+        end = shift_years(self.end, -1)
+        o = ds.observations
+        for mid in sorted(others):
+            hit = o[(o["metric_id"] == mid) & (o["entity_id"] == self.entity_id)
+                    & (o["end"] == end) & o["preferred"]]
+            out += [self._w.fact(r) for _, r in hit.iterrows()]
+        return out
+
+    @property
+    def unlike(self) -> list[str]:
+        """Names of series this one is not comparable with (from the catalogue's definitions)."""
+        return sorted(set(_NOT_COMPARABLE.findall(_clean(self._metric("definition")))))
+
+    @property
+    def variants(self) -> list[Fact]:
+        """Other sources' rows for the same figure, not used in the text."""
+        o = self._w.ds.observations
+        fig = self.row["figure"]
+        rows = o[(o["figure"] == fig) & (o["obs_id"] != self.obs_id)]
+        return [self._w.fact(r) for _, r in rows.iterrows()]
+
+    @property
+    def companions(self) -> list[Fact]:
+        """Minor figures of the same entity from the same source and topic (listed in one sentence)."""
+        return self._w_companions()
+
+    def _w_companions(self) -> list[Fact]:
+        qd = self._w.qd
+        rows = pd.concat([qd.figures, qd.context])
+        sel = rows[(rows["entity_id"] == self.entity_id) & (rows["source_id"] == self.source_id)
+                   & (rows["topic"] == self.topic) & (rows["priority"] == 3)
+                   & (rows["obs_id"] != self.obs_id)]
+        return [self._w.fact(r) for _, r in sel.iterrows()][:MAX_COMPANIONS]
+
+
+class DerivedFact:
+    """A derived figure, as the templates see it: ``value``, ``ref``, ``method``, ``inputs``."""
+
+    def __init__(self, w: _Writer, d: Derived):
+        self._w, self.d = w, d
+        self.derived_id = d.derived_id
+        self.method = d.method
+        self.metric_id = d.metric_id
+
+    @property
+    def is_derived(self) -> bool:
+        return True
+
+    @property
+    def is_stock(self) -> bool:
+        """True for a figure at a date (not over a span)."""
+        return self.d.start is None
+
+    @property
+    def inputs(self) -> list[Fact]:
+        return [self._w.fact_by_id(i) for i in self.d.inputs]
+
+    @property
+    def when(self) -> str:
+        d = self.d
+        ptype = "flow" if d.start is not None else "stock"
+        return period_phrase(d.start, d.end, self._w.lang, period_type=ptype)
+
+    @property
+    def name(self) -> Markup:
+        return self._w.text(self._w.ds.metrics.loc[self.metric_id, f"name_{self._w.lang}"],
+                            inline=True)
+
+    @property
+    def ref(self) -> Markup:
+        return self._w.mark(self.derived_id, "derived")
+
+    @property
+    def bound(self) -> str:
+        return self.d.bound
+
+    def _written(self) -> tuple[float, str, int, str]:
+        """Value, unit, decimals and qualifier word to write this figure with.
+
+        The library's decimals are kept, made coarser (to tens or hundreds if need
+        be) when the range the inputs allow is wider than the last digit.
+        """
+        d, lang = self.d, self._w.lang
+        unit = d.unit
+        u = UNITS[unit]
+        value, low, high = float(d.value), float(d.low), float(d.high)
+        dec = int(d.decimals)
+        # coarser only for a two-sided range; a bound (超, 近) keeps the library's precision
+        half = max(abs(value - low), abs(value - high)) \
+            if math.isfinite(low) and math.isfinite(high) else 0.0
+        if half > 0:
+            dec = min(dec, math.floor(-math.log10(half)))
+        if u.base not in ("percent", "pp") and lang == "zh":
+            new = zh_unit_for(d.value_base, u.base)
+            if new in UNITS and new != unit:
+                shift = round(math.log10(UNITS[new].factor / u.factor))
+                value, dec, unit = d.value_base / UNITS[new].factor, dec + shift, new
+        if lang == "zh":
+            word = BOUND_WORDS.get(d.bound, BOUND_WORDS["approx"])["zh"]
+        else:
+            word = {"exact": "", "approx": "about", "lower": "over", "upper": "nearly"}[d.bound]
+        return _round(value, dec, d.bound), unit, dec, word
+
+    @property
+    def too_uncertain(self) -> bool:
+        """True when the range the inputs allow is so wide the figure says little (±30 %)."""
+        d = self.d
+        sides = [abs(float(d.value) - x) for x in (d.low, d.high) if math.isfinite(x)]
+        return bool(sides) and max(sides) > 0.3 * abs(float(d.value))
+
+    def _num(self, text: str, word: str, dec: int, unit: str) -> _Num:
+        return _Num(self._w, text, self.derived_id, "derived", "value", word, dec, unit)
+
+    @property
+    def value(self) -> _Num:
+        """The figure: an amount (推算约6.12万亿元), a change, a YoY difference or a rate."""
+        value, unit, dec, word = self._written()
+        lang = self._w.lang
+        m = self.method
+        if m in ("yoy_pct", "qoq_pct"):
+            text = format_yoy(value, lang, decimals=max(dec, 0), basis="")
+            text = _with_qualifier(text, word, lang)
+        elif m == "yoy_diff":
+            text = format_yoy_diff(value, unit, lang, qualifier=word, decimals=max(dec, 0))
+        elif m == "increment":
+            text = format_change(value, unit, lang, qualifier=word, decimals=max(dec, 0), basis="")
+        else:
+            text = format_amount(value, unit, word, lang, decimals=max(dec, 0))
+        return self._num(text, word, dec, unit)
+
+
+def _with_qualifier(text: str, word: str, lang: str) -> str:
+    """Put a qualifier before the number of a growth phrase (下降约16%, down about 16%)."""
+    if not word:
+        return text
+    m = re.search(r"\d", text)
+    if m is None:
+        return text
+    sep = "" if lang == "zh" else " "
+    return text[:m.start()] + word + sep + text[m.start():]
