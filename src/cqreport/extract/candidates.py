@@ -33,7 +33,8 @@ class Extraction:
         out = []
         for c in self.candidates:
             row = dict(c.row)
-            row.update({"confidence": f"{c.confidence:.2f}", "quote_start": str(c.quote_start),
+            row.update({"confidence": f"{c.confidence:.2f}", "suggestions": c.suggestions,
+                        "reason": c.reason, "quote_start": str(c.quote_start),
                         "quote_end": str(c.quote_end), "status": ""})
             out.append(row)
         return out

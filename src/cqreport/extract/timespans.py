@@ -85,11 +85,11 @@ _ZH_RE = re.compile(
     r"|(?P<now>如今|目前|当前|至今|现已|截至目前)"
     r"|(?P<upto>截至|截止到?|到)?" + _Y +
     r"(?:"
-    r"(?P<m1>\d{1,2}|[一二三四五六七八九十]{1,2})(?:—|-|–|－|~|～|至|到)(?P<m2>\d{1,2}|[一二三四五六七八九十]{1,2})月(?:份)?"
+    r"(?P<m1>\d{1,2}|[一二三四五六七八九十]{1,2})月?(?:份)?(?:—|-|–|－|~|～|至|到)(?P<m2>\d{1,2}|[一二三四五六七八九十]{1,2})月(?:份)?(?P<mtail>末|底)?"
     r"|前(?P<nm>\d{1,2}|[一二三四五六七八九十]{1,2})个?月"
     r"|(?P<h>上|下)半年"
     r"|前三季度"
-    r"|(?:第)?(?P<q>[一二三四1234])季度"
+    r"|(?:第)?(?P<q>[一二三四1234])季度(?P<qend>末|底)?"
     r"|(?P<mon>\d{1,2}|十[一二]?|[一二三四五六七八九])月(?:份)?(?:(?P<tail>末|底|中旬|上旬|下旬|初)|(?P<d>\d{1,2})日)?"
     r"|(?P<full>全年)"
     r"|(?P<yend>年末|年底)"
@@ -196,6 +196,8 @@ def _zh_span(m: re.Match, text: str, release: date | None, last_year: int | None
         if not (1 <= a <= b <= 12):
             return None
         year = resolve(lambda y: month_end(y, b))
+        if year and m["mtail"] and a == b:
+            return Span(s, e, label, None, month_end(year, b), "stock")
         return year and Span(s, e, label, date(year, a, 1), month_end(year, b), "flow")
     if m["nm"]:
         n = _num(m["nm"])
@@ -215,7 +217,7 @@ def _zh_span(m: re.Match, text: str, release: date | None, last_year: int | None
         year = resolve(lambda y: month_end(y, 3 * q))
         if not year:
             return None
-        if upto:
+        if upto or m["qend"]:  # 二季度末: the end of the quarter, a date
             return Span(s, e, label, None, month_end(year, 3 * q), "stock")
         return Span(s, e, label, date(year, 3 * q - 2, 1), month_end(year, 3 * q), "flow")
     if m["mon"]:

@@ -358,6 +358,8 @@ def _diff_in(level_unit: str, unit: str, value: float) -> float | None:
     return round(value * gu.factor / lu.factor, 10)
 
 
+# 从16%…, 由2022年的6.2万亿元…, 从2020年末的…: the word that opens an earlier value
+_PRIOR_LEAD = re.compile(r"(?:从|由)(?P<when>\d{4}年(?:末|底|全年)?)?(?:的)?$")
 _PRIOR_GAP = re.compile(r"^[^，,。；;：:]{0,14}?(?:至|到)(?:了)?$")
 
 
@@ -382,9 +384,13 @@ def mark_change_to(text: str, figures: list[Figure]) -> None:
 def mark_prior(text: str, figures: list[Figure]) -> None:
     """从16%跃升至46%: the 16 becomes the prior value of the 46."""
     for a, b in itertools.pairwise(figures):
-        if a.role != "level" or _ch(text, a.start - 1) != "从":
+        lead = _PRIOR_LEAD.search(text, max(0, a.start - 12), a.start)
+        if a.role != "level" or lead is None:
             continue
         gap = text[a.end:b.start]
         if _PRIOR_GAP.match(gap) and UNITS[a.unit].base == UNITS[b.unit].base:
             a.role = "prior"
             b.prior_value = round(a.value * UNITS[a.unit].factor / UNITS[b.unit].factor, 10)
+            # 由2022年的A增加到B: the year belongs to A alone, and is A's label
+            b.prior_label = lead["when"] or ""
+            b.prior_start = lead.start()

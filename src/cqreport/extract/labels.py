@@ -1,0 +1,305 @@
+"""Metric, entity and the reason for them, from the words around a figure.
+
+A metric is named only when the words support it: an explicit phrase of that
+series (``ALIASES``), or a close match of its catalogue name, and nothing in the
+clause that makes the figure something else:
+
+- a part, not the total (中长期 / 制造业 / 普惠 … loans are not ``loan_balance_all``);
+- a change from the previous month (比上月增加…), not a level or a year-to-date flow;
+- a cumulative total (累计, 以来, since …), not a flow;
+- a narrower scope (跨境贸易和直接投资 is not all cross-border RMB settlement).
+
+Otherwise the metric is ``unknown`` (or a proposed new catalogue row, see
+``propose_metric``), with the best few catalogue metrics as suggestions and a
+one-line reason. The entity comes from who the sentence is about: Chongqing,
+the country (全国, China's …), the corridor as a whole, or another region.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..vocab import UNITS
+from .catalogue import Catalogue, Guess, MetricInfo
+
+# --- the words that make a figure something narrower than a catalogue total -------------
+
+# (word in the text, the words a metric's name must hold to fit it)
+_PARTS_ZH = ["中长期", "短期", "票据", "固定资产", "经营性", "工业", "制造业", "服务业", "基础设施",
+             "普惠", "小微", "绿色", "科技", "涉农", "农户", "企事业单位", "住户", "房地产", "个人",
+             "消费", "外币", "转型", "民营", "机电", "外商直接投资", "对外直接投资", "直接投资",
+             "服务贸易", "经常项目", "资本项目", "便利化", "试点", "不含"]
+_PARTS_EN = ["medium and long-term", "medium- and long-term", "short-term", "household",
+             "corporate", "small and micro", "microloan", "inclusive", "green", "tech",
+             "bill financing", "foreign currency loans", "business loans", "manufacturing",
+             "infrastructure", "real estate", "NEV", "new energy", "electric", "private"]
+_CHANGE_ZH = re.compile(r"比上月|较上月|环比|当月")
+_CHANGE_EN = re.compile(r"month-on-month|from the previous month|in (?:January|February|March|"
+                        r"April|May|June|July|August|September|October|November|December),",
+                        re.I)
+_CUMUL_ZH = re.compile(r"累计|以来|从\d{4}年到|自\d{4}年")
+_CUMUL_EN = re.compile(r"\bsince\b|cumulative|in total since|a total of .{0,40}\bsince\b", re.I)
+_BALANCE = re.compile(r"余额|balance", re.I)
+
+# Phrases that name a series outright (the working text is simplified Chinese).
+ALIASES: dict[str, list[str]] = {
+    "loan_balance_rmb": [r"人民币(?:各项)?贷款余额", r"balance of (?:yuan|RMB|renminbi) loans",
+                         r"(?:yuan|RMB|renminbi) loan balance"],
+    "loan_balance_all": [r"本外币(?:各项)?贷款余额", r"(?<!人民币)各项贷款余额",
+                         r"(?:domestic|local) and foreign currency loan balances?",
+                         r"balance of (?:domestic|local) and foreign currency loans",
+                         r"total loan balance"],
+    "new_loans_rmb": [r"人民币贷款(?:新增|增加)", r"(?:yuan|RMB|renminbi) loans (?:increased|rose|grew) by",
+                      r"new (?:yuan|RMB|renminbi) loans"],
+    "tsf_increment": [r"社会融资规模(?:增量|新增)", r"社融规模新增", r"社会融资规模.{0,6}(?:新增|增加)",
+                      r"(?:scale of social financing|aggregate financing|social financing).{0,80}"
+                      r"increased by"],
+    "crossborder_rmb_settlement": [r"跨境人民币(?:实际收付)?结算(?:总额|量|金额)?",
+                                   r"跨境人民币实际收付", r"cross-border (?:RMB|yuan|renminbi) settlement"],
+    "goods_trade_rmb_settlement": [r"货物贸易(?:项下)?(?:人民币)?结算"],
+    "corridor_teu": [r"标箱", r"\bTEUs?\b", r"twenty-foot equivalent"],
+    "corridor_cargo_value": [r"(?:通道|新通道).{0,30}货值", r"worth of", r"cargo was worth",
+                             r"with a total worth"],
+    "corridor_trains_cumulative": [r"累计(?:开行|完成|突破).{0,16}列", r"班列.{0,12}累计(?:开行|完成|突破)",
+                                   r"开行突破"],
+    "auto_exports_units": [r"出口汽车", r"汽车出口(?:量)?", r"exported .{0,20}(?:vehicles|units)",
+                           r"shipping .{0,10}$", r"vehicles? exported"],
+    "auto_export_value": [r"汽车出口(?:额|值)", r"auto exports", r"automobile exports",
+                          r"vehicles valued at"],
+    "total_goods_trade": [r"外贸进出口总(?:额|值)", r"(?<![\u4e00-\u9fff]{2}品)进出口总(?:额|值)"],
+}
+_ALIAS_RE = {m: [re.compile(p, re.I) for p in ps] for m, ps in ALIASES.items()}
+# Series that only fit with the corridor named near the figure.
+_NEEDS_CORRIDOR = {"corridor_teu", "corridor_cargo_value", "corridor_trains_cumulative"}
+_CORRIDOR_WORDS = re.compile(r"陆海新通道|铁海联运|通道|land-sea|corridor|passage", re.I)
+
+
+# --- who a figure is about -------------------------------------------------------------
+
+_CQ_ZH = re.compile(r"重庆|全市|本市|该市|我市|在渝|园区")
+_NATION_ZH = re.compile(r"全国(?!性)|我国|人民银行统计")
+_CORRIDOR_ZH = re.compile(r"西部陆海新通道|陆海新通道|铁海联运班列|沿线省份|通道目的地|通道开行")
+_OTHER_ZH = re.compile(r"广西|四川|贵州|云南|陕西|甘肃|青海|宁夏|新疆|西藏|内蒙古|成都|钦州|广东|湛江|"
+                       r"湖南|海南|上海|北京|天津|浙江|江苏")
+_CQ_EN = re.compile(r"Chongqing|the city\b|the municipality|\blocal\b", re.I)
+_NATION_EN = re.compile(r"\bChina's\b|\bChina\b|the nation\b|nation's|nationwide|national\b|"
+                        r"the country", re.I)
+_CORRIDOR_EN = re.compile(r"\bthe corridor\b|land-sea (?:trade )?corridor's|corridor-wide", re.I)
+_OTHER_EN = re.compile(r"Guangxi|Sichuan|Guizhou|Yunnan|Shaanxi|Chengdu|Qinzhou|Guangdong", re.I)
+# Names that hold a country or city word without being about it.
+_NOT_A_PLACE_EN = re.compile(r"(?:People's )?Bank of China|China-\w+|\w+ China(?:'s)?\b(?= Chongqing)"
+                             r"|(?:south|southwest|western|west|north|east) China(?:'s)?|"
+                             r"Made in China|China Daily|Chongqing (?:Municipal )?Branch", re.I)
+_PAREN_TEXT = re.compile(r"[（(][^）)]{0,40}[）)]")
+_CLAUSE_STOPS = "，,；;。\n"
+
+
+def _blank(text: str, pattern: re.Pattern) -> str:
+    """Overwrite matches with spaces, keeping offsets."""
+    return pattern.sub(lambda m: " " * len(m[0]), text)
+
+
+def _scope_in(text: str, lang: str) -> tuple[str, str]:
+    """The first place word of a stretch of text, and the word itself ('' when none)."""
+    text = _blank(text, _PAREN_TEXT)
+    if lang == "en":
+        text = _blank(text, _NOT_A_PLACE_EN)
+        pats = (("chongqing", _CQ_EN), ("china", _NATION_EN), ("corridor", _CORRIDOR_EN),
+                ("other", _OTHER_EN))
+    else:
+        pats = (("chongqing", _CQ_ZH), ("china", _NATION_ZH), ("corridor", _CORRIDOR_ZH),
+                ("other", _OTHER_ZH))
+    best: tuple[int, str, str] | None = None
+    for scope, pat in pats:
+        m = pat.search(text)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), scope, m[0])
+    return (best[1], best[2]) if best else ("", "")
+
+
+def release_scope(body: str, lang: str) -> str:
+    """Whom a release is about when a sentence does not say: Chongqing if it names it."""
+    if (_CQ_EN if lang == "en" else re.compile(r"重庆")).search(body):
+        return "chongqing"
+    if (_NATION_EN if lang == "en" else _NATION_ZH).search(
+            _blank(body, _NOT_A_PLACE_EN) if lang == "en" else body) \
+            or (lang == "zh" and "全国" in body):
+        return "china"
+    return "chongqing"
+
+
+def find_scope(clause: str, sentence_before: str, paragraph_before: str, default: str,
+               lang: str) -> tuple[str, str]:
+    """Whom a figure is about: the first place word of its clause, else of its sentence,
+    else the last of its paragraph, else the release's.
+
+    Returns:
+        (scope, why): scope is chongqing, china, corridor or other.
+    """
+    for where, text in (("clause", clause), ("sentence", sentence_before)):
+        scope, word = _scope_in(text, lang)
+        if scope:
+            return scope, f"{word!r} in the {where}"
+    # the paragraph: the place word nearest before the sentence
+    text = _blank(paragraph_before, _PAREN_TEXT)
+    last: tuple[int, str, str] | None = None
+    pats = ((("chongqing", _CQ_EN), ("china", _NATION_EN), ("corridor", _CORRIDOR_EN),
+             ("other", _OTHER_EN)) if lang == "en" else
+            (("chongqing", _CQ_ZH), ("china", _NATION_ZH), ("corridor", _CORRIDOR_ZH),
+             ("other", _OTHER_ZH)))
+    if lang == "en":
+        text = _blank(text, _NOT_A_PLACE_EN)
+    for scope, pat in pats:
+        for m in pat.finditer(text):
+            if last is None or m.start() > last[0]:
+                last = (m.start(), scope, m[0])
+    if last:
+        return last[1], f"{last[2]!r} earlier in the paragraph"
+    return default, "the release as a whole"
+
+
+# --- the label -------------------------------------------------------------------------
+
+@dataclass
+class Label:
+    """What the extractor proposes for one figure, and why."""
+
+    metric_id: str
+    evidence: float  # 0..1: how directly the words name the metric (0 when unknown)
+    suggestions: list[tuple[str, float]] = field(default_factory=list)
+    reason: str = ""
+    entity_id: str = "chongqing"
+    scope: str = "chongqing"
+    month_change: bool = False
+    cumulative: bool = False
+    balance: bool = False
+    unit_missing: bool = False
+    proposal: dict[str, str] | None = None
+
+
+def _parts_in(text: str, lang: str) -> list[str]:
+    words = _PARTS_EN if lang == "en" else _PARTS_ZH
+    low = text.lower() if lang == "en" else text
+    return [w for w in words if (w.lower() if lang == "en" else w) in low]
+
+
+def _fits_parts(m: MetricInfo, parts: list[str], lang: str) -> bool:
+    name = (m.name_en.lower() if lang == "en" else m.name_zh)
+    return all((p.lower() if lang == "en" else p) in name for p in parts)
+
+
+def _unit_fit(m: MetricInfo, unit: str) -> float:
+    u = UNITS.get(unit)
+    if unit in m.units:
+        return 1.0
+    if u is not None and u.base == m.base_unit:
+        return 0.9
+    return 0.0
+
+
+def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, clause: str,
+                 scope: str, scope_why: str) -> Label:
+    """Propose a metric and entity for one figure.
+
+    Args:
+        catalogue: The curated metrics and entities.
+        unit: The figure's unit label.
+        lang: "zh" or "en".
+        context: The words before the figure in its sentence (and a few after).
+        clause: The clause the figure stands in, up to the figure (and a few after).
+        scope: Whom the figure is about (see ``find_scope``).
+        scope_why: The words that said so.
+    """
+    guess = catalogue.guess_metric(unit, context, lang, clause)
+    ranked = catalogue.rank_metrics(unit, context, lang, clause)
+    parts = _parts_in(clause, lang)
+    change = bool((_CHANGE_EN if lang == "en" else _CHANGE_ZH).search(clause))
+    cumul = bool((_CUMUL_EN if lang == "en" else _CUMUL_ZH).search(context))
+    balance = bool(_BALANCE.search(clause))
+    lab = Label("unknown", 0.0, month_change=change, cumulative=cumul, balance=balance,
+                scope=scope)
+
+    def veto(m: MetricInfo) -> str:
+        if parts and not _fits_parts(m, parts, lang):
+            return f"the clause names a part ({'、'.join(parts)}), not the total {m.metric_id}"
+        if change:
+            return "a change from the previous month is neither a level nor a year-to-date flow"
+        if cumul and m.period_type == "flow":
+            return f"a cumulative total (累计/since), not the flow {m.metric_id}"
+        if balance and m.period_type == "flow":
+            return f"a balance, not the flow {m.metric_id}"
+        if m.metric_id in _NEEDS_CORRIDOR and not _CORRIDOR_WORDS.search(context):
+            return f"{m.metric_id} needs the corridor named near the figure"
+        return ""
+
+    # strongest evidence: an alias phrase of the series in the figure's clause (or sentence)
+    alias_hits: list[tuple[int, str]] = []
+    for mid, pats in _ALIAS_RE.items():
+        m = catalogue.metric(mid)
+        if m is None or _unit_fit(m, unit) == 0.0:
+            continue
+        for where, text in ((2, clause), (1, context)):
+            if any(p.search(text) for p in pats):
+                alias_hits.append((where, mid))
+                break
+    alias_hits.sort(key=lambda t: -t[0])
+    vetoes: list[str] = []
+    chosen: tuple[str, float] | None = None
+    for where, mid in alias_hits:
+        m = catalogue.metric(mid)
+        why = veto(m)
+        if why:
+            vetoes.append(why)
+            continue
+        if chosen is None:
+            chosen = (mid, 0.97 if where == 2 else 0.9)
+        elif chosen[0] != mid and where == 2 and chosen[1] >= 0.97:
+            chosen = None  # two series named in the same clause: let the analyst pick
+            vetoes.append("two series are named in the clause")
+            break
+    if chosen is None and guess.value != "unknown":
+        m = catalogue.metric(guess.value)
+        why = veto(m)
+        if why:
+            vetoes.append(why)
+        else:
+            chosen = (guess.value, min(0.85, 0.5 + guess.score / 2))
+    lab.suggestions = [(mid, round(sc, 2)) for sc, mid in ranked[:3] if sc > 0]
+    if chosen:
+        mid, ev = chosen
+        m = catalogue.metric(mid)
+        lab.metric_id, lab.evidence = mid, ev
+        lab.unit_missing = unit not in m.units
+        how = "its name" if ev >= 0.9 else "most words of its name"
+        lab.reason = f"{mid}: the words before the figure give {how}"
+        if lab.unit_missing:
+            lab.reason += f"; {unit} is not among its units ({'|'.join(m.units)})"
+        lab.suggestions = [(s, sc) for s, sc in lab.suggestions if s != mid][:3]
+    else:
+        if vetoes:
+            lab.reason = "unknown: " + vetoes[0]
+        elif guess.note:
+            lab.reason = "unknown: " + guess.note
+        else:
+            lab.reason = "unknown: no catalogue metric fits"
+    _entity(catalogue, lab, clause, lang, scope_why)
+    return lab
+
+
+def _entity(catalogue: Catalogue, lab: Label, clause: str, lang: str, why: str) -> None:
+    ids = {e.get("entity_id") for e in catalogue.entities}
+    if lab.scope == "chongqing":
+        g: Guess = catalogue.guess_entity(clause, lang)
+        lab.entity_id = g.value
+        return
+    want = {"china": "china", "corridor": "land_sea_corridor"}.get(lab.scope, "")
+    what = {"china": "the country as a whole", "corridor": "the corridor as a whole",
+            "other": "another region"}[lab.scope]
+    if want and want in ids:
+        lab.entity_id = want
+        lab.reason += f"; entity {want}: {what} ({why})"
+    else:
+        lab.entity_id = "unknown"
+        hint = f"; add entity {want} to entities.csv" if want else ""
+        lab.reason += f"; entity unknown: {what} ({why}){hint}"
