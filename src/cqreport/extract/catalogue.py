@@ -77,7 +77,9 @@ class Catalogue:
         self.data_dir = data_dir
         d = data_dir or Path("/nonexistent")
         self.metrics: list[MetricInfo] = []
+        self.metric_rows: dict[str, dict[str, str]] = {}
         for r in _read_csv(d / "metrics.csv"):
+            self.metric_rows[r["metric_id"]] = r
             name_zh = _PAREN.sub("", r.get("name_zh", ""))
             self.metrics.append(MetricInfo(
                 r["metric_id"], name_zh, r.get("name_en", ""),

@@ -13,7 +13,7 @@ from ..errors import ExtractError
 from ..vocab import UNITS
 from . import en, zh
 from .catalogue import Catalogue, parse_date
-from .labels import Label, find_scope, label_figure, release_scope
+from .labels import Label, entity_names, find_scope, label_figure, propose_metric, release_scope
 from .model import Figure
 from .reading import Block, Release, paragraphs
 from .timespans import Span, find_en_spans, find_zh_spans
@@ -231,6 +231,7 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
     spans = finder_spans(release.text, release_date, release.body_start)
     seen: dict[tuple[float, str], int] = {}
     default_scope = release_scope(release.text[release.body_start:], release.lang)
+    names = entity_names(catalogue, release.lang)
     as_of: Span | None = None
     last_block: Block | None = None
     for fig, block in find_figures(release):
@@ -245,13 +246,13 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
         while cs > s and release.text[cs - 1] not in "，,；;":
             cs -= 1
         scope, why = find_scope(release.text[cs:fig.start], release.text[s:cs],
-                                release.text[block.start:s], default_scope, release.lang)
-        if fig.in_parens:
-            scope, why = scope, why
+                                release.text[block.start:s], default_scope, release.lang, names)
         label = label_figure(catalogue, fig.unit, release.lang, context, clause, scope, why)
         if fig.in_parens:  # a conversion in brackets repeats the figure before it
             label.metric_id, label.evidence = "unknown", 0.0
             label.reason = "unknown: a conversion in brackets of the figure before it"
+        else:
+            _propose(label, fig, clause, context, release.lang, catalogue)
         metric = label
         entity = label
         start, end = _period_dates(fig, release_date, catalogue.metric(label.metric_id), label)
@@ -293,6 +294,35 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
     return cands
 
 
+def _propose(label: Label, fig: Figure, clause: str, context: str, lang: str,
+             catalogue: Catalogue) -> None:
+    """A new catalogue row where no metric fits, and what to do about a missing unit."""
+    row = propose_metric(label, fig.unit, clause, lang, catalogue, context)
+    if row is not None:
+        why = label.reason.split(":", 1)[1].split(";")[0].strip() if ":" in label.reason else ""
+        label.proposal = row
+        label.metric_id = row["metric_id"]
+        label.reason = (f"{row['metric_id']}: not in the catalogue ({why}); proposed as a new "
+                        "row in the .metrics.csv beside the candidates")
+        return
+    m = catalogue.metric(label.metric_id)
+    if m is None or not label.unit_missing:
+        return
+    u = UNITS[fig.unit]
+    same = [x for x in m.units if x in UNITS and UNITS[x].base == u.base and UNITS[x].lang == u.lang]
+    if same:
+        v = fig.value * u.factor / UNITS[same[0]].factor
+        label.reason += (f": the same quantity at another scale; accept the add_unit row for "
+                         f"{m.metric_id} in the .metrics.csv, or enter {v:.10g} {same[0]}")
+    else:
+        label.reason += f": add {fig.unit} to the units of {m.metric_id} in metrics.csv"
+    row = dict(catalogue.metric_rows.get(m.metric_id, {}))
+    if row:
+        row["units"] = "|".join([*m.units, fig.unit])
+        row["status"] = "add_unit"
+        label.proposal = row
+
+
 def _last_as_of(release: Release, block: Block, spans: list[Span]) -> Span | None:
     """The last month-, quarter- or year-end date a paragraph states (2024年4月末)."""
     inside = [sp for sp in spans if block.start <= sp.start and sp.end <= block.end
@@ -313,9 +343,8 @@ def _period_dates(fig: Figure, release_date: date | None, metric,
             start = date(end.year, 1, 1)  # 截至3月末 of a flow: the year to date
         elif metric.period_type in ("stock", "cumulative") and start is not None:
             start = None
-    elif label is not None and (label.balance or label.cumulative) and start is not None \
-            and fig.period.kind != "since":
-        start = None  # a balance, or a running total, is a level at the period's end
+    elif label is not None and label.balance and start is not None and fig.period.kind != "since":
+        start = None  # a balance is a level at the period's end
     return start, end
 
 

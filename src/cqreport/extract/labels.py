@@ -29,18 +29,19 @@ from .catalogue import Catalogue, Guess, MetricInfo
 _PARTS_ZH = ["中长期", "短期", "票据", "固定资产", "经营性", "工业", "制造业", "服务业", "基础设施",
              "普惠", "小微", "绿色", "科技", "涉农", "农户", "企事业单位", "住户", "房地产", "个人",
              "消费", "外币", "转型", "民营", "机电", "外商直接投资", "对外直接投资", "直接投资",
-             "服务贸易", "经常项目", "资本项目", "便利化", "试点", "不含"]
+             "服务贸易", "经常项目", "资本项目", "便利化", "试点", "不含", "全国性", "区域性"]
 _PARTS_EN = ["medium and long-term", "medium- and long-term", "short-term", "household",
              "corporate", "small and micro", "microloan", "inclusive", "green", "tech",
              "bill financing", "foreign currency loans", "business loans", "manufacturing",
-             "infrastructure", "real estate", "NEV", "new energy", "electric", "private"]
+             "infrastructure", "real estate", "NEV", "new energy", "electric", "private",
+             "domestic loan"]
 _CHANGE_ZH = re.compile(r"比上月|较上月|环比|当月")
 _CHANGE_EN = re.compile(r"month-on-month|from the previous month|in (?:January|February|March|"
                         r"April|May|June|July|August|September|October|November|December),",
                         re.I)
 _CUMUL_ZH = re.compile(r"累计|以来|从\d{4}年到|自\d{4}年")
 _CUMUL_EN = re.compile(r"\bsince\b|cumulative|in total since|a total of .{0,40}\bsince\b", re.I)
-_BALANCE = re.compile(r"余额|balance", re.I)
+_BALANCE = re.compile(r"余额|存量|balance|\bstock\b|outstanding", re.I)
 
 # Phrases that name a series outright (the working text is simplified Chinese).
 ALIASES: dict[str, list[str]] = {
@@ -53,8 +54,8 @@ ALIASES: dict[str, list[str]] = {
     "new_loans_rmb": [r"人民币贷款(?:新增|增加)", r"(?:yuan|RMB|renminbi) loans (?:increased|rose|grew) by",
                       r"new (?:yuan|RMB|renminbi) loans"],
     "tsf_increment": [r"社会融资规模(?:增量|新增)", r"社融规模新增", r"社会融资规模.{0,6}(?:新增|增加)",
-                      r"(?:scale of social financing|aggregate financing|social financing).{0,80}"
-                      r"increased by"],
+                      r"(?:social financing|aggregate financing|\bTSF\b).{0,80}"
+                      r"(?:increased by|increment of|recorded|added)"],
     "crossborder_rmb_settlement": [r"跨境人民币(?:实际收付)?结算(?:总额|量|金额)?",
                                    r"跨境人民币实际收付", r"cross-border (?:RMB|yuan|renminbi) settlement"],
     "goods_trade_rmb_settlement": [r"货物贸易(?:项下)?(?:人民币)?结算"],
@@ -63,8 +64,8 @@ ALIASES: dict[str, list[str]] = {
                              r"with a total worth"],
     "corridor_trains_cumulative": [r"累计(?:开行|完成|突破).{0,16}列", r"班列.{0,12}累计(?:开行|完成|突破)",
                                    r"开行突破"],
-    "auto_exports_units": [r"出口汽车", r"汽车出口(?:量)?", r"exported .{0,20}(?:vehicles|units)",
-                           r"shipping .{0,10}$", r"vehicles? exported"],
+    "auto_exports_units": [r"出口汽车", r"汽车出口(?:量)?", r"\bexported\s*$", r"\bshipping\s*$",
+                           r"vehicle exports? (?:of|reached|hit|totaled)\s*$"],
     "auto_export_value": [r"汽车出口(?:额|值)", r"auto exports", r"automobile exports",
                           r"vehicles valued at"],
     "total_goods_trade": [r"外贸进出口总(?:额|值)", r"(?<![\u4e00-\u9fff]{2}品)进出口总(?:额|值)"],
@@ -118,6 +119,19 @@ def _scope_in(text: str, lang: str) -> tuple[str, str]:
     return (best[1], best[2]) if best else ("", "")
 
 
+def entity_names(catalogue: Catalogue, lang: str) -> re.Pattern | None:
+    """The names of the catalogue's entities other than Chongqing, the country and the
+    corridor itself, longest first, as one pattern."""
+    key = "name_en" if lang == "en" else "name_zh"
+    names = sorted({_PAREN_TEXT.sub("", e.get(key, "")).strip() for e in catalogue.entities
+                    if e.get("entity_id") not in ("chongqing", "china", "land_sea_corridor")},
+                   key=len, reverse=True)
+    names = [n for n in names if len(n) >= 3]
+    if lang == "zh":
+        names.append("金联体")
+    return re.compile("|".join(re.escape(n) for n in names), re.I) if names else None
+
+
 def release_scope(body: str, lang: str) -> str:
     """Whom a release is about when a sentence does not say: Chongqing if it names it."""
     if (_CQ_EN if lang == "en" else re.compile(r"重庆")).search(body):
@@ -130,13 +144,19 @@ def release_scope(body: str, lang: str) -> str:
 
 
 def find_scope(clause: str, sentence_before: str, paragraph_before: str, default: str,
-               lang: str) -> tuple[str, str]:
+               lang: str, names: re.Pattern | None = None) -> tuple[str, str]:
     """Whom a figure is about: the first place word of its clause, else of its sentence,
     else the last of its paragraph, else the release's.
+
+    ``names`` are the catalogue's own entities (陆海新通道金融服务中心): a place word
+    inside one of them is the entity's name, not the figure's scope.
 
     Returns:
         (scope, why): scope is chongqing, china, corridor or other.
     """
+    if names is not None:
+        clause, sentence_before, paragraph_before = (
+            _blank(t, names) for t in (clause, sentence_before, paragraph_before))
     for where, text in (("clause", clause), ("sentence", sentence_before)):
         scope, word = _scope_in(text, lang)
         if scope:
@@ -178,7 +198,13 @@ class Label:
     proposal: dict[str, str] | None = None
 
 
+def _names_figure(pattern: re.Pattern, text: str) -> bool:
+    """The phrase occurs with no other number between it and the figure (the end of text)."""
+    return any(not re.search(r"\d", text[m.end():]) for m in pattern.finditer(text))
+
+
 def _parts_in(text: str, lang: str) -> list[str]:
+    text = text.replace("本外币", "   ")  # local and foreign currency: the whole, not a part
     words = _PARTS_EN if lang == "en" else _PARTS_ZH
     low = text.lower() if lang == "en" else text
     return [w for w in words if (w.lower() if lang == "en" else w) in low]
@@ -240,7 +266,7 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
         if m is None or _unit_fit(m, unit) == 0.0:
             continue
         for where, text in ((2, clause), (1, context)):
-            if any(p.search(text) for p in pats):
+            if any(_names_figure(p, text) for p in pats):
                 alias_hits.append((where, mid))
                 break
     alias_hits.sort(key=lambda t: -t[0])
@@ -303,3 +329,131 @@ def _entity(catalogue: Catalogue, lab: Label, clause: str, lang: str, why: str) 
         lab.entity_id = "unknown"
         hint = f"; add entity {want} to entities.csv" if want else ""
         lab.reason += f"; entity unknown: {what} ({why}){hint}"
+
+
+# --- new catalogue rows ----------------------------------------------------------------
+
+# Part words, longest first, with an id fragment and an English name.
+_PART_NAMES = [
+    ("中长期", "medium_long_term", "medium- and long-term"), ("短期", "short_term", "short-term"),
+    ("票据", "bills", "bill financing and"), ("固定资产", "fixed_asset", "fixed-asset"),
+    ("经营性", "operating", "operating"), ("重工业", "heavy_industry", "heavy-industry"),
+    ("轻工业", "light_industry", "light-industry"), ("制造业", "manufacturing", "manufacturing"),
+    ("工业", "industry", "industrial"), ("服务业", "services", "services"),
+    ("基础设施", "infrastructure", "infrastructure"), ("普惠", "inclusive", "inclusive"),
+    ("小微", "small_micro", "small and micro"), ("绿色", "green", "green"), ("科技", "tech", "tech"),
+    ("涉农", "agri", "agriculture-related"), ("农户", "farm_household", "farm-household"),
+    ("企事业单位", "corporate", "corporate"), ("住户", "household", "household"),
+    ("房地产", "real_estate", "real-estate"), ("个人", "personal", "personal"),
+    ("消费", "consumer", "consumer"), ("外币", "fx", "foreign-currency"),
+    ("转型", "transition", "transition"),
+]
+_PART_NAMES_EN = [
+    ("medium and long-term", "medium_long_term"), ("medium- and long-term", "medium_long_term"),
+    ("short-term", "short_term"), ("household", "household"), ("corporate", "corporate"),
+    ("small and micro", "small_micro"), ("microloan", "small_micro"), ("inclusive", "inclusive"),
+    ("green", "green"), ("tech", "tech"), ("bill financing", "bills"),
+    ("foreign currency loans", "fx"), ("business loans", "business"),
+    ("manufacturing", "manufacturing"), ("infrastructure", "infrastructure"),
+    ("real estate", "real_estate"), ("domestic loan", "domestic"),
+]
+PROPOSAL_COLUMNS_EXTRA = ["status"]
+
+
+def _loan_parts(clause: str, lang: str) -> list[tuple[str, str, str]]:
+    """The part words of a loan figure's clause, longest match first (重工业 before 工业)."""
+    out: list[tuple[str, str, str]] = []
+    clause = clause.replace("本外币", "   ")
+    if lang == "en":
+        low = clause.lower()
+        for word, frag in _PART_NAMES_EN:
+            if word in low and frag not in [f for _, f, _ in out]:
+                out.append((word, frag, word))
+        return out
+    taken = ""
+    for zh, frag, en in _PART_NAMES:
+        if zh in clause and zh not in taken:
+            out.append((zh, frag, en))
+            taken += zh
+    order = {zh: clause.find(zh) for zh, _, _ in out}
+    return sorted(out, key=lambda t: order[t[0]])
+
+
+def _last_subject(context: str) -> str:
+    """The clause of a sentence that holds its last balance (…贷款余额X，同比增长…，比上月增加Y)."""
+    i = max(context.rfind("余额"), context.lower().rfind("balance"))
+    if i < 0:
+        return context
+    s = i
+    while s > 0 and context[s - 1] not in "，,；;。":
+        s -= 1
+    return context[s:i + 2]
+
+
+def propose_metric(lab: Label, unit: str, clause: str, lang: str, catalogue: Catalogue,
+                   context: str = "") -> dict[str, str] | None:
+    """A new catalogue row for a figure no catalogue metric fits, where the words say
+    clearly what it is (a loan balance by sector or purpose, a month's change in
+    loans, trade-and-investment RMB settlement, a cumulative settlement total, the
+    corridor's yearly trains); None otherwise.
+    """
+    u = UNITS.get(unit)
+    if u is None or lab.metric_id != "unknown":
+        return None
+    row: dict[str, str] | None = None
+    if lab.month_change:  # 比上月增加X: the loans it is about are named earlier in the sentence
+        clause = _last_subject(context)
+    loan = re.search(r"贷款|loans?\b", clause, re.I)
+    if u.base == "yuan" and loan:
+        parts = _loan_parts(clause, lang)
+        frag = "_".join(f for _, f, _ in parts)
+        zh = "".join(z for z, _, _ in parts)
+        en = " ".join(e for _, _, e in parts) if lang == "zh" else " ".join(w for w, _, _ in parts)
+        if lab.month_change:
+            row = _row(f"loan_change_mom{'_' + frag if frag else ''}", f"{zh}贷款比上月增加",
+                       f"{en} loans, change from the previous month".strip().capitalize(),
+                       "credit", "flow", "flow", unit, "yuan",
+                       "Change in the loan balance over one month (比上月增加), as released.")
+        elif lab.balance and parts:
+            row = _row(f"loan_balance_{frag}", f"{zh}贷款余额",
+                       f"{en} loan balance".strip().capitalize(), "credit", "stock", "stock",
+                       unit, "yuan", "Outstanding loans of this sector or purpose at the as-of "
+                       "date; a part of the total loan balance, not comparable with it.")
+        elif parts and re.search(r"增加|新增|increased|new", clause, re.I):
+            row = _row(f"new_loans_{frag}", f"{zh}贷款增加", f"New {en} loans".strip(),
+                       "credit", "flow", "flow", unit, "yuan",
+                       "Increase in loans of this sector or purpose over the period.")
+    elif u.base == "yuan" and re.search(r"跨境贸易和直接投资|贸易和投资", clause):
+        row = _row("crossborder_trade_fdi_rmb_settlement", "跨境贸易和直接投资人民币结算金额",
+                   "Cross-border trade and direct investment RMB settlement", "cross_border",
+                   "flow", "flow", unit, "yuan", "RMB settlement of cross-border trade and "
+                   "direct investment only; a part of total cross-border RMB settlement.")
+    elif u.base == "yuan" and lab.cumulative and re.search(r"跨境人民币", clause):
+        row = _row("crossborder_rmb_settlement_cumulative", "累计跨境人民币结算量",
+                   "Cross-border RMB settlement, cumulative", "cross_border", "cumulative",
+                   "cumulative", unit, "yuan", "Running total of cross-border RMB settlement "
+                   "since the start date the release gives.")
+    elif u.base == "trains" and lab.scope == "corridor" and not lab.cumulative:
+        row = _row("corridor_rail_sea_trains", "西部陆海新通道铁海联运班列开行量",
+                   "Land-Sea Corridor rail-sea trains run", "corridor", "flow", "flow", unit,
+                   "trains", "Rail-sea intermodal trains run on the whole corridor in the "
+                   "period (corridor-wide, not Chongqing's alone).")
+    if row is None:
+        return None
+    existing = catalogue.metric(row["metric_id"])
+    if existing is not None:
+        return None  # already in the catalogue under that id: the guesser missed it
+    return row
+
+
+def _row(mid: str, zh: str, en: str, topic: str, kind: str, ptype: str, unit: str, base: str,
+         definition: str) -> dict[str, str]:
+    units = [unit]
+    if unit == "亿元":
+        units.append("万亿元")
+    elif unit == "万亿元":
+        units.insert(0, "亿元")
+    return {"metric_id": mid, "name_zh": zh, "name_en": en, "topic": topic, "kind": kind,
+            "period_type": ptype, "units": "|".join(units), "base_unit": base,
+            "definition": definition + " Proposed by cqreport extract; review before use.",
+            "share_of": "", "priority": "", "status": "proposed"}

@@ -230,7 +230,7 @@ def score_gold(gold_path: str | Path, text_dir: str | Path, data_dir: Path | Non
 
 # Entities that are not Chongqing's own figures: the country, the corridor as a whole, and any
 # region the gold set names with other_region.
-NOT_CHONGQING = {"china", "land_sea_corridor", "corridor_finance_alliance", "other_region"}
+NOT_CHONGQING = {"china", "land_sea_corridor", "other_region"}
 
 
 def _score_labels(g: GroupScore, gd: Item, pr: Item, catalogue: Catalogue,

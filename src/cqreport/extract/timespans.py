@@ -289,6 +289,7 @@ _EN_RE = re.compile(
     r"|H(?P<hn>[12])(?:\s+(?P<hy2>\d{4}))?)"
     r"|(?P<firstn>(?:the\s+)?first\s+(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve)\s+months(?:\s+of\s+(?:(?P<ny>\d{4})|the year))?)"
+    r"|(?P<asof>\b(?:as of|as at)\s+" + _MON.replace("?P<mon>", "?P<amon>") + r",?\s+(?P<a_y>\d{4})\b)"
     r"|(?P<inmon>\b(?:in|during|for)\s+" + _MON.replace("?P<mon>", "?P<imon>") + r",?\s+(?P<im_y>\d{4})\b)"
     r"|(?P<by>\b[Bb]y\s+(?P<by_y>\d{4})\b)"
     r"|(?P<iny>\b(?:[Ii]n|[Dd]uring|[Ff]or|[Tt]hroughout)\s+(?:the\s+(?:whole\s+|full\s+)?year\s+)?"
@@ -367,6 +368,9 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
             return None
         year = year_for(m["ny"], lambda y: month_end(y, n))
         return year and Span(s, e, label, date(year, 1, 1), month_end(year, n), "flow")
+    if m["asof"]:  # as of August 2024: the balance at the month's end
+        mon, year = _MONTHS[m["amon"].lower()], int(m["a_y"])
+        return Span(m.start(), m.end(), label, None, month_end(year, mon), "stock")
     if m["inmon"]:
         mon, year = _MONTHS[m["imon"].lower()], int(m["im_y"])
         return Span(s, e, label, date(year, mon, 1), month_end(year, mon), "flow")
