@@ -356,10 +356,7 @@ def _confidence(fig: Figure, label: Label, block: Block, release: Release) -> fl
     the unit is one the metric lists and the figure is Chongqing's or the named
     entity's; anything weaker stays below 0.9.
     """
-    if label.metric_id == "unknown" or label.evidence == 0.0:
-        c = 0.5
-    else:
-        c = label.evidence
+    c = 0.5 if label.metric_id == "unknown" or label.evidence == 0.0 else label.evidence
     if fig.implied_unit:
         c -= 0.3
     if fig.period is None:

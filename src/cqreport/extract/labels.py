@@ -203,8 +203,18 @@ def _names_figure(pattern: re.Pattern, text: str) -> bool:
     return any(not re.search(r"\d", text[m.end():]) for m in pattern.finditer(text))
 
 
+_WHOLE = re.compile(r"本外币|(?:domestic|local) and foreign currenc(?:y|ies)", re.I)
+# Pinyin a mirror inserted after characters (各項(xiàng)貸款): noise, not words.
+_PINYIN_NOISE = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}[)）]")
+
+
+def clean(text: str) -> str:
+    """Drop a mirror's pinyin glosses so that 各项(xiàng)贷款 reads 各项贷款."""
+    return _PINYIN_NOISE.sub("", text)
+
+
 def _parts_in(text: str, lang: str) -> list[str]:
-    text = text.replace("本外币", "   ")  # local and foreign currency: the whole, not a part
+    text = _WHOLE.sub(lambda m: " " * len(m[0]), text)  # the whole, not a foreign-currency part
     words = _PARTS_EN if lang == "en" else _PARTS_ZH
     low = text.lower() if lang == "en" else text
     return [w for w in words if (w.lower() if lang == "en" else w) in low]
@@ -237,6 +247,7 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
         scope: Whom the figure is about (see ``find_scope``).
         scope_why: The words that said so.
     """
+    context, clause = clean(context), clean(clause)
     guess = catalogue.guess_metric(unit, context, lang, clause)
     ranked = catalogue.rank_metrics(unit, context, lang, clause)
     parts = _parts_in(clause, lang)
@@ -363,7 +374,7 @@ PROPOSAL_COLUMNS_EXTRA = ["status"]
 def _loan_parts(clause: str, lang: str) -> list[tuple[str, str, str]]:
     """The part words of a loan figure's clause, longest match first (重工业 before 工业)."""
     out: list[tuple[str, str, str]] = []
-    clause = clause.replace("本外币", "   ")
+    clause = _WHOLE.sub(lambda m: " " * len(m[0]), clause)
     if lang == "en":
         low = clause.lower()
         for word, frag in _PART_NAMES_EN:
