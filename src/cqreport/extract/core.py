@@ -143,12 +143,15 @@ _BALANCE_RE = re.compile(r"余额|balance", re.I)
 
 
 def date_figure(release: Release, block: Block, fig: Figure, spans: list[Span],
-                as_of: Span | None = None) -> None:
+                as_of: Span | None = None, topic: Span | None = None) -> None:
     """Pick the period phrase a figure belongs to (see the module docs of timespans).
 
     ``as_of`` is the last as-of date (2024年4月末) stated in an earlier paragraph: a
     balance or a month's change with no date of its own in its paragraph takes it
     (loan-direction reports state the month-end once, then list the balances).
+    ``topic`` is the last period phrase that opened a sentence of an earlier paragraph
+    (2025年，… / In 2024, …): a flow with no date in its own paragraph takes it, as a
+    reader does when a release states its period once.
     """
     s, e = _sentence_bounds(release, block, fig.num_start)
     usable = [sp for sp in spans if sp.period_end is not None]
@@ -179,6 +182,17 @@ def date_figure(release: Release, block: Block, fig: Figure, spans: list[Span],
         return
     if as_of is not None and (balance or _MONTH_CHANGE.search(release.text[clause_start:fig.start])):
         fig.period, fig.period_how = as_of, "earlier paragraph"
+    elif topic is not None and not balance and UNITS[fig.unit].base in _FLOW_BASES \
+            and paragraph_has_no_period(spans):
+        fig.period, fig.period_how = topic, "earlier paragraph"
+
+
+_FLOW_BASES = {"yuan", "usd", "percent", "vehicles", "teu", "trains", "tonnes"}
+
+
+def paragraph_has_no_period(spans: list[Span]) -> bool:
+    """True when a paragraph states no period of its own (then the one before it holds)."""
+    return not any(sp.period_end is not None for sp in spans)
 
 
 _MONTH_CHANGE = re.compile(r"比上月|较上月|环比")
@@ -233,13 +247,20 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
     default_scope = release_scope(release.text[release.body_start:], release.lang)
     names = entity_names(catalogue, release.lang)
     as_of: Span | None = None
-    last_block: Block | None = None
+    topic: Span | None = None
+    blocks = paragraphs(release)
+    bi = 0
     for fig, block in find_figures(release):
-        if block != last_block and last_block is not None:
-            as_of = _last_as_of(release, last_block, spans) or as_of
-        last_block = block
+        while bi < len(blocks) and blocks[bi].end <= block.start:
+            as_of = _last_as_of(release, blocks[bi], spans) or as_of
+            # only the paragraph just before: a release that changes topic restates the period
+            topic = _last_topic(release, blocks[bi], spans) if blocks[bi].end > block.start - 4 \
+                or not any(c.isdigit() for c in release.text[blocks[bi].end:block.start]) \
+                else None
+            bi += 1
         date_figure(release, block, fig,
-                    [sp for sp in spans if block.start <= sp.start and sp.end <= block.end], as_of)
+                    [sp for sp in spans if block.start <= sp.start and sp.end <= block.end], as_of,
+                    topic)
         context, clause = _context(release, block, fig)
         s, _ = _sentence_bounds(release, block, fig.num_start)
         cs = fig.start
@@ -321,6 +342,13 @@ def _propose(label: Label, fig: Figure, clause: str, context: str, lang: str,
         row["units"] = "|".join([*m.units, fig.unit])
         row["status"] = "add_unit"
         label.proposal = row
+
+
+def _last_topic(release: Release, block: Block, spans: list[Span]) -> Span | None:
+    """The last period phrase of a paragraph that sets the time for what follows it."""
+    inside = [sp for sp in spans if block.start <= sp.start and sp.end <= block.end
+              and sp.period_end is not None and _topic(release, block, sp)]
+    return inside[-1] if inside else None
 
 
 def _last_as_of(release: Release, block: Block, spans: list[Span]) -> Span | None:
