@@ -250,3 +250,44 @@ def test_cli_score_prints_the_label_measures(sources_dir):
     res = CliRunner().invoke(cli, ["extract", "--score", str(GOLD), str(sources_dir)])
     assert res.exit_code == 0, res.output
     assert "metric@0.9" in res.output and "region" in res.output and "heldout2" in res.output
+
+
+def test_same_period_last_year_is_a_comparison_not_a_period(catalogue):
+    # 2021-04-24 gov.cn: the cargo figure belongs to the first quarter of the paragraph before
+    text = ("A total of 19,588 twenty-foot equivalent units of cargo were transported in the "
+            "first quarter, according to the route's operating center.\n\n"
+            "The cargo was worth a total of 2.43 billion yuan, a surge of 117 percent compared "
+            "to the same period last year.")
+    row = _one(text, date(2021, 4, 24), catalogue, "2.43")
+    assert (row["period_start"], row["period_end"]) == ("2021-01-01", "2021-03-31")
+
+
+def test_english_month_words_without_a_year(catalogue):
+    # 2021-04-12 Asia Times Financial (PBoC Q1 2021 statistics)
+    text = ("At the end of March, the balance of domestic and foreign currency loans was 186.44 "
+            "trillion yuan. The balance of yuan loans at the end of the month was 180.41 trillion "
+            "yuan, a year-on-year increase of 12.6%.\n\n"
+            "In terms of sectors, household loans increased by 2.56 trillion yuan. In March, yuan "
+            "loans increased by 2.73 trillion yuan.")
+    rel = date(2021, 4, 12)
+    row = _one(text, rel, catalogue, "180.41")
+    assert (row["period_start"], row["period_end"]) == ("", "2021-03-31")
+    assert row["metric_id"] == "loan_balance_rmb"
+    row = _one(text, rel, catalogue, "2.56")  # a flow dated by an earlier month-end: year to date
+    assert (row["period_start"], row["period_end"]) == ("2021-01-01", "2021-03-31")
+    row = _one(text, rel, catalogue, "2.73")
+    assert (row["period_start"], row["period_end"]) == ("2021-03-01", "2021-03-31")
+    assert row["metric_id"] == "new_loans_rmb"
+
+
+def test_to_a_years_value_is_that_years_figure(catalogue):
+    # 2023-10-08 每经
+    text = "据了解,西部陆海新通道海铁联运班列从2017年的178列,到2022年的8820列,增长了49倍。"
+    row = _one(text, date(2023, 10, 8), catalogue, "8820")
+    assert (row["period_start"], row["period_end"]) == ("2022-01-01", "2022-12-31")
+
+
+def test_imports_and_exports_are_not_exports(catalogue):
+    text = "2022年西部陆海新通道沿线省份经广西口岸进出口贸易总额超5000亿元。"
+    row = _one(text, date(2023, 10, 8), catalogue, "5000")
+    assert row["metric_id"] not in ("total_goods_exports", "total_goods_trade")

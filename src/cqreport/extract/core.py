@@ -183,7 +183,7 @@ def date_figure(release: Release, block: Block, fig: Figure, spans: list[Span],
     if as_of is not None and (balance or _MONTH_CHANGE.search(release.text[clause_start:fig.start])):
         fig.period, fig.period_how = as_of, "earlier paragraph"
     elif topic is not None and not balance and UNITS[fig.unit].base in _FLOW_BASES \
-            and paragraph_has_no_period(spans):
+            and paragraph_has_no_period([sp for sp in spans if sp.end <= fig.start]):
         fig.period, fig.period_how = topic, "earlier paragraph"
 
 
@@ -191,7 +191,7 @@ _FLOW_BASES = {"yuan", "usd", "percent", "vehicles", "teu", "trains", "tonnes"}
 
 
 def paragraph_has_no_period(spans: list[Span]) -> bool:
-    """True when a paragraph states no period of its own (then the one before it holds)."""
+    """True when a paragraph states no period before a figure (the one before it holds)."""
     return not any(sp.period_end is not None for sp in spans)
 
 
@@ -373,6 +373,9 @@ def _period_dates(fig: Figure, release_date: date | None, metric,
             start = None
     elif label is not None and label.balance and start is not None and fig.period.kind != "since":
         start = None  # a balance is a level at the period's end
+    elif label is not None and label.flow and start is None and fig.period.kind == "stock" \
+            and end is not None and re.search(r"[末底]|end of", fig.period.label):
+        start = date(end.year, 1, 1)  # loans increased by X, dated 截至3月末: the year to date
     return start, end
 
 

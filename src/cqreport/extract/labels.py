@@ -41,6 +41,9 @@ _CHANGE_EN = re.compile(r"month-on-month|from the previous month|in (?:January|F
                         re.I)
 _CUMUL_ZH = re.compile(r"累计|以来|从\d{4}年到|自\d{4}年")
 _CUMUL_EN = re.compile(r"\bsince\b|cumulative|in total since|a total of .{0,40}\bsince\b", re.I)
+# An amount added over a period (贷款增加X, loans increased by X): a flow.
+_FLOW_VERB = re.compile(r"(?:增加|新增|减少|投放|发放)(?:了)?$|(?:increased|decreased|rose|fell|grew|"
+                        r"added) by\s*$|an increase of\s*$", re.I)
 _BALANCE = re.compile(r"余额|存量|balance|\bstock\b|outstanding", re.I)
 
 # Phrases that name a series outright (the working text is simplified Chinese).
@@ -194,6 +197,7 @@ class Label:
     month_change: bool = False
     cumulative: bool = False
     balance: bool = False
+    flow: bool = False
     unit_missing: bool = False
     proposal: dict[str, str] | None = None
 
@@ -254,8 +258,9 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
     change = bool((_CHANGE_EN if lang == "en" else _CHANGE_ZH).search(clause))
     cumul = bool((_CUMUL_EN if lang == "en" else _CUMUL_ZH).search(context))
     balance = bool(_BALANCE.search(clause))
+    flow = bool(_FLOW_VERB.search(clause))
     lab = Label("unknown", 0.0, month_change=change, cumulative=cumul, balance=balance,
-                scope=scope)
+                scope=scope, flow=flow and not balance)
 
     def veto(m: MetricInfo) -> str:
         if parts and not _fits_parts(m, parts, lang):
@@ -266,6 +271,8 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
             return f"a cumulative total (累计/since), not the flow {m.metric_id}"
         if balance and m.period_type == "flow":
             return f"a balance, not the flow {m.metric_id}"
+        if lang == "zh" and "进出口" in clause and "出口" in m.name_zh and "进出口" not in m.name_zh:
+            return f"imports and exports (进出口), not the exports of {m.metric_id}"
         if m.metric_id in _NEEDS_CORRIDOR and not _CORRIDOR_WORDS.search(context):
             return f"{m.metric_id} needs the corridor named near the figure"
         return ""

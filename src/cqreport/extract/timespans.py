@@ -151,7 +151,7 @@ def find_zh_spans(text: str, release: date | None, start: int = 0, end: int | No
         upto, label = m["upto"], m[0]
         if m["since"]:
             spans.append(Span(m.start(), m.end(), label, date(year, 1, 1), release, "since"))
-        elif upto or m["yend"]:
+        elif (upto and _ch(text, m.end()) != "的") or m["yend"]:  # 到2022年的X: 2022's X
             spans.append(Span(m.start(), m.end(), label, None, date(year, 12, 31), "stock"))
         else:
             spans.append(Span(m.start(), m.end(), label, date(year, 1, 1), date(year, 12, 31),
@@ -278,7 +278,7 @@ _MON = r"(?P<mon>" + "|".join(sorted((k for k in _MONTHS), key=len, reverse=True
 _YR = r"(?:,?\s*(?P<y>\d{4}))?"
 _EN_RE = re.compile(
     r"(?P<endof>(?:by|as of|at|until|till|to)\s+(?:the\s+)?end(?:\s+of|-)\s*(?:" + _MON + _YR
-    + r"|(?P<ey>\d{4})|(?P<ethis>this year|last year|the year)))"
+    + r"|(?P<ey>\d{4})|(?P<ethis>this year|last year|the year)|(?P<ethem>the month)))"
     r"|(?P<fromto>(?:from\s+)?(?P<m1>" + "|".join(sorted(_MONTHS, key=len, reverse=True))
     + r")\.?\s*(?:to|through|-|–)\s*(?P<m2>" + "|".join(sorted(_MONTHS, key=len, reverse=True))
     + r")\.?" + r"(?:,?\s*(?P<fy>\d{4}))?)"
@@ -291,6 +291,7 @@ _EN_RE = re.compile(
     r"eleven|twelve)\s+months(?:\s+of\s+(?:(?P<ny>\d{4})|the year))?)"
     r"|(?P<asof>\b(?:as of|as at)\s+" + _MON.replace("?P<mon>", "?P<amon>") + r",?\s+(?P<a_y>\d{4})\b)"
     r"|(?P<inmon>\b(?:in|during|for)\s+" + _MON.replace("?P<mon>", "?P<imon>") + r",?\s+(?P<im_y>\d{4})\b)"
+    r"|(?P<inmon2>\b(?:In|in|During|during)\s+" + _MON.replace("?P<mon>", "?P<bmon>") + r"(?=,))"
     r"|(?P<by>\b[Bb]y\s+(?P<by_y>\d{4})\b)"
     r"|(?P<iny>\b(?:[Ii]n|[Dd]uring|[Ff]or|[Tt]hroughout)\s+(?:the\s+(?:whole\s+|full\s+)?year\s+)?"
     r"(?P<in_y>\d{4})\b)"
@@ -313,6 +314,9 @@ def find_en_spans(text: str, release: date | None, start: int = 0, end: int | No
     previous: Span | None = None
     for m in _EN_RE.finditer(text, start, end):
         future = any(w in text[max(0, m.start() - 40):m.start()].lower() for w in _FUTURE_EN)
+        if m["rely"] and re.search(r"(?:same|that) period\s*(?:of\s*)?$|(?:compared (?:with|to)|"
+                                   r"than|over)\s*$", text[max(0, m.start() - 40):m.start()], re.I):
+            continue  # "compared with the same period last year": a comparison, not a period
         sp = _en_span(m, release, future, previous)
         if sp:
             spans.append(sp)
@@ -333,6 +337,11 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
         return _pick_year(end_of, release, future)
 
     if m["endof"]:
+        if m["ethem"]:  # "at the end of the month": the month just named
+            if previous is None or previous.period_end is None:
+                return None
+            pe = previous.period_end
+            return Span(s, e, label, None, month_end(pe.year, pe.month), "stock")
         if m["ey"] or m["ethis"]:
             if m["ey"]:
                 year = int(m["ey"])
@@ -374,6 +383,10 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
     if m["inmon"]:
         mon, year = _MONTHS[m["imon"].lower()], int(m["im_y"])
         return Span(s, e, label, date(year, mon, 1), month_end(year, mon), "flow")
+    if m["inmon2"]:  # "In March, yuan loans increased…": that month of the release's year
+        mon = _MONTHS[m["bmon"].lower()]
+        year = year_for(None, lambda y: month_end(y, mon))
+        return year and Span(s, e, label, date(year, mon, 1), month_end(year, mon), "flow")
     if m["by"]:
         year = int(m["by_y"])
         return Span(s, e, label, None, date(year, 12, 31), "stock")
