@@ -291,3 +291,41 @@ def test_imports_and_exports_are_not_exports(catalogue):
     text = "2022年西部陆海新通道沿线省份经广西口岸进出口贸易总额超5000亿元。"
     row = _one(text, date(2023, 10, 8), catalogue, "5000")
     assert row["metric_id"] not in ("total_goods_exports", "total_goods_trade")
+
+
+def test_a_national_release_that_never_says_quanguo_is_not_chongqings(catalogue):
+    # 2023-01-10 新华财经 (PBoC 2022 statistics): no 全国, no 重庆
+    text = ("新华财经北京1月10日电 人民银行10日发布2022年金融统计数据报告。\n\n"
+            "12月末,本外币贷款余额219.1万亿元,同比增长10.4%。月末人民币贷款余额213.99万亿元,同比增长11.1%。\n\n"
+            "全年人民币贷款增加21.31万亿元,同比多增1.36万亿元。12月份,人民币贷款增加1.4万亿元,同比多增2665亿元。\n\n"
+            "12月末,外币贷款余额7348亿美元,同比下降19.5%。全年外币贷款减少1779亿美元,同比多减2236亿美元。"
+            "12月份,外币贷款减少342亿美元,同比少减19亿美元。")
+    rel = read_release_text(text)
+    rows = {c.row["value"]: c.row for c in build_candidates(rel, date(2023, 1, 10), catalogue)}
+    assert all(r["entity_id"] != "chongqing" for r in rows.values()), rows
+    assert rows["219.1"]["metric_id"] == "loan_balance_all"
+    assert rows["213.99"]["metric_id"] == "loan_balance_rmb"
+    assert (rows["1.4"]["period_start"], rows["1.4"]["period_end"]) == ("2022-12-01", "2022-12-31")
+    assert rows["1.4"]["metric_id"] == "new_loans_rmb"
+    assert rows["1779"]["yoy_diff"] == "2236" and rows["342"]["yoy_diff"] == "-19"
+    assert "2236" not in rows and "19" not in rows  # growth of a decrease, not figures
+
+
+def test_deposits_are_not_loans(catalogue):
+    # 2023-01-10 新华财经
+    text = "12月末,本外币存款余额264.45万亿元,同比增长10.8%。月末人民币存款余额258.5万亿元,同比增长11.3%。"
+    assert _one(text, date(2023, 1, 10), catalogue, "258.5")["metric_id"] != "loan_balance_rmb"
+
+
+def test_the_unit_names_the_corridor_series(catalogue):
+    # 2023-04-04 people.cn (Xinhua)
+    text = ("From January to February this year, freight trains and shuttle vehicles on the "
+            "Western Land-Sea New Corridor starting from Chongqing transported a total of 21,000 "
+            "TEUs, up 46 percent year on year. The total value of transported goods reached over "
+            "3.65 billion yuan (about 530.48 million U.S. dollars), up 43 percent year on year.")
+    rel = date(2023, 4, 4)
+    row = _one(text, rel, catalogue, "21000")
+    assert row["metric_id"] == "corridor_teu"
+    assert (row["period_start"], row["period_end"]) == ("2023-01-01", "2023-02-28")
+    assert _one(text, rel, catalogue, "3.65")["metric_id"] == "corridor_cargo_value"
+    assert _one(text, rel, catalogue, "530.48")["metric_id"] == "unknown"  # the conversion

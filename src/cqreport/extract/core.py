@@ -268,7 +268,8 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
             cs -= 1
         scope, why = find_scope(release.text[cs:fig.start], release.text[s:cs],
                                 release.text[block.start:s], default_scope, release.lang, names)
-        label = label_figure(catalogue, fig.unit, release.lang, context, clause, scope, why)
+        label = label_figure(catalogue, fig.unit, release.lang, context, clause, scope, why,
+                             release.text[block.start:s])
         if fig.in_parens:  # a conversion in brackets repeats the figure before it
             label.metric_id, label.evidence = "unknown", 0.0
             label.reason = "unknown: a conversion in brackets of the figure before it"

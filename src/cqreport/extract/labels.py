@@ -29,7 +29,8 @@ from .catalogue import Catalogue, Guess, MetricInfo
 _PARTS_ZH = ["中长期", "短期", "票据", "固定资产", "经营性", "工业", "制造业", "服务业", "基础设施",
              "普惠", "小微", "绿色", "科技", "涉农", "农户", "企事业单位", "住户", "房地产", "个人",
              "消费", "外币", "转型", "民营", "机电", "外商直接投资", "对外直接投资", "直接投资",
-             "服务贸易", "经常项目", "资本项目", "便利化", "试点", "不含", "全国性", "区域性"]
+             "服务贸易", "经常项目", "资本项目", "便利化", "试点", "不含", "全国性", "区域性",
+             "企(事)业单位", "非银行", "非金融企业", "财政性"]
 _PARTS_EN = ["medium and long-term", "medium- and long-term", "short-term", "household",
              "corporate", "small and micro", "microloan", "inclusive", "green", "tech",
              "bill financing", "foreign currency loans", "business loans", "manufacturing",
@@ -45,6 +46,10 @@ _CUMUL_EN = re.compile(r"\bsince\b|cumulative|in total since|a total of .{0,40}\
 _FLOW_VERB = re.compile(r"(?:增加|新增|减少|投放|发放)(?:了)?$|(?:increased|decreased|rose|fell|grew|"
                         r"added) by\s*$|an increase of\s*$", re.I)
 _BALANCE = re.compile(r"余额|存量|balance|\bstock\b|outstanding", re.I)
+
+# What a figure is an amount of: a metric whose name holds none of these is another thing.
+_KINDS_ZH = ["存款", "贷款", "债券", "结算", "进口", "货币"]
+_KINDS_EN = ["deposit", "bond", "import", "money"]
 
 # Phrases that name a series outright (the working text is simplified Chinese).
 ALIASES: dict[str, list[str]] = {
@@ -63,8 +68,8 @@ ALIASES: dict[str, list[str]] = {
                                    r"跨境人民币实际收付", r"cross-border (?:RMB|yuan|renminbi) settlement"],
     "goods_trade_rmb_settlement": [r"货物贸易(?:项下)?(?:人民币)?结算"],
     "corridor_teu": [r"标箱", r"\bTEUs?\b", r"twenty-foot equivalent"],
-    "corridor_cargo_value": [r"(?:通道|新通道).{0,30}货值", r"worth of", r"cargo was worth",
-                             r"with a total worth"],
+    "corridor_cargo_value": [r"(?:通道|新通道).{0,30}货值", r"^货值", r"worth of", r"cargo was worth",
+                             r"with a total worth", r"value of (?:the )?(?:transported )?(?:goods|cargo)"],
     "corridor_trains_cumulative": [r"累计(?:开行|完成|突破).{0,16}列", r"班列.{0,12}累计(?:开行|完成|突破)",
                                    r"开行突破"],
     "auto_exports_units": [r"出口汽车", r"汽车出口(?:量)?", r"\bexported\s*$", r"\bshipping\s*$",
@@ -135,15 +140,23 @@ def entity_names(catalogue: Catalogue, lang: str) -> re.Pattern | None:
     return re.compile("|".join(re.escape(n) for n in names), re.I) if names else None
 
 
+_NATIONAL_SOURCE_ZH = re.compile(r"全国|我国|人民银行|央行|国家统计局|国务院|北京\S{0,8}电")
+_NATIONAL_SOURCE_EN = re.compile(r"\bChina\b|China's|People's Bank|PBOC|PBoC|national|nationwide",
+                                 re.I)
+
+
 def release_scope(body: str, lang: str) -> str:
-    """Whom a release is about when a sentence does not say: Chongqing if it names it."""
-    if (_CQ_EN if lang == "en" else re.compile(r"重庆")).search(body):
+    """Whom a release is about when a sentence does not say.
+
+    Chongqing if it names Chongqing; otherwise the country when it is a national
+    source (人民银行…发布, 全国, "China's central bank"), else another region: a
+    release that never names Chongqing is not about Chongqing.
+    """
+    if (_CQ_EN if lang == "en" else re.compile(r"重庆|渝")).search(body):
         return "chongqing"
-    if (_NATION_EN if lang == "en" else _NATION_ZH).search(
-            _blank(body, _NOT_A_PLACE_EN) if lang == "en" else body) \
-            or (lang == "zh" and "全国" in body):
+    if (_NATIONAL_SOURCE_EN if lang == "en" else _NATIONAL_SOURCE_ZH).search(body):
         return "china"
-    return "chongqing"
+    return "other"
 
 
 def find_scope(clause: str, sentence_before: str, paragraph_before: str, default: str,
@@ -239,7 +252,7 @@ def _unit_fit(m: MetricInfo, unit: str) -> float:
 
 
 def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, clause: str,
-                 scope: str, scope_why: str) -> Label:
+                 scope: str, scope_why: str, paragraph: str = "") -> Label:
     """Propose a metric and entity for one figure.
 
     Args:
@@ -250,6 +263,8 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
         clause: The clause the figure stands in, up to the figure (and a few after).
         scope: Whom the figure is about (see ``find_scope``).
         scope_why: The words that said so.
+        paragraph: The paragraph before the figure's sentence (for series that need the
+            corridor named nearby).
     """
     context, clause = clean(context), clean(clause)
     guess = catalogue.guess_metric(unit, context, lang, clause)
@@ -271,9 +286,14 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
             return f"a cumulative total (累计/since), not the flow {m.metric_id}"
         if balance and m.period_type == "flow":
             return f"a balance, not the flow {m.metric_id}"
+        kinds = [k for k in (_KINDS_EN if lang == "en" else _KINDS_ZH)
+                 if (k in clause.lower() if lang == "en" else k in clause)]
+        name = m.name_en.lower() if lang == "en" else m.name_zh
+        if kinds and not any(k in name for k in kinds):
+            return f"the clause is about {'/'.join(kinds)}, which {m.metric_id} is not"
         if lang == "zh" and "进出口" in clause and "出口" in m.name_zh and "进出口" not in m.name_zh:
             return f"imports and exports (进出口), not the exports of {m.metric_id}"
-        if m.metric_id in _NEEDS_CORRIDOR and not _CORRIDOR_WORDS.search(context):
+        if m.metric_id in _NEEDS_CORRIDOR and not _CORRIDOR_WORDS.search(context + paragraph):
             return f"{m.metric_id} needs the corridor named near the figure"
         return ""
 
@@ -283,7 +303,8 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
         m = catalogue.metric(mid)
         if m is None or _unit_fit(m, unit) == 0.0:
             continue
-        for where, text in ((2, clause), (1, context)):
+        # the unit is part of the name (3.76万标箱, 21,000 TEUs)
+        for where, text in ((2, clause), (1, context), (2, unit)):
             if any(_names_figure(p, text) for p in pats):
                 alias_hits.append((where, mid))
                 break

@@ -122,8 +122,9 @@ def find_zh_spans(text: str, release: date | None, start: int = 0, end: int | No
                 and "前三季度" not in m[0]:
             continue
         if m["mon"] and not m["tail"] and not m["d"] and not (m["y"] or m["rel"]) \
-                and not m["upto"] and not m["since"]:
-            continue  # a bare month (5月份以来 is kept by 'since')
+                and not m["upto"] and not m["since"] \
+                and not (m[0].endswith("份") and _ch(text, m.end()) in "，,"):
+            continue  # a bare month (5月份以来 is kept by 'since'; 12月份，… opens a clause)
         if m["d"] and _ch(text, m.start() - 1) in "第":
             continue
         if (m["yend"] or m["full"]) and not (m["y"] or m["rel"]) \
@@ -281,7 +282,7 @@ _EN_RE = re.compile(
     + r"|(?P<ey>\d{4})|(?P<ethis>this year|last year|the year)|(?P<ethem>the month)))"
     r"|(?P<fromto>(?:from\s+)?(?P<m1>" + "|".join(sorted(_MONTHS, key=len, reverse=True))
     + r")\.?\s*(?:to|through|-|–)\s*(?P<m2>" + "|".join(sorted(_MONTHS, key=len, reverse=True))
-    + r")\.?" + r"(?:,?\s*(?P<fy>\d{4}))?)"
+    + r")\.?" + r"(?:,?\s*(?P<fy>\d{4})|\s+(?P<fthis>this year))?)"
     r"|(?P<quarter>(?:the\s+)?(?P<qo>first|second|third|fourth)[\s-]quarter(?:\s+of\s+(?P<qy>\d{4}))?"
     r"|Q(?P<qn>[1-4])(?:\s+(?P<qy2>\d{4}))?)"
     r"|(?P<three>(?:the\s+)?first three quarters(?:\s+of\s+(?P<ty>\d{4}))?)"
@@ -357,7 +358,12 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
         a, b = _MONTHS[m["m1"].lower()], _MONTHS[m["m2"].lower()]
         if a > b:
             return None
-        year = year_for(m["fy"], lambda y: month_end(y, b))
+        if m["fthis"]:  # "from January to February this year"
+            if release is None:
+                return None
+            year = release.year
+        else:
+            year = year_for(m["fy"], lambda y: month_end(y, b))
         return year and Span(s, e, label, date(year, a, 1), month_end(year, b), "flow")
     if m["quarter"]:
         q = _ORD[m["qo"].lower()] if m["qo"] else int(m["qn"])

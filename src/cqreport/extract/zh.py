@@ -227,13 +227,14 @@ def _backfill_lists(text: str, figures: list[Figure], bare: list[tuple[int, int,
 _REF = (r"(?P<ref>同比|比上年同期|较上年同期|比去年同期|较去年同期|与上年同期相比|比上年|较上年|"
         r"比去年|较去年|较(?P<yr>\d{4})年(?:同期)?)")
 _GROWTH_RE = re.compile(
-    _REF + r"?[，,]?(?:分别)?(?P<dir>多增|少增|增长|增加|上升|提高|提升|下降|减少|回落|降低|"
+    _REF + r"?[，,]?(?:分别)?(?P<dir>多增|少增|多减|少减|增长|增加|上升|提高|提升|下降|减少|回落|降低|"
     r"增速|增幅|增|降|多|少)(?:了)?(?:分别)?(?:为|达到|达|是)?")
 _NATIONAL_RE = re.compile(r"(?P<dir>高于|低于|快于|慢于|超过|超出)全国(?:平均水平|平均|水平)?(?:增速)?")
 _DOUBLED_RE = re.compile(r"翻番|翻了一番|翻一番|倍增")
 _STREAK_RE = re.compile(r"连续(?P<n>\d+|[一二三四五六七八九十]{1,3})个月")
 _NOT_YOY = ("年初", "年末", "上年末", "上月", "环比", "季末", "上季")
-_NEG = ("少增", "下降", "减少", "回落", "降低", "降", "少", "低于", "慢于")
+# 少减 after a decrease: less reduced than a year before (a decrease figure's diff is negative)
+_NEG = ("少增", "少减", "下降", "减少", "回落", "降低", "降", "少", "低于", "慢于")
 
 
 def mark_growth(text: str, figures: list[Figure]) -> None:
@@ -252,7 +253,7 @@ def mark_growth(text: str, figures: list[Figure]) -> None:
             if any(w in text[max(0, m.start() - 6):m.start()] for w in _NOT_YOY):
                 continue
         group = _list_from(text, first, figures)
-        kind = "yoy_diff" if direction in ("多增", "少增", "多", "少") else "yoy"
+        kind = "yoy_diff" if direction in ("多增", "少增", "多减", "少减", "多", "少") else "yoy"
         if not m["ref"] and any(f.unit == "%" for f in _levels_before(text, m.start(), figures)
                                 [-len(group):]):
             continue  # 增长9.7% after a rate: a growth of its own, not the rate's YoY
