@@ -329,3 +329,9 @@ def test_the_unit_names_the_corridor_series(catalogue):
     assert (row["period_start"], row["period_end"]) == ("2023-01-01", "2023-02-28")
     assert _one(text, rel, catalogue, "3.65")["metric_id"] == "corridor_cargo_value"
     assert _one(text, rel, catalogue, "530.48")["metric_id"] == "unknown"  # the conversion
+
+
+def test_a_region_named_as_a_yardstick_is_not_the_figures_region(catalogue):
+    # 2014-10-23 中新社
+    text = "9月末,重庆市本外币各项贷款余额20178.5亿元,成为继四川省后第2个贷款总量突破2万亿元的中国西部省市。"
+    assert _one(text, date(2014, 10, 23), catalogue, "2")["entity_id"] == "chongqing"

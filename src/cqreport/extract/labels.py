@@ -109,9 +109,15 @@ def _blank(text: str, pattern: re.Pattern) -> str:
     return pattern.sub(lambda m: " " * len(m[0]), text)
 
 
+# A region named as a yardstick (继四川省后第2个…, 仅次于广东): not whom the figure is about.
+_YARDSTICK_ZH = re.compile(r"继\S{1,6}?后|仅次于\S{1,6}|(?:高于|低于|超过|领先)\S{1,4}(?:省|市)")
+
+
 def _scope_in(text: str, lang: str) -> tuple[str, str]:
     """The first place word of a stretch of text, and the word itself ('' when none)."""
     text = _blank(text, _PAREN_TEXT)
+    if lang == "zh":
+        text = _blank(text, _YARDSTICK_ZH)
     if lang == "en":
         text = _blank(text, _NOT_A_PLACE_EN)
         pats = (("chongqing", _CQ_EN), ("china", _NATION_EN), ("corridor", _CORRIDOR_EN),
