@@ -335,3 +335,16 @@ def test_a_region_named_as_a_yardstick_is_not_the_figures_region(catalogue):
     # 2014-10-23 中新社
     text = "9月末,重庆市本外币各项贷款余额20178.5亿元,成为继四川省后第2个贷款总量突破2万亿元的中国西部省市。"
     assert _one(text, date(2014, 10, 23), catalogue, "2")["entity_id"] == "chongqing"
+
+
+def test_growth_in_cheng_and_growth_over_years(catalogue):
+    # 2014-10-23 中新社
+    text = ("1至9月,重庆市跨境人民币实际收付结算量达1120亿元,同比增长1.1倍。办理跨境人民币实际收付的结算银行37家,"
+            "同比增长近两成,涉及企业650家,同比增长逾四成。9月末,重庆市本外币各项贷款余额破2万亿大关,"
+            "直辖17年来贷款总量增长16.5倍。")
+    rel = read_release_text(text)
+    rows = {c.row["value"]: c.row for c in build_candidates(rel, date(2014, 10, 23), catalogue)}
+    assert rows["37"]["yoy_pct"] == "20" and "近两成" in rows["37"]["note"]
+    assert rows["650"]["yoy_pct"] == "40"
+    assert "4" not in rows  # 逾四成 is the 650's growth, not a figure
+    assert rows["2"]["yoy_pct"] == ""  # 16.5倍 over 17 years is not year-on-year

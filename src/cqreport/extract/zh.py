@@ -234,6 +234,7 @@ _DOUBLED_RE = re.compile(r"翻番|翻了一番|翻一番|倍增")
 _STREAK_RE = re.compile(r"连续(?P<n>\d+|[一二三四五六七八九十]{1,3})个月")
 _NOT_YOY = ("年初", "年末", "上年末", "上月", "环比", "季末", "上季")
 # 少减 after a decrease: less reduced than a year before (a decrease figure's diff is negative)
+_SPAN_BEFORE = re.compile(r"(?:\d+|[一二三四五六七八九十]+)年(?:来|以来)\S{0,6}$|以来\S{0,6}$")
 _NEG = ("少增", "少减", "下降", "减少", "回落", "降低", "降", "少", "低于", "慢于")
 
 
@@ -242,11 +243,16 @@ def mark_growth(text: str, figures: list[Figure]) -> None:
     if not figures:
         return
     by_start = {f.num_start: f for f in figures}
+    by_any = {f.start: f for f in figures}
     for m in _GROWTH_RE.finditer(text, figures[0].start - 20, figures[-1].end + 1):
         first = by_start.get(_skip_space(text, m.end()))
-        if first is None:
-            continue
+        if first is None:  # 同比增长近两成: a qualifier between the word and the number
+            first = by_any.get(_skip_space(text, m.end()))
+            if first is None or not first.qualifier:
+                continue
         direction = m["dir"]
+        if not m["ref"] and _SPAN_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+            continue  # 直辖17年来增长16.5倍: growth over a span of years, not year-on-year
         if not m["ref"]:
             if direction not in ("增长", "下降", "多增", "少增") or first.unit not in ("%", "倍"):
                 continue
@@ -331,6 +337,12 @@ def _attach(text: str, group: list[Figure], figures: list[Figure], kind: str, si
             level.vs_national_pp = value
         elif g.unit == "倍":
             level.yoy_pct, level.yoy_wording = round(value * 100, 10), "times"
+        elif g.unit == "成" and kind == "yoy":  # 同比增长近两成: about 20%
+            if level.yoy_pct is not None:
+                continue
+            level.yoy_pct = round(value * UNITS["成"].factor, 10)
+            if g.qualifier:
+                level.notes.append(f"YoY {g.qualifier}{g.text}成 (qualified: {level.yoy_pct:g}%)")
         elif g.unit == "%" and level.unit != "%" and kind == "yoy":
             if level.yoy_pct is not None:
                 continue
