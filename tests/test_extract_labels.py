@@ -348,3 +348,17 @@ def test_growth_in_cheng_and_growth_over_years(catalogue):
     assert rows["650"]["yoy_pct"] == "40"
     assert "4" not in rows  # 逾四成 is the 650's growth, not a figure
     assert rows["2"]["yoy_pct"] == ""  # 16.5倍 over 17 years is not year-on-year
+
+
+def test_a_count_as_it_stands_is_not_the_paragraphs_flow(catalogue):
+    # 2025-03-10 沙坪坝融媒
+    text = ("记者从市口岸物流办获悉,今年1-2月,西部陆海新通道3种主要运输组织方式共运输3.76万标箱、同比增长29%,"
+            "货值68.67亿元,同比增长37%,呈现量价齐升之势。通道货物运输品类已超过1200种,辐射我国18个省(区、市)"
+            "73个城市158个站点,通达全球127个国家及地区的556个港口。")
+    rel = date(2025, 3, 10)
+    row = _one(text, rel, catalogue, "556")
+    assert (row["period_start"], row["period_end"]) == ("", "2025-03-10")
+    row = _one(text, rel, catalogue, "3.76")
+    assert (row["period_start"], row["period_end"]) == ("2025-01-01", "2025-02-28")
+    assert row["metric_id"] == "corridor_teu"
+    assert _one(text, rel, catalogue, "68.67")["metric_id"] == "corridor_cargo_value"

@@ -175,6 +175,8 @@ def date_figure(release: Release, block: Block, fig: Figure, spans: list[Span],
         return
     if _ANNUAL.search(release.text[s:e]):
         return  # a yearly rate (每年节约…): the paragraph's period is not its period
+    if _STATE.search(release.text[s:fig.start]) and UNITS[fig.unit].base not in _FLOW_BASES:
+        return  # 通道…已拓展至113个国家: a count as it stands now, not the paragraph's flow
     earlier = [sp for sp in usable if block.start <= sp.start and sp.end <= s and
                _topic(release, block, sp)]
     if earlier:
@@ -196,6 +198,7 @@ def paragraph_has_no_period(spans: list[Span]) -> bool:
 
 
 _MONTH_CHANGE = re.compile(r"比上月|较上月|环比")
+_STATE = re.compile(r"已(?:经)?(?:拓展|扩展|覆盖|辐射|通达|超过|达到|形成|建成)|has (?:reached|expanded|covered)")
 
 
 def _quote_bounds(release: Release, block: Block, fig: Figure) -> tuple[int, int]:
