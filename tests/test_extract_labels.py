@@ -362,3 +362,16 @@ def test_a_count_as_it_stands_is_not_the_paragraphs_flow(catalogue):
     assert (row["period_start"], row["period_end"]) == ("2025-01-01", "2025-02-28")
     assert row["metric_id"] == "corridor_teu"
     assert _one(text, rel, catalogue, "68.67")["metric_id"] == "corridor_cargo_value"
+
+
+def test_cumulative_within_a_span_is_that_spans_flow_and_since_is_not(catalogue):
+    # 2022-04-03 广西日报: corridor-wide, a first-quarter total
+    text = ("记者从中国铁路南宁局集团有限公司获悉,今年1—3月,西部陆海新通道铁海联运班列累计发送集装箱货物17万标箱,"
+            "同比增加6.2万标箱,增幅56.5%。")
+    row = _one(text, date(2022, 4, 3), catalogue, "17")
+    assert row["metric_id"] == "corridor_teu" and row["entity_id"] != "chongqing"
+    assert (row["period_start"], row["period_end"]) == ("2022-01-01", "2022-03-31")
+    # 2022-08-31 新华社: since 2017, a running total
+    text = "2019年完成2243列,到2021年4月28日累计完成1万列,完成“第一个1万列”用时1461天。"
+    row = _one(text, date(2022, 8, 31), catalogue, "1")
+    assert row["period_start"] == ""

@@ -272,7 +272,9 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
         scope, why = find_scope(release.text[cs:fig.start], release.text[s:cs],
                                 release.text[block.start:s], default_scope, release.lang, names)
         label = label_figure(catalogue, fig.unit, release.lang, context, clause, scope, why,
-                             release.text[block.start:s])
+                             release.text[block.start:s],
+                             bounded=fig.period is not None and fig.period.kind == "flow"
+                             and fig.period.period_start is not None)
         if fig.in_parens:  # a conversion in brackets repeats the figure before it
             label.metric_id, label.evidence = "unknown", 0.0
             label.reason = "unknown: a conversion in brackets of the figure before it"

@@ -258,7 +258,8 @@ def _unit_fit(m: MetricInfo, unit: str) -> float:
 
 
 def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, clause: str,
-                 scope: str, scope_why: str, paragraph: str = "") -> Label:
+                 scope: str, scope_why: str, paragraph: str = "", bounded: bool = False
+                 ) -> Label:
     """Propose a metric and entity for one figure.
 
     Args:
@@ -271,13 +272,15 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
         scope_why: The words that said so.
         paragraph: The paragraph before the figure's sentence (for series that need the
             corridor named nearby).
+        bounded: The figure is dated by a span with a start (今年1—3月…累计发送: a total
+            over that span, a flow), not since an open start.
     """
     context, clause = clean(context), clean(clause)
     guess = catalogue.guess_metric(unit, context, lang, clause)
     ranked = catalogue.rank_metrics(unit, context, lang, clause)
     parts = _parts_in(clause, lang)
     change = bool((_CHANGE_EN if lang == "en" else _CHANGE_ZH).search(clause))
-    cumul = bool((_CUMUL_EN if lang == "en" else _CUMUL_ZH).search(context))
+    cumul = bool((_CUMUL_EN if lang == "en" else _CUMUL_ZH).search(context)) and not bounded
     balance = bool(_BALANCE.search(clause))
     flow = bool(_FLOW_VERB.search(clause))
     lab = Label("unknown", 0.0, month_change=change, cumulative=cumul, balance=balance,
