@@ -64,7 +64,7 @@ def test_a_sector_balance_is_not_the_total(sources_dir, value):
 def test_the_total_balance_is_named_with_its_unit_advice(sources_dir):
     row = _by_value(sources_dir, LOANS_2024_04)["57672.4"]
     assert row["metric_id"] == "loan_balance_all"
-    assert "亿元" in row["reason"] and "5.76724 万亿元" in row["reason"]
+    assert "5.76724 万亿元" in row["reason"] and "add_unit" in row["reason"]
 
 
 def test_a_months_change_is_not_a_year_to_date_flow(sources_dir):

@@ -338,9 +338,12 @@ def _propose(label: Label, fig: Figure, clause: str, context: str, lang: str,
     u = UNITS[fig.unit]
     same = [x for x in m.units if x in UNITS and UNITS[x].base == u.base and UNITS[x].lang == u.lang]
     if same:
+        # The value stays as written (validation finds it in the quote); the metric gains
+        # the unit instead, which changes no other guess (units only gate the unit's kind).
         v = fig.value * u.factor / UNITS[same[0]].factor
-        label.reason += (f": the same quantity at another scale; accept the add_unit row for "
-                         f"{m.metric_id} in the .metrics.csv, or enter {v:.10g} {same[0]}")
+        label.reason += (f": the same quantity as {v:.10g} {same[0]}; keep the value as written "
+                         f"and accept the add_unit row for {m.metric_id} in the .metrics.csv "
+                         f"(adds {fig.unit} to its units)")
     else:
         label.reason += f": add {fig.unit} to the units of {m.metric_id} in metrics.csv"
     row = dict(catalogue.metric_rows.get(m.metric_id, {}))
