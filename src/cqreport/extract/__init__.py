@@ -10,8 +10,9 @@ set.
 
 Modules: ``reading`` (decoding, script folding, paragraphs), ``zh`` and ``en``
 (figures), ``timespans`` (period words), ``catalogue`` (metric, entity and
-source look-ups), ``core`` (from figures to rows), ``candidates`` (output),
-``append`` and ``score``.
+source look-ups), ``labels`` (metric, entity and reason from the words around a
+figure; proposed catalogue rows), ``core`` (from figures to rows), ``candidates``
+(output: the candidates CSV and ``C.metrics.csv``), ``append`` and ``score``.
 """
 
 from .append import AppendResult, append_candidates

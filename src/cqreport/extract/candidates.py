@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +13,22 @@ from ..core import paths
 from .catalogue import Catalogue
 from .core import EXTRA_COLUMNS, Candidate, build_candidates, observation_columns, resolve_release_date
 from .reading import read_release
+
+METRIC_COLUMNS = ["metric_id", "name_zh", "name_en", "topic", "kind", "period_type", "units",
+                  "base_unit", "definition", "share_of", "priority"]
+
+
+def metrics_path(out: str | Path) -> Path:
+    """Where the proposed catalogue rows go: ``C.metrics.csv`` beside ``C.csv``."""
+    p = Path(out)
+    return p.with_name(p.stem + ".metrics.csv")
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically: a half-written candidates file must never be left behind."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8-sig", newline="")
+    tmp.replace(path)
 
 
 @dataclass
@@ -27,13 +43,15 @@ class Extraction:
     source_id: str
     columns: list[str]
     candidates: list[Candidate]
+    metric_columns: list[str] = field(default_factory=lambda: list(METRIC_COLUMNS))
 
     def rows(self) -> list[dict[str, str]]:
         """Candidate rows with the review columns (status left for the analyst)."""
         out = []
         for c in self.candidates:
             row = dict(c.row)
-            row.update({"confidence": f"{c.confidence:.2f}", "quote_start": str(c.quote_start),
+            row.update({"confidence": f"{c.confidence:.2f}", "suggestions": c.suggestions,
+                        "reason": c.reason, "quote_start": str(c.quote_start),
                         "quote_end": str(c.quote_end), "status": ""})
             out.append(row)
         return out
@@ -44,6 +62,31 @@ class Extraction:
         w = csv.DictWriter(buf, fieldnames=self.columns + EXTRA_COLUMNS, lineterminator="\n")
         w.writeheader()
         w.writerows(self.rows())
+        return buf.getvalue()
+
+    def proposed_metrics(self) -> list[dict[str, str]]:
+        """Catalogue rows the candidates need: new metrics (status ``proposed``) and
+        existing metrics with a unit added (status ``add_unit``), one per id."""
+        out: dict[str, dict[str, str]] = {}
+        for c in self.candidates:
+            if c.label is not None and c.label.proposal is not None:
+                row = c.label.proposal
+                have = out.get(row["metric_id"])
+                if have is None:
+                    out[row["metric_id"]] = dict(row)
+                elif have["status"] == "add_unit":  # several new units for one metric
+                    units = have["units"].split("|")
+                    units += [u for u in row["units"].split("|") if u not in units]
+                    have["units"] = "|".join(units)
+        return list(out.values())
+
+    def metrics_csv(self) -> str:
+        """The proposed catalogue rows as CSV: the columns of metrics.csv, then ``status``."""
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=[*self.metric_columns, "status"],
+                           lineterminator="\n", extrasaction="ignore")
+        w.writeheader()
+        w.writerows(self.proposed_metrics())
         return buf.getvalue()
 
     def review_table(self, width: int = 46) -> str:
@@ -96,7 +139,10 @@ def extract_file(path: str | Path, source_id: str | None = None, release_date: d
         source_id: Its id in sources.csv (found by file name or sha256 when omitted).
         release_date: The date 今年 / 去年 / 3月末 are resolved against (default: the
             source registry, then the release's ``date:`` line).
-        out: Where to write the candidates CSV (UTF-8 with BOM, for spreadsheets).
+        out: Where to write the candidates CSV (UTF-8 with BOM, for spreadsheets). The
+            catalogue rows the candidates need go beside it, ``C.metrics.csv`` for
+            ``C.csv``: new metrics (status ``proposed``) and metrics with a unit added
+            (status ``add_unit``).
         data_dir: The curated data (metric and entity names, the source registry).
         encoding: Force an encoding instead of guessing.
         lang: Force "zh" or "en" instead of guessing.
@@ -112,6 +158,10 @@ def extract_file(path: str | Path, source_id: str | None = None, release_date: d
     cands = build_candidates(release, rdate, catalogue, sid, columns)
     result = Extraction(Path(path), release.lang, release.encoding, rdate, date_from, sid,
                         columns, cands)
+    header = next(iter(catalogue.metric_rows.values()), None)
+    if header:
+        result.metric_columns = list(header.keys())
     if out is not None:
-        Path(out).write_text(result.to_csv(), encoding="utf-8-sig", newline="")
+        _write(Path(out), result.to_csv())
+        _write(metrics_path(out), result.metrics_csv())
     return result

@@ -77,7 +77,9 @@ class Catalogue:
         self.data_dir = data_dir
         d = data_dir or Path("/nonexistent")
         self.metrics: list[MetricInfo] = []
+        self.metric_rows: dict[str, dict[str, str]] = {}
         for r in _read_csv(d / "metrics.csv"):
+            self.metric_rows[r["metric_id"]] = r
             name_zh = _PAREN.sub("", r.get("name_zh", ""))
             self.metrics.append(MetricInfo(
                 r["metric_id"], name_zh, r.get("name_en", ""),
@@ -91,13 +93,20 @@ class Catalogue:
         """The metric with this id, if the catalogue has it."""
         return next((m for m in self.metrics if m.metric_id == metric_id), None)
 
-    def guess_metric(self, unit: str, context: str, lang: str, clause: str = "") -> Guess:
-        """Best metric for a figure with this unit, from the words around it.
+    def rank_metrics(self, unit: str, context: str, lang: str, clause: str = ""
+                     ) -> list[tuple[float, str]]:
+        """Every metric whose unit fits, scored by how much of its name the words hold.
 
         Words of the figure's own clause count twice as much as the rest of the
-        sentence. A metric is only named when its name overlaps the context well
-        and clearly better than the runner-up; otherwise the guess is ``unknown``.
+        sentence; a unit of the right kind but another scale counts 0.85.
+
+        Returns:
+            (score 0..1, metric id), best first.
         """
+        return [(sc, m.metric_id) for sc, m in self._scored(unit, context, lang, clause)]
+
+    def _scored(self, unit: str, context: str, lang: str, clause: str
+                ) -> list[tuple[float, MetricInfo]]:
         u = UNITS.get(unit)
         scored: list[tuple[float, MetricInfo]] = []
         ctx_grams = _bigrams(context) if lang == "zh" else set()
@@ -122,8 +131,17 @@ class Catalogue:
                     continue
                 overlap = (len(m.en_words & ctx_words) + len(m.en_words & near_words)) \
                     / (2 * len(m.en_words))
-            scored.append((overlap * fit, m))
+            scored.append((round(overlap * fit, 4), m))
         scored.sort(key=lambda t: -t[0])
+        return scored
+
+    def guess_metric(self, unit: str, context: str, lang: str, clause: str = "") -> Guess:
+        """Best metric for a figure with this unit, from the words around it.
+
+        A metric is only named when its name overlaps the context well and
+        clearly better than the runner-up; otherwise the guess is ``unknown``.
+        """
+        scored = self._scored(unit, context, lang, clause)
         if not scored or scored[0][0] < 0.6:
             return Guess("unknown", 0.0, "no metric name matches the words before the figure")
         best, runner = scored[0], (scored[1][0] if len(scored) > 1 else 0.0)

@@ -13,11 +13,12 @@ from ..core.vocab import UNITS
 from ..errors import ExtractError
 from . import en, zh
 from .catalogue import Catalogue, parse_date
+from .labels import Label, entity_names, find_scope, label_figure, propose_metric, release_scope
 from .model import Figure
 from .reading import Block, Release, paragraphs
 from .timespans import Span, find_en_spans, find_zh_spans
 
-EXTRA_COLUMNS = ["confidence", "quote_start", "quote_end", "status"]
+EXTRA_COLUMNS = ["confidence", "suggestions", "reason", "quote_start", "quote_end", "status"]
 _FALLBACK_COLUMNS = [
     "metric_id", "entity_id", "period_start", "period_end", "period_label", "value", "unit",
     "qualifier", "yoy_pct", "yoy_wording", "yoy_diff", "vs_national_pp", "streak_months", "rank",
@@ -45,6 +46,19 @@ class Candidate:
     confidence: float
     quote_start: int
     quote_end: int
+    label: Label | None = None
+
+    @property
+    def suggestions(self) -> str:
+        """Ranked alternatives, ``metric_id:0.62|metric_id:0.21``."""
+        if self.label is None:
+            return ""
+        return "|".join(f"{m}:{s:.2f}" for m, s in self.label.suggestions)
+
+    @property
+    def reason(self) -> str:
+        """One sentence: why this label, or why unknown."""
+        return self.label.reason if self.label else ""
 
 
 def _num(v: float | None) -> str:
@@ -125,24 +139,66 @@ def _topic(release: Release, block: Block, sp: Span) -> bool:
 _ANNUAL = re.compile(r"每年|年均|annually|per year|a year\b|each year")
 
 
-def date_figure(release: Release, block: Block, fig: Figure, spans: list[Span]) -> None:
-    """Pick the period phrase a figure belongs to (see the module docs of timespans)."""
+_BALANCE_RE = re.compile(r"余额|balance", re.I)
+
+
+def date_figure(release: Release, block: Block, fig: Figure, spans: list[Span],
+                as_of: Span | None = None, topic: Span | None = None) -> None:
+    """Pick the period phrase a figure belongs to (see the module docs of timespans).
+
+    ``as_of`` is the last as-of date (2024年4月末) stated in an earlier paragraph: a
+    balance or a month's change with no date of its own in its paragraph takes it
+    (loan-direction reports state the month-end once, then list the balances).
+    ``topic`` is the last period phrase that opened a sentence of an earlier paragraph
+    (2025年，… / In 2024, …): a flow with no date in its own paragraph takes it, as a
+    reader does when a release states its period once.
+    """
     s, e = _sentence_bounds(release, block, fig.num_start)
     usable = [sp for sp in spans if sp.period_end is not None]
+    if fig.prior_start >= 0:  # 由2022年的A增加到B: 2022 is A's year, not B's
+        usable = [sp for sp in usable if not fig.prior_start <= sp.start < fig.start]
+    clause_start = fig.start
+    while clause_start > s and release.text[clause_start - 1] not in "，,；;":
+        clause_start -= 1
+    balance = bool(_BALANCE_RE.search(release.text[clause_start:fig.start]))
     before = [sp for sp in usable if s <= sp.start and sp.end <= fig.start]
+    if balance:  # 短期贷款余额X，上半年增加Y: the 上半年 is Y's, not the balance's
+        before = [sp for sp in before if sp.kind == "stock" or sp.start >= clause_start]
     if before:
         fig.period, fig.period_how = before[-1], "sentence"
         return
     after = [sp for sp in usable if fig.end <= sp.start and sp.end <= e]
+    if balance:
+        after = [sp for sp in after if sp.kind == "stock"]
     if after:
         fig.period, fig.period_how = after[0], "sentence"
         return
     if _ANNUAL.search(release.text[s:e]):
         return  # a yearly rate (每年节约…): the paragraph's period is not its period
+    if _STATE.search(release.text[s:fig.start]) and UNITS[fig.unit].base not in _FLOW_BASES:
+        return  # 通道…已拓展至113个国家: a count as it stands now, not the paragraph's flow
     earlier = [sp for sp in usable if block.start <= sp.start and sp.end <= s and
                _topic(release, block, sp)]
     if earlier:
         fig.period, fig.period_how = earlier[-1], "paragraph"
+        return
+    if as_of is not None and (balance or _MONTH_CHANGE.search(release.text[clause_start:fig.start])):
+        fig.period, fig.period_how = as_of, "earlier paragraph"
+    elif topic is not None and not balance and UNITS[fig.unit].base in _FLOW_BASES \
+            and paragraph_has_no_period([sp for sp in spans if sp.end <= fig.start]):
+        fig.period, fig.period_how = topic, "earlier paragraph"
+
+
+_FLOW_BASES = {"yuan", "usd", "percent", "vehicles", "teu", "trains", "tonnes"}
+
+
+def paragraph_has_no_period(spans: list[Span]) -> bool:
+    """True when a paragraph states no period before a figure (the one before it holds)."""
+    return not any(sp.period_end is not None for sp in spans)
+
+
+_MONTH_CHANGE = re.compile(r"比上月|较上月|环比")
+_STATE = re.compile(r"已(?:经)?(?:拓展|扩展|覆盖|辐射|通达|超过|达到|形成|建成)|has (?:reached|expanded|covered)")
 
 
 def _quote_bounds(release: Release, block: Block, fig: Figure) -> tuple[int, int]:
@@ -191,19 +247,46 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
     cands: list[Candidate] = []
     spans = finder_spans(release.text, release_date, release.body_start)
     seen: dict[tuple[float, str], int] = {}
+    default_scope = release_scope(release.text[release.body_start:], release.lang)
+    names = entity_names(catalogue, release.lang)
+    as_of: Span | None = None
+    topic: Span | None = None
+    blocks = paragraphs(release)
+    bi = 0
     for fig, block in find_figures(release):
+        while bi < len(blocks) and blocks[bi].end <= block.start:
+            as_of = _last_as_of(release, blocks[bi], spans) or as_of
+            # only the paragraph just before: a release that changes topic restates the period
+            topic = _last_topic(release, blocks[bi], spans) if blocks[bi].end > block.start - 4 \
+                or not any(c.isdigit() for c in release.text[blocks[bi].end:block.start]) \
+                else None
+            bi += 1
         date_figure(release, block, fig,
-                    [sp for sp in spans if block.start <= sp.start and sp.end <= block.end])
+                    [sp for sp in spans if block.start <= sp.start and sp.end <= block.end], as_of,
+                    topic)
         context, clause = _context(release, block, fig)
-        metric = catalogue.guess_metric(fig.unit, context, release.lang, clause)
-        entity = catalogue.guess_entity(clause, release.lang)
-        start, end = _period_dates(fig, release_date, catalogue.metric(metric.value))
+        s, _ = _sentence_bounds(release, block, fig.num_start)
+        cs = fig.start
+        while cs > s and release.text[cs - 1] not in "，,；;":
+            cs -= 1
+        scope, why = find_scope(release.text[cs:fig.start], release.text[s:cs],
+                                release.text[block.start:s], default_scope, release.lang, names)
+        label = label_figure(catalogue, fig.unit, release.lang, context, clause, scope, why,
+                             release.text[block.start:s],
+                             bounded=fig.period is not None and fig.period.kind == "flow"
+                             and fig.period.period_start is not None)
+        if fig.in_parens:  # a conversion in brackets repeats the figure before it
+            label.metric_id, label.evidence = "unknown", 0.0
+            label.reason = "unknown: a conversion in brackets of the figure before it"
+        else:
+            _propose(label, fig, clause, context, release.lang, catalogue)
+        metric = label
+        entity = label
+        start, end = _period_dates(fig, release_date, catalogue.metric(label.metric_id), label)
         qs, qe = _quote_bounds(release, block, fig)
         quote = release.original[qs:qe]
         quote = " ".join(quote.split()) if release.lang == "en" else "".join(quote.split())
         notes = list(fig.notes)
-        if metric.note and metric.value == "unknown":
-            notes.append(metric.note)
         if fig.period is None:
             notes.append("no period stated: dated at the release")
         key = (fig.value, fig.unit)
@@ -211,11 +294,11 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
             notes.append(f"same figure as candidate {seen[key] + 1}")
         else:
             seen[key] = len(cands)
-        confidence = _confidence(fig, metric.value, entity.value, block, release)
+        confidence = _confidence(fig, label, block, release)
         row = {c: "" for c in columns}
         row.update({
-            "metric_id": metric.value,
-            "entity_id": entity.value,
+            "metric_id": metric.metric_id,
+            "entity_id": entity.entity_id,
             "period_start": start.isoformat() if start else "",
             "period_end": end.isoformat() if end else "",
             "period_label": fig.period.label if fig.period else "",
@@ -228,41 +311,104 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
             "vs_national_pp": _num(fig.vs_national_pp),
             "streak_months": str(fig.streak_months) if fig.streak_months else "",
             "prior_value": _num(fig.prior_value),
+            "prior_label": fig.prior_label,
             "source_id": source_id,
             "quote": quote,
             "note": "; ".join(notes),
         })
         row = {k: row[k] for k in columns}
-        cands.append(Candidate(fig, row, confidence, qs, qe))
+        cands.append(Candidate(fig, row, confidence, qs, qe, label))
     return cands
 
 
-def _period_dates(fig: Figure, release_date: date | None, metric) -> tuple[date | None,
-                                                                            date | None]:
+def _propose(label: Label, fig: Figure, clause: str, context: str, lang: str,
+             catalogue: Catalogue) -> None:
+    """A new catalogue row where no metric fits, and what to do about a missing unit."""
+    row = propose_metric(label, fig.unit, clause, lang, catalogue, context)
+    if row is not None:
+        why = label.reason.split(":", 1)[1].split(";")[0].strip() if ":" in label.reason else ""
+        label.proposal = row
+        label.metric_id = row["metric_id"]
+        label.reason = (f"{row['metric_id']}: not in the catalogue ({why}); proposed as a new "
+                        "row in the .metrics.csv beside the candidates")
+        return
+    m = catalogue.metric(label.metric_id)
+    if m is None or not label.unit_missing:
+        return
+    u = UNITS[fig.unit]
+    same = [x for x in m.units if x in UNITS and UNITS[x].base == u.base and UNITS[x].lang == u.lang]
+    if same:
+        # The value stays as written (validation finds it in the quote); the metric gains
+        # the unit instead, which changes no other guess (units only gate the unit's kind).
+        v = fig.value * u.factor / UNITS[same[0]].factor
+        label.reason += (f": the same quantity as {v:.10g} {same[0]}; keep the value as written "
+                         f"and accept the add_unit row for {m.metric_id} in the .metrics.csv "
+                         f"(adds {fig.unit} to its units)")
+    else:
+        label.reason += f": add {fig.unit} to the units of {m.metric_id} in metrics.csv"
+    row = dict(catalogue.metric_rows.get(m.metric_id, {}))
+    if row:
+        row["units"] = "|".join([*m.units, fig.unit])
+        row["status"] = "add_unit"
+        label.proposal = row
+
+
+def _last_topic(release: Release, block: Block, spans: list[Span]) -> Span | None:
+    """The last period phrase of a paragraph that sets the time for what follows it."""
+    inside = [sp for sp in spans if block.start <= sp.start and sp.end <= block.end
+              and sp.period_end is not None and _topic(release, block, sp)]
+    return inside[-1] if inside else None
+
+
+def _last_as_of(release: Release, block: Block, spans: list[Span]) -> Span | None:
+    """The last month-, quarter- or year-end date a paragraph states (2024年4月末)."""
+    inside = [sp for sp in spans if block.start <= sp.start and sp.end <= block.end
+              and sp.kind == "stock" and sp.period_end is not None
+              and re.search(r"[末底]|end of", sp.label)]
+    return inside[-1] if inside else None
+
+
+def _period_dates(fig: Figure, release_date: date | None, metric,
+                  label: Label | None = None) -> tuple[date | None, date | None]:
     if fig.period is None:
         return None, release_date
     start, end = fig.period.period_start, fig.period.period_end
+    if label is not None and label.month_change and end is not None:
+        return date(end.year, end.month, 1), end  # 比上月增加: that month alone
     if metric is not None and end is not None:
         if metric.period_type == "flow" and start is None and fig.period.kind == "stock":
             start = date(end.year, 1, 1)  # 截至3月末 of a flow: the year to date
-        elif metric.period_type == "stock" and start is not None:
+        elif metric.period_type in ("stock", "cumulative") and start is not None:
             start = None
+    elif label is not None and label.balance and start is not None and fig.period.kind != "since":
+        start = None  # a balance is a level at the period's end
+    elif label is not None and label.flow and start is None and fig.period.kind == "stock" \
+            and end is not None and re.search(r"[末底]|end of", fig.period.label):
+        start = date(end.year, 1, 1)  # loans increased by X, dated 截至3月末: the year to date
     return start, end
 
 
-def _confidence(fig: Figure, metric_id: str, entity_id: str, block: Block,
-                release: Release) -> float:
-    c = 0.9
+def _confidence(fig: Figure, label: Label, block: Block, release: Release) -> float:
+    """How likely the whole proposal (metric, entity, period, value) is right as it stands.
+
+    Calibrated on the tuned gold texts so that 0.9 and above means the metric was
+    named outright in the figure's own clause, the period is stated in its sentence,
+    the unit is one the metric lists and the figure is Chongqing's or the named
+    entity's; anything weaker stays below 0.9.
+    """
+    c = 0.5 if label.metric_id == "unknown" or label.evidence == 0.0 else label.evidence
     if fig.implied_unit:
         c -= 0.3
-    if metric_id == "unknown":
-        c -= 0.15
     if fig.period is None:
         c -= 0.15
-    elif fig.period_how == "paragraph":
+    elif fig.period_how != "sentence":
+        c -= 0.08
+    if label.entity_id == "unknown":
         c -= 0.05
-    if entity_id != "chongqing":
-        c -= 0.05
+    if label.unit_missing:
+        c -= 0.1
+    if fig.in_parens:
+        c -= 0.1
     if UNITS[fig.unit].lang == "en" and UNITS[fig.unit].base in ("items", "entities"):
         c -= 0.05
     if not any(p in release.text[block.start:block.end] for p in "。.！？"):

@@ -23,8 +23,9 @@ class Figure:
             another figure) or "prior" (the earlier value in 从X…至Y).
         in_parens: True for a conversion in brackets right after another figure.
         implied_unit: True when the counter was not written (600亿 read as 亿元).
-        yoy_pct, yoy_wording, yoy_diff, vs_national_pp, streak_months, prior_value:
+        yoy_pct, yoy_wording, yoy_diff, vs_national_pp, streak_months, prior_value, prior_label:
             As in the observations table.
+        prior_start: Offset where the earlier value's phrase opens (由2022年的…), or -1.
         period: The period phrase the figure was dated by, if any.
         period_how: "sentence", "paragraph" or "release" (no period stated).
         notes: Remarks for the reviewer.
@@ -46,6 +47,8 @@ class Figure:
     vs_national_pp: float | None = None
     streak_months: int | None = None
     prior_value: float | None = None
+    prior_label: str = ""
+    prior_start: int = -1
     period: Span | None = None
     period_how: str = "release"
     growth_end: int = 0

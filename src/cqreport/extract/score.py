@@ -29,6 +29,9 @@ class Item:
     period: tuple[str, str]
     pos: int
     quote: str = ""
+    metric: str = ""
+    entity: str = ""
+    confidence: float = 0.0
 
 
 @dataclass
@@ -43,6 +46,12 @@ class GroupScore:
     qualifier_ok: int = 0
     yoy_ok: int = 0
     period_ok: int = 0
+    labelled: int = 0
+    named: int = 0
+    named_ok: int = 0
+    sure: int = 0
+    sure_ok: int = 0
+    region_errors: int = 0
 
     @staticmethod
     def _ratio(a: int, b: int) -> float | None:
@@ -68,6 +77,16 @@ class GroupScore:
     def period_acc(self) -> float | None:
         return self._ratio(self.period_ok, self.matched)
 
+    @property
+    def metric_acc(self) -> float | None:
+        """Among matched proposals naming a catalogue metric, the share that is right."""
+        return self._ratio(self.named_ok, self.named)
+
+    @property
+    def sure_acc(self) -> float | None:
+        """Among those proposals at confidence >= 0.9, the share that is right."""
+        return self._ratio(self.sure_ok, self.sure)
+
 
 @dataclass
 class ScoreReport:
@@ -82,12 +101,23 @@ class ScoreReport:
         """The scores as a plain-text table."""
         def f(v: float | None) -> str:
             return "   -" if v is None else f"{v:.2f}"
-        lines = ["split    lang  gold  pred  match  recall  precision  qualifier  yoy   period",
-                 "-------  ----  ----  ----  -----  ------  ---------  ---------  ----  ------"]
+        def n(a: int, b: int) -> str:
+            return f"{a}/{b}"
+        lines = ["split     lang  gold  pred  match  recall  precision  qualifier  yoy   period"
+                 "  metric  (right/named)  metric@0.9  (right/sure)  region",
+                 "--------  ----  ----  ----  -----  ------  ---------  ---------  ----  ------"
+                 "  ------  -------------  ----------  ------------  ------"]
         for g in self.groups:
-            lines.append(f"{g.split:<7}  {g.lang:<4}  {g.gold:>4}  {g.predicted:>4}  {g.matched:>5}"
+            lab = (f"  {f(g.metric_acc):>6}  {n(g.named_ok, g.named):>13}  {f(g.sure_acc):>10}"
+                   f"  {n(g.sure_ok, g.sure):>12}  {g.region_errors:>6}") if g.labelled else \
+                "       -  (gold has no metric_id)"
+            lines.append(f"{g.split:<8}  {g.lang:<4}  {g.gold:>4}  {g.predicted:>4}  {g.matched:>5}"
                          f"  {f(g.recall):>6}  {f(g.precision):>9}  {f(g.qualifier_acc):>9}"
-                         f"  {f(g.yoy_acc):>4}  {f(g.period_acc):>6}")
+                         f"  {f(g.yoy_acc):>4}  {f(g.period_acc):>6}" + lab)
+        lines += ["", "metric: among matched figures whose proposal names a catalogue metric, the "
+                  "share right; metric@0.9: the same at confidence >= 0.9; region: figures of "
+                  "another region, the country or the corridor as a whole labelled chongqing "
+                  "(targets on held-out texts: >= 0.90, >= 0.95, period >= 0.90, 0)."]
         return "\n".join(lines)
 
     def details(self) -> str:
@@ -98,8 +128,10 @@ class ScoreReport:
         for it in self.spurious:
             out.append(f"spurious  {it.file}: {it.value:g} {it.unit}  «{it.quote}»")
         for what, g, p in self.mismatched:
-            gv = {"qualifier": g.qualifier, "yoy": g.yoy, "period": g.period}[what]
-            pv = {"qualifier": p.qualifier, "yoy": p.yoy, "period": p.period}[what]
+            gv = {"qualifier": g.qualifier, "yoy": g.yoy, "period": g.period, "metric": g.metric,
+                  "entity": g.entity}[what]
+            pv = {"qualifier": p.qualifier, "yoy": p.yoy, "period": p.period,
+                  "metric": f"{p.metric} @{p.confidence:.2f}", "entity": p.entity}[what]
             out.append(f"{what:<9} {g.file}: {g.value:g} {g.unit}: gold {gv} found {pv}")
         return "\n".join(out)
 
@@ -165,13 +197,15 @@ def score_gold(gold_path: str | Path, text_dir: str | Path, data_dir: Path | Non
             pos = release.original.find(r["quote"])
             gold.append(Item(file, float(r["value"]), r["unit"], r["qualifier"],
                              (_num_key(r["yoy_pct"]), _num_key(r["yoy_diff"])),
-                             (r["period_start"], r["period_end"]), max(pos, 0), r["quote"]))
+                             (r["period_start"], r["period_end"]), max(pos, 0), r["quote"],
+                             r.get("metric_id") or "", r.get("entity_id") or ""))
         pred = []
         for c in build_candidates(release, rdate, catalogue):
             w = c.row
             pred.append(Item(file, float(w["value"]), w["unit"], w["qualifier"],
                              (_num_key(w["yoy_pct"]), _num_key(w["yoy_diff"])),
-                             (w["period_start"], w["period_end"]), c.quote_start, w["quote"]))
+                             (w["period_start"], w["period_end"]), c.quote_start, w["quote"],
+                             w["metric_id"], w["entity_id"], c.confidence))
         g.gold += len(gold)
         g.predicted += len(pred)
         for gi, pi in _pair(gold, pred):
@@ -183,12 +217,39 @@ def score_gold(gold_path: str | Path, text_dir: str | Path, data_dir: Path | Non
                     setattr(g, f"{what}_ok", getattr(g, f"{what}_ok") + 1)
                 else:
                     report.mismatched.append((what, gd, pr))
+            if gd.metric:
+                g.labelled += 1
+                _score_labels(g, gd, pr, catalogue, report)
         paired = _pair(gold, pred)
         report.missed += [gold[i] for i in range(len(gold)) if i not in {a for a, _ in paired}]
         report.spurious += [pred[i] for i in range(len(pred)) if i not in {b for _, b in paired}]
     order = {"tuned": 0, "heldout": 1}
     report.groups = sorted(groups.values(), key=lambda x: (order.get(x.split, 2), x.split, x.lang))
     return report
+
+
+# Entities that are not Chongqing's own figures: the country, the corridor as a whole, and any
+# region the gold set names with other_region.
+NOT_CHONGQING = {"china", "land_sea_corridor", "other_region"}
+
+
+def _score_labels(g: GroupScore, gd: Item, pr: Item, catalogue: Catalogue,
+                  report: ScoreReport) -> None:
+    """Metric and entity of one matched pair; a proposed new metric is not a catalogue name."""
+    if catalogue.metric(pr.metric) is not None:
+        g.named += 1
+        ok = pr.metric == gd.metric
+        g.named_ok += ok
+        if pr.confidence >= 0.9:
+            g.sure += 1
+            g.sure_ok += ok
+        if not ok:
+            report.mismatched.append(("metric", gd, pr))
+    elif gd.metric != "unknown" and catalogue.metric(gd.metric) is not None:
+        report.mismatched.append(("metric", gd, pr))
+    if gd.entity in NOT_CHONGQING and pr.entity == "chongqing":
+        g.region_errors += 1
+        report.mismatched.append(("entity", gd, pr))
 
 
 def _pair(gold: list[Item], pred: list[Item]) -> list[tuple[int, int]]:

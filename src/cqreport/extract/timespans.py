@@ -85,11 +85,11 @@ _ZH_RE = re.compile(
     r"|(?P<now>如今|目前|当前|至今|现已|截至目前)"
     r"|(?P<upto>截至|截止到?|到)?" + _Y +
     r"(?:"
-    r"(?P<m1>\d{1,2}|[一二三四五六七八九十]{1,2})(?:—|-|–|－|~|～|至|到)(?P<m2>\d{1,2}|[一二三四五六七八九十]{1,2})月(?:份)?"
+    r"(?P<m1>\d{1,2}|[一二三四五六七八九十]{1,2})月?(?:份)?(?:—|-|–|－|~|～|至|到)(?P<m2>\d{1,2}|[一二三四五六七八九十]{1,2})月(?:份)?(?P<mtail>末|底)?"
     r"|前(?P<nm>\d{1,2}|[一二三四五六七八九十]{1,2})个?月"
     r"|(?P<h>上|下)半年"
     r"|前三季度"
-    r"|(?:第)?(?P<q>[一二三四1234])季度"
+    r"|(?:第)?(?P<q>[一二三四1234])季度(?P<qend>末|底)?"
     r"|(?P<mon>\d{1,2}|十[一二]?|[一二三四五六七八九])月(?:份)?(?:(?P<tail>末|底|中旬|上旬|下旬|初)|(?P<d>\d{1,2})日)?"
     r"|(?P<full>全年)"
     r"|(?P<yend>年末|年底)"
@@ -122,8 +122,9 @@ def find_zh_spans(text: str, release: date | None, start: int = 0, end: int | No
                 and "前三季度" not in m[0]:
             continue
         if m["mon"] and not m["tail"] and not m["d"] and not (m["y"] or m["rel"]) \
-                and not m["upto"] and not m["since"]:
-            continue  # a bare month (5月份以来 is kept by 'since')
+                and not m["upto"] and not m["since"] \
+                and not (m[0].endswith("份") and _ch(text, m.end()) in "，,"):
+            continue  # a bare month (5月份以来 is kept by 'since'; 12月份，… opens a clause)
         if m["d"] and _ch(text, m.start() - 1) in "第":
             continue
         if (m["yend"] or m["full"]) and not (m["y"] or m["rel"]) \
@@ -151,7 +152,7 @@ def find_zh_spans(text: str, release: date | None, start: int = 0, end: int | No
         upto, label = m["upto"], m[0]
         if m["since"]:
             spans.append(Span(m.start(), m.end(), label, date(year, 1, 1), release, "since"))
-        elif upto or m["yend"]:
+        elif (upto and _ch(text, m.end()) != "的") or m["yend"]:  # 到2022年的X: 2022's X
             spans.append(Span(m.start(), m.end(), label, None, date(year, 12, 31), "stock"))
         else:
             spans.append(Span(m.start(), m.end(), label, date(year, 1, 1), date(year, 12, 31),
@@ -196,6 +197,8 @@ def _zh_span(m: re.Match, text: str, release: date | None, last_year: int | None
         if not (1 <= a <= b <= 12):
             return None
         year = resolve(lambda y: month_end(y, b))
+        if year and m["mtail"] and a == b:
+            return Span(s, e, label, None, month_end(year, b), "stock")
         return year and Span(s, e, label, date(year, a, 1), month_end(year, b), "flow")
     if m["nm"]:
         n = _num(m["nm"])
@@ -215,7 +218,7 @@ def _zh_span(m: re.Match, text: str, release: date | None, last_year: int | None
         year = resolve(lambda y: month_end(y, 3 * q))
         if not year:
             return None
-        if upto:
+        if upto or m["qend"]:  # 二季度末: the end of the quarter, a date
             return Span(s, e, label, None, month_end(year, 3 * q), "stock")
         return Span(s, e, label, date(year, 3 * q - 2, 1), month_end(year, 3 * q), "flow")
     if m["mon"]:
@@ -276,10 +279,10 @@ _MON = r"(?P<mon>" + "|".join(sorted((k for k in _MONTHS), key=len, reverse=True
 _YR = r"(?:,?\s*(?P<y>\d{4}))?"
 _EN_RE = re.compile(
     r"(?P<endof>(?:by|as of|at|until|till|to)\s+(?:the\s+)?end(?:\s+of|-)\s*(?:" + _MON + _YR
-    + r"|(?P<ey>\d{4})|(?P<ethis>this year|last year|the year)))"
+    + r"|(?P<ey>\d{4})|(?P<ethis>this year|last year|the year)|(?P<ethem>the month)))"
     r"|(?P<fromto>(?:from\s+)?(?P<m1>" + "|".join(sorted(_MONTHS, key=len, reverse=True))
     + r")\.?\s*(?:to|through|-|–)\s*(?P<m2>" + "|".join(sorted(_MONTHS, key=len, reverse=True))
-    + r")\.?" + r"(?:,?\s*(?P<fy>\d{4}))?)"
+    + r")\.?" + r"(?:,?\s*(?P<fy>\d{4})|\s+(?P<fthis>this year))?)"
     r"|(?P<quarter>(?:the\s+)?(?P<qo>first|second|third|fourth)[\s-]quarter(?:\s+of\s+(?P<qy>\d{4}))?"
     r"|Q(?P<qn>[1-4])(?:\s+(?P<qy2>\d{4}))?)"
     r"|(?P<three>(?:the\s+)?first three quarters(?:\s+of\s+(?P<ty>\d{4}))?)"
@@ -287,7 +290,9 @@ _EN_RE = re.compile(
     r"|H(?P<hn>[12])(?:\s+(?P<hy2>\d{4}))?)"
     r"|(?P<firstn>(?:the\s+)?first\s+(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve)\s+months(?:\s+of\s+(?:(?P<ny>\d{4})|the year))?)"
+    r"|(?P<asof>\b(?:as of|as at)\s+" + _MON.replace("?P<mon>", "?P<amon>") + r",?\s+(?P<a_y>\d{4})\b)"
     r"|(?P<inmon>\b(?:in|during|for)\s+" + _MON.replace("?P<mon>", "?P<imon>") + r",?\s+(?P<im_y>\d{4})\b)"
+    r"|(?P<inmon2>\b(?:In|in|During|during)\s+" + _MON.replace("?P<mon>", "?P<bmon>") + r"(?=,))"
     r"|(?P<by>\b[Bb]y\s+(?P<by_y>\d{4})\b)"
     r"|(?P<iny>\b(?:[Ii]n|[Dd]uring|[Ff]or|[Tt]hroughout)\s+(?:the\s+(?:whole\s+|full\s+)?year\s+)?"
     r"(?P<in_y>\d{4})\b)"
@@ -310,6 +315,9 @@ def find_en_spans(text: str, release: date | None, start: int = 0, end: int | No
     previous: Span | None = None
     for m in _EN_RE.finditer(text, start, end):
         future = any(w in text[max(0, m.start() - 40):m.start()].lower() for w in _FUTURE_EN)
+        if m["rely"] and re.search(r"(?:same|that) period\s*(?:of\s*)?$|(?:compared (?:with|to)|"
+                                   r"than|over)\s*$", text[max(0, m.start() - 40):m.start()], re.I):
+            continue  # "compared with the same period last year": a comparison, not a period
         sp = _en_span(m, release, future, previous)
         if sp:
             spans.append(sp)
@@ -330,6 +338,11 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
         return _pick_year(end_of, release, future)
 
     if m["endof"]:
+        if m["ethem"]:  # "at the end of the month": the month just named
+            if previous is None or previous.period_end is None:
+                return None
+            pe = previous.period_end
+            return Span(s, e, label, None, month_end(pe.year, pe.month), "stock")
         if m["ey"] or m["ethis"]:
             if m["ey"]:
                 year = int(m["ey"])
@@ -345,7 +358,12 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
         a, b = _MONTHS[m["m1"].lower()], _MONTHS[m["m2"].lower()]
         if a > b:
             return None
-        year = year_for(m["fy"], lambda y: month_end(y, b))
+        if m["fthis"]:  # "from January to February this year"
+            if release is None:
+                return None
+            year = release.year
+        else:
+            year = year_for(m["fy"], lambda y: month_end(y, b))
         return year and Span(s, e, label, date(year, a, 1), month_end(year, b), "flow")
     if m["quarter"]:
         q = _ORD[m["qo"].lower()] if m["qo"] else int(m["qn"])
@@ -365,9 +383,16 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
             return None
         year = year_for(m["ny"], lambda y: month_end(y, n))
         return year and Span(s, e, label, date(year, 1, 1), month_end(year, n), "flow")
+    if m["asof"]:  # as of August 2024: the balance at the month's end
+        mon, year = _MONTHS[m["amon"].lower()], int(m["a_y"])
+        return Span(m.start(), m.end(), label, None, month_end(year, mon), "stock")
     if m["inmon"]:
         mon, year = _MONTHS[m["imon"].lower()], int(m["im_y"])
         return Span(s, e, label, date(year, mon, 1), month_end(year, mon), "flow")
+    if m["inmon2"]:  # "In March, yuan loans increased…": that month of the release's year
+        mon = _MONTHS[m["bmon"].lower()]
+        year = year_for(None, lambda y: month_end(y, mon))
+        return year and Span(s, e, label, date(year, mon, 1), month_end(year, mon), "flow")
     if m["by"]:
         year = int(m["by_y"])
         return Span(s, e, label, None, date(year, 12, 31), "stock")

@@ -227,13 +227,15 @@ def _backfill_lists(text: str, figures: list[Figure], bare: list[tuple[int, int,
 _REF = (r"(?P<ref>同比|比上年同期|较上年同期|比去年同期|较去年同期|与上年同期相比|比上年|较上年|"
         r"比去年|较去年|较(?P<yr>\d{4})年(?:同期)?)")
 _GROWTH_RE = re.compile(
-    _REF + r"?[，,]?(?:分别)?(?P<dir>多增|少增|增长|增加|上升|提高|提升|下降|减少|回落|降低|"
+    _REF + r"?[，,]?(?:分别)?(?P<dir>多增|少增|多减|少减|增长|增加|上升|提高|提升|下降|减少|回落|降低|"
     r"增速|增幅|增|降|多|少)(?:了)?(?:分别)?(?:为|达到|达|是)?")
 _NATIONAL_RE = re.compile(r"(?P<dir>高于|低于|快于|慢于|超过|超出)全国(?:平均水平|平均|水平)?(?:增速)?")
 _DOUBLED_RE = re.compile(r"翻番|翻了一番|翻一番|倍增")
 _STREAK_RE = re.compile(r"连续(?P<n>\d+|[一二三四五六七八九十]{1,3})个月")
 _NOT_YOY = ("年初", "年末", "上年末", "上月", "环比", "季末", "上季")
-_NEG = ("少增", "下降", "减少", "回落", "降低", "降", "少", "低于", "慢于")
+# 少减 after a decrease: less reduced than a year before (a decrease figure's diff is negative)
+_SPAN_BEFORE = re.compile(r"(?:\d+|[一二三四五六七八九十]+)年(?:来|以来)\S{0,6}$|以来\S{0,6}$")
+_NEG = ("少增", "少减", "下降", "减少", "回落", "降低", "降", "少", "低于", "慢于")
 
 
 def mark_growth(text: str, figures: list[Figure]) -> None:
@@ -241,18 +243,23 @@ def mark_growth(text: str, figures: list[Figure]) -> None:
     if not figures:
         return
     by_start = {f.num_start: f for f in figures}
+    by_any = {f.start: f for f in figures}
     for m in _GROWTH_RE.finditer(text, figures[0].start - 20, figures[-1].end + 1):
         first = by_start.get(_skip_space(text, m.end()))
-        if first is None:
-            continue
+        if first is None:  # 同比增长近两成: a qualifier between the word and the number
+            first = by_any.get(_skip_space(text, m.end()))
+            if first is None or not first.qualifier:
+                continue
         direction = m["dir"]
+        if not m["ref"] and _SPAN_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+            continue  # 直辖17年来增长16.5倍: growth over a span of years, not year-on-year
         if not m["ref"]:
             if direction not in ("增长", "下降", "多增", "少增") or first.unit not in ("%", "倍"):
                 continue
             if any(w in text[max(0, m.start() - 6):m.start()] for w in _NOT_YOY):
                 continue
         group = _list_from(text, first, figures)
-        kind = "yoy_diff" if direction in ("多增", "少增", "多", "少") else "yoy"
+        kind = "yoy_diff" if direction in ("多增", "少增", "多减", "少减", "多", "少") else "yoy"
         if not m["ref"] and any(f.unit == "%" for f in _levels_before(text, m.start(), figures)
                                 [-len(group):]):
             continue  # 增长9.7% after a rate: a growth of its own, not the rate's YoY
@@ -330,6 +337,12 @@ def _attach(text: str, group: list[Figure], figures: list[Figure], kind: str, si
             level.vs_national_pp = value
         elif g.unit == "倍":
             level.yoy_pct, level.yoy_wording = round(value * 100, 10), "times"
+        elif g.unit == "成" and kind == "yoy":  # 同比增长近两成: about 20%
+            if level.yoy_pct is not None:
+                continue
+            level.yoy_pct = round(value * UNITS["成"].factor, 10)
+            if g.qualifier:
+                level.notes.append(f"YoY {g.qualifier}{g.text}成 (qualified: {level.yoy_pct:g}%)")
         elif g.unit == "%" and level.unit != "%" and kind == "yoy":
             if level.yoy_pct is not None:
                 continue
@@ -358,6 +371,8 @@ def _diff_in(level_unit: str, unit: str, value: float) -> float | None:
     return round(value * gu.factor / lu.factor, 10)
 
 
+# 从16%…, 由2022年的6.2万亿元…, 从2020年末的…: the word that opens an earlier value
+_PRIOR_LEAD = re.compile(r"(?:从|由)(?P<when>\d{4}年(?:末|底|全年)?)?(?:的)?$")
 _PRIOR_GAP = re.compile(r"^[^，,。；;：:]{0,14}?(?:至|到)(?:了)?$")
 
 
@@ -382,9 +397,13 @@ def mark_change_to(text: str, figures: list[Figure]) -> None:
 def mark_prior(text: str, figures: list[Figure]) -> None:
     """从16%跃升至46%: the 16 becomes the prior value of the 46."""
     for a, b in itertools.pairwise(figures):
-        if a.role != "level" or _ch(text, a.start - 1) != "从":
+        lead = _PRIOR_LEAD.search(text, max(0, a.start - 12), a.start)
+        if a.role != "level" or lead is None:
             continue
         gap = text[a.end:b.start]
         if _PRIOR_GAP.match(gap) and UNITS[a.unit].base == UNITS[b.unit].base:
             a.role = "prior"
             b.prior_value = round(a.value * UNITS[a.unit].factor / UNITS[b.unit].factor, 10)
+            # 由2022年的A增加到B: the year belongs to A alone, and is A's label
+            b.prior_label = lead["when"] or ""
+            b.prior_start = lead.start()
