@@ -141,6 +141,7 @@ class _Checker:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.order: list[tuple] = []
         self.seen: set[tuple] = set()
 
     def add(self, path: Path, kind: str, row: int | None, column: str | None, found: str,
@@ -150,10 +151,16 @@ class _Checker:
             return  # one message per cell: a later check of the same cell repeats the first
         self.seen.add(key)
         self.lines.append(_msg(display_path(path), kind, row, column, found, expected, check))
+        self.order.append((str(path), row or 0, len(self.order)))
 
     def add_line(self, line: str) -> None:
         if line not in self.lines:
             self.lines.append(line)
+            self.order.append(("~", 0, len(self.order)))
+
+    def sorted_lines(self) -> list[str]:
+        """Problems by file, then in candidate order, as the analyst goes through the review."""
+        return [self.lines[i] for *_, i in sorted(self.order)]
 
 
 def _check_text_cells(chk: _Checker, t: _Table, kind: str, numeric: tuple[str, ...]) -> None:
@@ -330,7 +337,8 @@ def _append_locked(cpath: Path, ddir: Path, sources_dir, obs_path: Path,
     if chk.lines:
         head = (f"{len(chk.lines)} problem(s) in {display_path(cpath)}; nothing was appended "
                 f"to {display_path(obs_path)}:")
-        raise AppendError("\n".join([head, *(f"  - {line}" for line in chk.lines)]), chk.lines)
+        lines = chk.sorted_lines()
+        raise AppendError("\n".join([head, *(f"  - {line}" for line in lines)]), lines)
 
     writes = []
     if new_metrics:
@@ -438,10 +446,12 @@ def _validate_after(chk: _Checker, cand: _Table, mt: _Table | None, ddir: Path, 
         after = check_data(tdir, sources_dir).problems
         tprefixes = sorted({str(tdir), str(tdir.resolve()), display_path(tdir)}, key=len, reverse=True)
 
-    def user_file(f: str) -> str:
+    user_dir = display_path(ddir)
+
+    def user_text(f: str) -> str:
+        """The message with the temporary copy's path replaced by the user's data folder."""
         for pre in tprefixes:
-            if f.startswith(pre):
-                return display_path(ddir / f[len(pre):].lstrip("/\\"))
+            f = f.replace(pre, user_dir)
         return f
 
     def sig(p: Problem) -> tuple:
@@ -457,7 +467,8 @@ def _validate_after(chk: _Checker, cand: _Table, mt: _Table | None, ddir: Path, 
         first = firsts.get(name)
         if first and p.row is not None and first[0] <= p.row < first[0] + len(first[1]):
             src_row = int(first[1][p.row - first[0]]["__row"])
-            chk.add(first[2].path, first[3], src_row, p.column, p.found, p.expected, p.check)
+            chk.add(first[2].path, first[3], src_row, p.column, user_text(p.found),
+                    user_text(p.expected), p.check)
         else:
-            chk.add_line(_msg(user_file(p.file) + " (after the append)", None, p.row, p.column,
-                              p.found, p.expected, p.check))
+            chk.add_line(_msg(user_text(p.file) + " (after the append)", None, p.row, p.column,
+                              user_text(p.found), user_text(p.expected), p.check))
