@@ -179,6 +179,7 @@ def segments(points: list[Point]) -> list[tuple[Point, Point]]:
     return out
 
 
+_CHARTS_READY = False
 _COLORS = ["#1f5f8b", "#c0504d", "#4f8a3c", "#8064a2", "#d98c1f", "#4bacc6", "#7f7f7f"]
 
 
@@ -191,8 +192,12 @@ def series_figure(ds, topic: str, lang: str = "en", columns: int = 3):
     import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
-    from .charts import unit_scale
+    from .charts import setup, unit_scale
 
+    global _CHARTS_READY
+    if not _CHARTS_READY:  # the report's theme and the CJK font, or Chinese names draw as boxes
+        setup()
+        _CHARTS_READY = True
     o = ds.observations
     sel = o[o["preferred"] & (o["topic"] == topic)]
     keys = sorted(dict.fromkeys(zip(sel["metric_id"], sel["entity_id"], strict=True)))
