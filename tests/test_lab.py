@@ -180,9 +180,12 @@ def _run_notebook_in_lab(page, port: int, token: str, name: str, timeout_ms: int
                            "&& window.jupyterapp.shell.currentWidget.context", timeout=120_000)
     page.wait_for_function(_KERNEL_IDLE, timeout=120_000)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function("() => [...document.querySelectorAll('.jp-InputPrompt')]"
-                           ".some(e => e.textContent.includes('*'))", timeout=30_000)
-    page.wait_for_function(_KERNEL_IDLE, timeout=timeout_ms, polling=1000)
+    # done when every code cell has its execution count and the kernel is idle again
+    page.wait_for_function("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
+        const code = nb.widgets.filter(w => w.model.type === 'code');
+        return code.length > 0 && code.every(w => w.model.executionCount !== null); }""",
+                           timeout=timeout_ms, polling=1000)
+    page.wait_for_function(_KERNEL_IDLE, timeout=60_000, polling=500)
     # the analyst edits the parameters cell, as the issue's user did, then the notebook is saved
     page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
         const cells = nb.model.cells;
