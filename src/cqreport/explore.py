@@ -87,7 +87,8 @@ def show(df: pd.DataFrame, caption: str | None = None, page_length: int = 25) ->
         _ITABLES_READY = True
     # maxBytes=0: never down-sample; the analyst must see every row
     itables.show(df, caption=caption, maxBytes=0, pageLength=page_length,
-                 lengthMenu=[10, 25, 100, -1], showIndex=False, classes="display compact")
+                 lengthMenu=[10, 25, 100, -1], showIndex=False, classes="display compact",
+                 columnDefs=[{"className": "dt-left", "targets": "_all"}])
 
 
 # --- series -----------------------------------------------------------------------------
