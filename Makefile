@@ -52,8 +52,20 @@ quarters: $(STAMP) ## list the quarters that have data
 bench: $(STAMP) ## time the build against the plain papermill/nbconvert chain
 	$(BIN)/python bench/bench_build.py
 
-lab: $(STAMP) ## open JupyterLab on notebooks/ with the cqreport kernel
-	$(BIN)/jupyter lab notebooks/
+# JupyterLab opens working copies, never the committed notebooks: autosave and edited parameters
+# then land in reports/lab/ (not committed), and notebooks/*.ipynb stay as committed.
+LAB_DIR  ?= reports/lab
+LAB_ARGS ?=
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+lab: $(STAMP) ## open JupyterLab on working copies of the notebooks (reports/lab/), on 127.0.0.1
+	@mkdir -p $(LAB_DIR)
+	@for nb in notebooks/*.ipynb; do \
+	  copy=$(LAB_DIR)/$$(basename $$nb); \
+	  if [ ! -e $$copy ]; then cp $$nb $$copy; echo "lab: working copy $$copy"; \
+	  elif [ $$nb -nt $$copy ]; then echo "lab: $$nb changed since $$copy was made; delete the copy to start again from it"; fi; \
+	done
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(LAB_DIR) $(LAB_ROOT) $(LAB_ARGS)
 
 screenshots: $(STAMP) ## render built reports to PNG (installs chromium and poppler-utils)
 	$(BIN)/python bench/screenshots.py

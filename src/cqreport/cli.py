@@ -173,7 +173,11 @@ def extract(path, source_id, out, release_date, encoding, lang, append, gold, de
     cqreport extract candidates.csv --append          (after setting status to accepted)
     cqreport extract --score GOLD.csv TEXT_DIR
     """
+    from pathlib import Path
+
+    from .errors import ExtractError
     from .extract import append_candidates, extract_file, score_gold
+    from .extract.review import looks_like_candidates, write_review
 
     if path is None:
         raise click.UsageError("give a release file, a candidates file with --append, "
@@ -189,15 +193,20 @@ def extract(path, source_id, out, release_date, encoding, lang, append, gold, de
     if append:
         click.echo(append_candidates(path, data_dir, sources_dir).summary())
         return 0
+    if looks_like_candidates(path):
+        raise ExtractError(f"{path} is a candidates file, not a release; to add its accepted rows "
+                           f"to the data run: cqreport extract {path} --append")
     result = extract_file(path, source_id=source_id,
                           release_date=release_date.date() if release_date else None,
                           out=out, data_dir=data_dir, encoding=encoding,
                           lang=parse_lang(lang) if lang else None)
     click.echo(result.review_table())
     if out:
-        click.echo(f"wrote {len(result.candidates)} candidate(s) to {out}; set status to "
-                   "'accepted' on the rows to keep, then: cqreport extract "
-                   f"{out} --append", err=True)
+        page = write_review(out, path, data_dir, encoding=encoding, lang=lang)
+        stem = Path(out).with_suffix("")
+        click.echo(f"wrote {len(result.candidates)} candidate(s) to {out} and the review page {page}; "
+                   "open the page, accept, edit or reject each candidate, download the reviewed CSV "
+                   f"and run: cqreport extract {stem}.reviewed.csv --append", err=True)
     return 0
 
 

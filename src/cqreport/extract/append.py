@@ -1,33 +1,68 @@
 """Append reviewed candidate rows to the curated observations, safely.
 
 Only rows whose ``status`` is ``accepted`` are taken. Everything is checked
-before a byte is written: the candidates file's own columns, duplicates of
-existing rows (same metric, entity, period and source) and the whole data
-package as it would be after the append (validated in a temporary copy). Then
-the new rows are appended to the end of observations.csv in its own encoding
-and line-ending style; existing rows are never rewritten or reordered.
+before a byte is written, and every problem is reported in one round: the
+candidates file's own columns and cells (formula cells included), duplicates
+of existing rows (same metric, entity, period and source) and the whole data
+package as it would be after the append (validated in a temporary copy, with
+its messages naming the user's files). Problems are numbered the way the
+review numbers candidates: "candidate 4" is the fourth row under the header.
+
+Accepted rows of a ``C.metrics.csv`` beside the candidates file (proposed new
+catalogue rows) are appended to ``metrics.csv`` in the same step.
+
+How the write stays all-or-nothing:
+
+* an exclusive lock (``filelock``) on the data folder is held from the first
+  read to the last rename, so two appends cannot interleave;
+* each file is written whole (its old bytes, unchanged, then the new rows) to a
+  temporary file beside it, fsynced, and moved over the old one with
+  ``os.replace``, which is atomic: a reader or a kill sees the old file or the
+  new one, never a half-written row;
+* ``metrics.csv`` is replaced before ``observations.csv``, so a kill between the
+  two renames leaves at worst catalogue rows that nothing uses yet, never an
+  observation whose metric is missing; running the same append again then
+  finds those catalogue rows already there and completes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import io
+import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from ..core import paths
-from ..core.vocab import QUALIFIERS
-from ..dataset.load import read_table
 from ..errors import ExtractError, Problem
+from ..dataset.load import display_path, read_table
+from ..core.vocab import QUALIFIERS
 from .catalogue import parse_date
 
 KEY = ("metric_id", "entity_id", "period_start", "period_end", "source_id")
 _REQUIRED = ("metric_id", "entity_id", "period_end", "period_label", "value", "unit",
              "source_id", "quote")
-_NUMERIC = ("value", "yoy_pct", "yoy_diff", "vs_national_pp", "prior_value")
+_NUMERIC = ("value", "yoy_pct", "yoy_diff", "vs_national_pp", "prior_value", "streak_months")
 _STATUSES = ("accepted", "rejected", "pending", "")
+# A spreadsheet runs a cell that starts with one of these (=HYPERLINK(...), +cmd, -2+3, @SUM);
+# tab and carriage return are on OWASP's list too, because some programs strip them first.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LOCK_NAME = ".cqreport-append.lock"
+LOCK_TIMEOUT_S = 60
+
+
+class AppendError(ExtractError):
+    """An append was refused; ``problems`` holds every problem found, in one round."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
 
 
 @dataclass
@@ -37,87 +72,345 @@ class AppendResult:
     observations: Path
     added: int
     skipped: int
+    metrics_added: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the user."""
-        if not self.added:
-            return f"nothing appended to {self.observations}: no row has status 'accepted'"
-        return (f"appended {self.added} row(s) to {self.observations}; "
-                f"{self.skipped} candidate(s) not accepted were left out")
+        if not self.added and not self.metrics_added:
+            return f"nothing appended to {display_path(self.observations)}: no row has status 'accepted'"
+        out = (f"appended {self.added} row(s) to {display_path(self.observations)}; "
+               f"{self.skipped} candidate(s) not accepted were left out")
+        if self.metrics_added:
+            out += (f"; added {len(self.metrics_added)} metric(s) to metrics.csv: "
+                    f"{', '.join(self.metrics_added)}")
+        return out
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], str, bytes]:
-    """Header, rows (with their spreadsheet row in ``__row``), encoding and bytes of a CSV,
-    read as the curated tables are (BOM accepted, GB18030 decoded, ragged rows refused)."""
+@dataclass
+class _Table:
+    path: Path
+    header: list[str]
+    rows: list[dict[str, str]]
+    encoding: str
+    raw: bytes
+
+
+def metrics_path_for(candidates: str | Path) -> Path:
+    """Where ``cqreport extract --out C.csv`` puts its proposed catalogue rows: ``C.metrics.csv``."""
+    p = Path(candidates)
+    return p.with_name(p.stem + ".metrics.csv")
+
+
+def _read_csv(path: Path) -> _Table:
+    """A CSV read as the curated tables are (BOM accepted, GB18030 decoded, ragged rows refused);
+    each row keeps its spreadsheet row in ``__row``."""
     table = read_table(path, path.stem)
     if table.problems:
-        raise ExtractError("; ".join(str(p) for p in table.problems))
+        raise AppendError("; ".join(str(p) for p in table.problems))
     frame = table.frame
     rows = [dict(zip(frame.columns, cells, strict=True)) | {"__row": str(row)}
             for row, cells in zip(frame.index, frame.itertuples(index=False), strict=True)]
     # appended rows are written in the file's own encoding; a BOM stays at the start only
     enc = "utf-8" if table.encoding.startswith("utf-8") else table.encoding
-    return list(frame.columns), rows, enc, path.read_bytes()
+    return _Table(path, list(frame.columns), rows, enc, path.read_bytes())
 
 
-def check_candidates(path: Path, header: list[str], rows: list[dict[str, str]],
-                     obs_columns: list[str], data_dir: Path) -> list[Problem]:
-    """Problems of the accepted rows of a candidates file, named by its own rows and columns."""
-    where = str(path)
-    problems = []
-    missing = [c for c in [*obs_columns, "status"] if c not in header]
+def _label(kind: str, row: int) -> str:
+    """How the review page numbers a row: the n-th row under the header is "candidate n"."""
+    return f"{kind} {row - 1}"
+
+
+def _msg(file: str, kind: str | None, row: int | None, column: str | None, found: str,
+         expected: str, check: str) -> str:
+    where = file + (f", row {row}" if row is not None else "") + (f", column '{column}'" if column else "")
+    lead = f"{_label(kind, row)}: " if kind and row is not None else ""
+    return f"{lead}{where}: found {found}; expected {expected} [{check}]"
+
+
+def is_formula(cell: str) -> bool:
+    """True for a text cell a spreadsheet would run as a formula.
+
+    >>> is_formula('=HYPERLINK("http://x","y")'), is_formula("6.54"), is_formula("-6.5")
+    (True, False, True)
+    """
+    return bool(cell) and cell.startswith(_FORMULA_START)
+
+
+class _Checker:
+    """Collects the problems of one append, each once, keyed by file, row and column."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.order: list[tuple] = []
+        self.seen: set[tuple] = set()
+
+    def add(self, path: Path, kind: str, row: int | None, column: str | None, found: str,
+            expected: str, check: str) -> None:
+        key = (str(path), row, column)
+        if key in self.seen and row is not None:
+            return  # one message per cell: a later check of the same cell repeats the first
+        self.seen.add(key)
+        self.lines.append(_msg(display_path(path), kind, row, column, found, expected, check))
+        self.order.append((str(path), row or 0, len(self.order)))
+
+    def add_line(self, line: str) -> None:
+        if line not in self.lines:
+            self.lines.append(line)
+            self.order.append(("~", 0, len(self.order)))
+
+    def sorted_lines(self) -> list[str]:
+        """Problems by file, then in candidate order, as the analyst goes through the review."""
+        return [self.lines[i] for *_, i in sorted(self.order)]
+
+
+def _check_text_cells(chk: _Checker, t: _Table, kind: str, numeric: tuple[str, ...]) -> None:
+    for r in t.rows:
+        if r.get("status", "").lower() != "accepted":
+            continue
+        for col in t.header:
+            cell = r.get(col, "")
+            if col in numeric and _is_number(cell):
+                continue  # -6.5 in a numeric column is a number, not a formula
+            if is_formula(cell):
+                chk.add(t.path, kind, int(r["__row"]), col, repr(cell),
+                        "text that does not start with =, +, -, @, tab or carriage return "
+                        "(a spreadsheet would run it as a formula)", "formula-cell")
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_candidates(chk: _Checker, t: _Table, obs_columns: list[str]) -> bool:
+    """Checks of the candidates' own cells. False when the header is unusable."""
+    missing = [c for c in [*obs_columns, "status"] if c not in t.header]
+    for c in missing:
+        chk.add(t.path, "candidate", None, c, "no such column",
+                "the header cqreport extract writes (observation columns plus confidence, "
+                "quote_start, quote_end, status)", "candidate-columns")
     if missing:
-        return [Problem(where, 1, c, "no such column", "the header cqreport extract writes "
-                        "(observation columns plus confidence, quote_start, quote_end, status)",
-                        "candidate-columns") for c in missing]
+        return False
     quals = list(QUALIFIERS)
-    for r in rows:
+    for r in t.rows:
         row = int(r["__row"])
         status = r["status"].lower()
         if status not in _STATUSES:
-            problems.append(Problem(where, row, "status", repr(r["status"]),
-                                    "accepted, rejected, pending or empty", "candidate-status"))
+            chk.add(t.path, "candidate", row, "status", repr(r["status"]),
+                    "accepted, rejected, pending or empty", "candidate-status")
             continue
         if status != "accepted":
             continue
         for col in _REQUIRED:
             if not r[col]:
-                problems.append(Problem(where, row, col, "an empty cell", "a value", "required"))
+                chk.add(t.path, "candidate", row, col, "an empty cell", "a value", "required")
         if r["metric_id"] == "unknown":
-            problems.append(Problem(where, row, "metric_id", "'unknown'",
-                                    "a metric_id from metrics.csv (the extractor could not tell "
-                                    "which metric this is)", "metric-unknown"))
+            chk.add(t.path, "candidate", row, "metric_id", "'unknown'",
+                    "a metric_id from metrics.csv or from an accepted row of the proposed "
+                    "metrics file (the extractor could not tell which metric this is)",
+                    "metric-unknown")
         for col in _NUMERIC:
-            if r.get(col):
-                try:
-                    float(r[col])
-                except ValueError:
-                    problems.append(Problem(where, row, col, repr(r[col]), "a number such as 6.54",
-                                            "number"))
+            if r.get(col) and not _is_number(r[col]):
+                chk.add(t.path, "candidate", row, col, repr(r[col]), "a number such as 6.54",
+                        "number")
         for col in ("period_start", "period_end"):
             if r[col] and parse_date(r[col]) is None:
-                problems.append(Problem(where, row, col, repr(r[col]),
-                                        "an ISO date YYYY-MM-DD", "date"))
+                chk.add(t.path, "candidate", row, col, repr(r[col]), "an ISO date YYYY-MM-DD",
+                        "date")
         if r["qualifier"] and r["qualifier"] not in quals:
-            problems.append(Problem(where, row, "qualifier", repr(r["qualifier"]),
-                                    f"empty or one of {', '.join(quals)}", "qualifier"))
-    return problems
+            chk.add(t.path, "candidate", row, "qualifier", repr(r["qualifier"]),
+                    f"empty or one of {', '.join(quals)}", "qualifier")
+    _check_text_cells(chk, t, "candidate", _NUMERIC)
+    return True
 
 
-def _duplicates(path: Path, accepted: list[dict[str, str]], existing: list[dict[str, str]],
-                obs_path: Path) -> list[Problem]:
-    known = {tuple(e.get(k, "") for k in KEY): e["__row"] for e in existing}
-    problems = []
+def _check_duplicates(chk: _Checker, t: _Table, accepted: list[dict[str, str]],
+                      existing: list[dict[str, str]], obs_path: Path) -> None:
+    known = {tuple(e.get(k, "") for k in KEY): f"row {e['__row']} of {display_path(obs_path)}"
+             for e in existing}
     for r in accepted:
         key = tuple(r[k] for k in KEY)
+        row = int(r["__row"])
         if key in known:
-            problems.append(Problem(str(path), int(r["__row"]), "metric_id",
-                                    f"the key {'/'.join(key)} of {obs_path.name} row {known[key]}",
-                                    "a metric, entity, period and source not yet in the data",
-                                    "duplicate"))
+            chk.add(t.path, "candidate", row, "metric_id",
+                    f"metric, entity, period and source {'/'.join(key)}, already at {known[key]}",
+                    "a metric, entity, period and source not yet in the data", "duplicate")
         else:
-            known[key] = f"{r['__row']} of {path.name}"
-    return problems
+            known[key] = f"{_label('candidate', row)} (row {row}) of {display_path(t.path)}"
+
+
+def _metrics_to_add(chk: _Checker, mt: _Table | None, metrics: _Table) -> list[dict[str, str]]:
+    """Accepted proposed catalogue rows that are not in metrics.csv yet, checked."""
+    if mt is None:
+        return []
+    missing = [c for c in [*metrics.header, "status"] if c not in mt.header]
+    for c in missing:
+        chk.add(mt.path, "proposed metric", None, c, "no such column",
+                "the columns of metrics.csv plus status", "metric-columns")
+    if missing:
+        return []
+    current = {r["metric_id"]: r for r in metrics.rows}
+    out = []
+    for r in mt.rows:
+        row = int(r["__row"])
+        status = r["status"].lower()
+        if status not in _STATUSES:
+            chk.add(mt.path, "proposed metric", row, "status", repr(r["status"]),
+                    "accepted, rejected, pending or empty", "candidate-status")
+            continue
+        if status != "accepted":
+            continue
+        have = current.get(r["metric_id"])
+        if have is not None:
+            if all(have.get(c, "") == r.get(c, "") for c in metrics.header):
+                continue  # already added by an earlier append of this same file
+            chk.add(mt.path, "proposed metric", row, "metric_id", repr(r["metric_id"]),
+                    f"an id not yet in {display_path(metrics.path)} (row {have['__row']} "
+                    "defines it differently: rename the proposal or use that metric)",
+                    "metric-duplicate")
+            continue
+        current[r["metric_id"]] = r
+        out.append(r)
+    _check_text_cells(chk, _Table(mt.path, mt.header, out, mt.encoding, b""), "proposed metric",
+                      ("priority",))
+    return out
+
+
+def append_candidates(candidates: str | Path, data_dir: str | Path | None = None,
+                      sources_dir: str | Path | None = None) -> AppendResult:
+    """Append the accepted rows of a candidates file to data/observations.csv.
+
+    Accepted rows of the proposed-metrics file beside it (``C.metrics.csv``), if
+    there is one, go to data/metrics.csv in the same all-or-nothing step.
+
+    Raises:
+        AppendError: Listing every problem (file, candidate, column, found, expected);
+            the curated data is then left exactly as it was.
+    """
+    cpath = Path(candidates)
+    ddir = paths.data_dir(data_dir)
+    obs_path = ddir / "observations.csv"
+    met_path = ddir / "metrics.csv"
+    for p in (obs_path, met_path):
+        if not p.is_file():
+            raise AppendError(f"{display_path(p)}: no such file; expected the curated data "
+                              "(pass --data DIR)")
+    try:
+        lock = FileLock(str(ddir / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
+        with lock:
+            return _append_locked(cpath, ddir, sources_dir, obs_path, met_path)
+    except Timeout:
+        raise AppendError(f"{display_path(ddir)}: another cqreport append has held the lock "
+                          f"{LOCK_NAME} for {LOCK_TIMEOUT_S} s; nothing was appended (try again "
+                          "when it has finished)") from None
+    except OSError as exc:
+        raise AppendError(f"{display_path(ddir)}: could not append ({_oserror(exc)}); "
+                          "nothing was appended, the curated files are as they were") from None
+
+
+def _oserror(exc: OSError) -> str:
+    name = errno.errorcode.get(exc.errno or 0, "")
+    where = f" on {exc.filename}" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}" + (f" [{name}]" if name else "")
+
+
+def _append_locked(cpath: Path, ddir: Path, sources_dir, obs_path: Path,
+                   met_path: Path) -> AppendResult:
+    _remove_stale_temps(ddir)
+    obs = _read_csv(obs_path)
+    metrics = _read_csv(met_path)
+    cand = _read_csv(cpath)
+    mpath = metrics_path_for(cpath)
+    mt = _read_csv(mpath) if mpath.is_file() else None
+
+    chk = _Checker()
+    usable = _check_candidates(chk, cand, obs.header)
+    accepted = [r for r in cand.rows if r.get("status", "").lower() == "accepted"] if usable else []
+    new_metrics = _metrics_to_add(chk, mt, metrics)
+    if usable:
+        _check_duplicates(chk, cand, accepted, obs.rows, obs_path)
+    if usable and (accepted or new_metrics):
+        _validate_after(chk, cand, mt, ddir, sources_dir, obs, metrics, accepted, new_metrics)
+    if chk.lines:
+        head = (f"{len(chk.lines)} problem(s) in {display_path(cpath)}; nothing was appended "
+                f"to {display_path(obs_path)}:")
+        lines = chk.sorted_lines()
+        raise AppendError("\n".join([head, *(f"  - {line}" for line in lines)]), lines)
+
+    writes = []
+    if new_metrics:
+        writes.append((met_path, metrics.raw, _payload(metrics, new_metrics)))
+    if accepted:
+        writes.append((obs_path, obs.raw, _payload(obs, accepted)))
+    _commit(writes)
+    return AppendResult(obs_path, len(accepted), len(cand.rows) - len(accepted),
+                        [r["metric_id"] for r in new_metrics])
+
+
+def _payload(t: _Table, rows: list[dict[str, str]]) -> bytes:
+    return _encode_rows(t.header, rows, _newline_of(t.raw), t.encoding,
+                        bool(t.raw) and not t.raw.endswith(b"\n"))
+
+
+def _temp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def _remove_stale_temps(ddir: Path) -> None:
+    """Temp files left by an append that was killed; under the lock no other append owns one."""
+    for name in ("observations.csv", "metrics.csv"):
+        for p in ddir.glob(f".{name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
+def _write_synced(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _commit(writes: list[tuple[Path, bytes, bytes]]) -> None:
+    """Write every new file beside its old one, then rename each over the old one."""
+    temps = []
+    try:
+        for path, raw, payload in writes:
+            tmp = _temp_name(path)
+            temps.append(tmp)
+            _write_synced(tmp, raw + payload, path.stat().st_mode & 0o777)
+        for path, raw, _ in writes:
+            if path.read_bytes() != raw:  # edited by hand while we checked: don't overwrite that
+                raise AppendError(f"{display_path(path)} changed while the append was being "
+                                  "checked; nothing was appended (run it again)")
+        for (path, _, _), tmp in zip(writes, temps, strict=True):
+            os.replace(tmp, path)
+        if writes:
+            _fsync_dir(writes[0][0].parent)
+    finally:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames durable; some filesystems can't open a folder, then the OS decides."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _encode_rows(header: list[str], rows: list[dict[str, str]], newline: str,
@@ -135,79 +428,47 @@ def _newline_of(raw: bytes) -> str:
     return "\r\n" if i > 0 and raw[i - 1:i] == b"\r" else "\n"
 
 
-def append_candidates(candidates: str | Path, data_dir: str | Path | None = None,
-                      sources_dir: str | Path | None = None) -> AppendResult:
-    """Append the accepted rows of a candidates file to data/observations.csv.
+def _validate_after(chk: _Checker, cand: _Table, mt: _Table | None, ddir: Path, sources_dir,
+                    obs: _Table, metrics: _Table, accepted: list[dict[str, str]],
+                    new_metrics: list[dict[str, str]]) -> None:
+    """Validate the data as it would be after the append, in a temporary copy, and report
+    what is new, naming the candidate (or proposed metric) and the user's own files."""
+    from ..dataset.validate import check_data
 
-    Raises:
-        ExtractError: Listing every problem (file, row, column, found, expected); the
-            curated data is then left exactly as it was.
-    """
-    cpath = Path(candidates)
-    ddir = paths.data_dir(data_dir)
-    obs_path = ddir / "observations.csv"
-    if not obs_path.is_file():
-        raise ExtractError(f"{obs_path}: no such file; expected the curated observations "
-                           "(pass --data DIR)")
-    obs_header, existing, obs_enc, obs_raw = _read_csv(obs_path)
-    header, rows, _, _ = _read_csv(cpath)
-    problems = check_candidates(cpath, header, rows, obs_header, ddir)
-    accepted = [r for r in rows if r.get("status", "").lower() == "accepted"]
-    if not problems:
-        problems = _duplicates(cpath, accepted, existing, obs_path)
-    if not problems and accepted:
-        problems = _validate_after(cpath, ddir, sources_dir, obs_header, accepted, obs_enc,
-                                   obs_raw)
-    if problems:
-        lines = [f"{len(problems)} problem(s) in {cpath}; nothing was appended to {obs_path}:"]
-        lines += [f"  - {p}" for p in problems]
-        raise ExtractError("\n".join(lines))
-    if accepted:
-        payload = _encode_rows(obs_header, accepted, _newline_of(obs_raw), obs_enc,
-                               bool(obs_raw) and not obs_raw.endswith(b"\n"))
-        with obs_path.open("ab") as fh:
-            fh.write(payload)
-    return AppendResult(obs_path, len(accepted), len(rows) - len(accepted))
-
-
-def _validate_after(cpath: Path, ddir: Path, sources_dir: str | Path | None,
-                    obs_header: list[str], accepted: list[dict[str, str]], enc: str,
-                    raw: bytes) -> list[Problem]:
-    """Validate the data as it would be after the append, in a temporary copy."""
-    try:
-        from ..dataset.validate import check_data
-    except ImportError:  # validation module not available: the checks above must do
-        return []
     before = check_data(ddir, sources_dir).problems
     with tempfile.TemporaryDirectory(prefix="cqreport-append-") as tmp:
         tdir = Path(tmp) / "data"
-        shutil.copytree(ddir, tdir)
-        payload = _encode_rows(obs_header, accepted, _newline_of(raw), enc,
-                               bool(raw) and not raw.endswith(b"\n"))
-        with (tdir / "observations.csv").open("ab") as fh:
-            fh.write(payload)
+        shutil.copytree(ddir, tdir, ignore=shutil.ignore_patterns(LOCK_NAME, ".*.tmp"))
+        for name, t, rows in (("observations.csv", obs, accepted), ("metrics.csv", metrics, new_metrics)):
+            if rows:
+                with (tdir / name).open("ab") as fh:
+                    fh.write(_payload(t, rows))
         after = check_data(tdir, sources_dir).problems
+        tprefixes = sorted({str(tdir), str(tdir.resolve()), display_path(tdir)}, key=len, reverse=True)
+
+    user_dir = display_path(ddir)
+
+    def user_text(f: str) -> str:
+        """The message with the temporary copy's path replaced by the user's data folder."""
+        for pre in tprefixes:
+            f = f.replace(pre, user_dir)
+        return f
 
     def sig(p: Problem) -> tuple:
         return (Path(p.file).name, p.row, p.column, p.found, p.expected, p.check)
 
     old = {sig(p) for p in before}
-    n_existing = _count_rows(raw, enc)
-    first_new = n_existing + 2  # spreadsheet row of the first appended row
-    out = []
+    firsts = {"observations.csv": (len(obs.rows) + 2, accepted, cand, "candidate"),
+              "metrics.csv": (len(metrics.rows) + 2, new_metrics, mt, "proposed metric")}
     for p in after:
         if sig(p) in old:
             continue
-        if Path(p.file).name == "observations.csv" and p.row is not None and p.row >= first_new:
-            src = accepted[p.row - first_new]["__row"] if p.row - first_new < len(accepted) else "?"
-            out.append(Problem(str(cpath), int(src) if src != "?" else None, p.column,
-                               p.found, p.expected, p.check))
+        name = Path(p.file).name
+        first = firsts.get(name)
+        if first and p.row is not None and first[0] <= p.row < first[0] + len(first[1]):
+            src_row = int(first[1][p.row - first[0]]["__row"])
+            chk.add(first[2].path, first[3], src_row, p.column, user_text(p.found),
+                    user_text(p.expected), p.check)
         else:
-            out.append(Problem(f"{p.file} (after the append)", p.row, p.column, p.found,
-                               p.expected, p.check))
-    return out
-
-
-def _count_rows(raw: bytes, enc: str) -> int:
-    text = raw.decode("utf-8-sig" if enc == "utf-8" else enc)
-    return max(0, sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1)
+            chk.add_line(_msg(user_text(p.file) + " (after the append)", None, p.row, p.column,
+                              user_text(p.found), user_text(p.expected), p.check))

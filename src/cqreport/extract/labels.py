@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..vocab import UNITS
+from ..core.vocab import UNITS
 from .catalogue import Catalogue, Guess, MetricInfo
 
 # --- the words that make a figure something narrower than a catalogue total -------------
