@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core import paths
-from .export import visible_text
 from ..core.files import atomic_write_text
+from .export import visible_text
 from .inputs import FAILED_NOTEBOOK, MANIFEST, read_manifest
 
 

@@ -8,9 +8,7 @@ imports neither pandas nor papermill.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import os
 import platform
 import subprocess
 from collections.abc import Sequence

@@ -40,9 +40,9 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..core import paths
-from ..errors import ExtractError, Problem
-from ..dataset.load import display_path, read_table
 from ..core.vocab import QUALIFIERS
+from ..dataset.load import display_path, read_table
+from ..errors import ExtractError, Problem
 from .catalogue import parse_date
 
 KEY = ("metric_id", "entity_id", "period_start", "period_end", "source_id")

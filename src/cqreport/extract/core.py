@@ -11,8 +11,7 @@ from pathlib import Path
 from ..core import paths
 from ..core.vocab import UNITS
 from ..errors import ExtractError
-from . import en
-from . import zh
+from . import en, zh
 from .catalogue import Catalogue, parse_date
 from .labels import Label, entity_names, find_scope, label_figure, propose_metric, release_scope
 from .model import Figure

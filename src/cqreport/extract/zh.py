@@ -6,8 +6,8 @@ import itertools
 import re
 from functools import lru_cache
 
-from ..core.numbers import CN_NUMERAL_CHARS, find_numbers, parse_number, split_scale
-from ..core.vocab import UNITS, scale_of
+from ..core.numbers import CN_NUMERAL_CHARS, CN_SCALES, find_numbers, parse_number, split_scale
+from ..core.vocab import QUALIFIERS, SCALES_ZH, SUFFIX_QUALIFIERS, UNITS, scale_of
 from .model import Figure
 
 
@@ -29,7 +29,9 @@ _REJECT_NEXT = {
     "单": "位元独", "列": "入为车", "班": "列子", "项": "目", "家": "庭电乡", "条": "件例款",
     "场": "景所地", "户": "籍口", "件": "套",
 }
-_SCALES = ("万亿", "亿", "万")
+_SCALES = CN_SCALES
+# qualifiers written before the number (约, 近, 超…), which a list shares: 约18亿元、15亿元
+_PREFIX_QUALIFIERS = frozenset(w for w, q in QUALIFIERS.items() if q.zh == w and w not in SUFFIX_QUALIFIERS)
 # Set phrases whose numerals are not figures.
 _IDIOMS = ("货比三家", "千家万户", "千方百计", "四面八方", "五花八门", "三番五次", "百家争鸣",
            "九成新", "十全十美", "两手抓", "三家一策")
@@ -167,7 +169,7 @@ def _read_figure(text: str, s0: int, e0: int, raw: str, chinese: bool, percent: 
                 pos += len(counter)
                 counter = _CURRENCY_ALIASES.get(counter, counter)
                 unit = scale + counter
-            elif scale in ("亿", "万亿") and not chinese and _ch(text, pos) not in "级":
+            elif SCALES_ZH.get(scale, 0) >= 1e8 and not chinese and _ch(text, pos) not in "级":
                 unit, implied = scale + "元", True
             else:
                 return None
@@ -213,7 +215,7 @@ def _backfill_lists(text: str, figures: list[Figure], bare: list[tuple[int, int,
             continue
         if f.unit == "个" and nxt.unit.startswith("个") and len(nxt.unit) > 1:
             f.unit = nxt.unit
-        if f.qualifier in ("约", "近", "超", "超过", "逾") and not nxt.qualifier \
+        if f.qualifier in _PREFIX_QUALIFIERS and not nxt.qualifier \
                 and nxt.start == nxt.num_start:
             nxt.qualifier = f.qualifier
     extra = []
