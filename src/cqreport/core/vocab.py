@@ -157,6 +157,8 @@ def _build_units() -> dict[str, Unit]:
         "branches": "entities",
         "members": "entities",
         "cities": "items",
+        # English reports count Land-Sea Corridor train runs as "trips" (班)
+        "trips": "train_trips",
     }
     for noun, base in en_nouns.items():
         for scale, factor in SCALES_EN.items():

@@ -457,7 +457,14 @@ _CORRIDOR_LOGISTICS = ("corridor_teu", "corridor_cargo_value", "corridor_trains_
                        "one_bill_documents_issued", "intl_train_routes",
                        "intl_train_reach_countries", "intl_train_reach_ports",
                        "freight_trains_share_of_city", "freight_train_cargo_value_share_of_city",
-                       "corridor_trains_share_of_city")
+                       "corridor_trains_share_of_city",
+                       # corridor volumes from the history texts: cargo, not finance
+                       "corridor_teu_cumulative", "corridor_cargo_value_cumulative",
+                       "corridor_train_trips", "corridor_train_trips_cumulative",
+                       "corridor_road_cargo_value", "landsea_railsea_trains",
+                       "landsea_railsea_trains_cumulative", "landsea_railsea_teu",
+                       "landsea_corridor_trade", "landsea_trade_via_guangxi_ports",
+                       "landsea_reach_ports", "landsea_reach_countries")
 
 
 def corridor_finance_chart(qd: QuarterData, lang: str) -> Chart | None:
