@@ -53,7 +53,7 @@ def test_quarters_and_resolution(min_data, sources_dir):
     ds = load(min_data, sources_dir)
     assert ds.quarters() == [Quarter(2025, 1), Quarter(2026, 1)]
     assert ds.resolve_quarter(None) == Quarter(2026, 1)
-    with pytest.raises(QuarterError, match="no data for quarter 2024Q1; quarters with data: 2025Q1, 2026Q1"):
+    with pytest.raises(QuarterError, match=r"no report for quarter 2024Q1 .*; quarters with a report: 2025Q1, 2026Q1"):
         ds.resolve_quarter("2024Q1")
     with pytest.raises(QuarterError, match="quarter number must be 1 to 4"):
         ds.resolve_quarter("2026Q5")

@@ -149,7 +149,7 @@ def no_kernel(monkeypatch):
 
 @pytest.mark.parametrize("args,exc,words", [
     (["--quarter", "2026Q5"], QuarterError, "quarter number must be 1 to 4"),
-    (["--quarter", "1999Q1"], QuarterError, "no data for quarter 1999Q1"),
+    (["--quarter", "1999Q1"], QuarterError, "no report for quarter 1999Q1"),
     (["--quarter", "2026Q1", "--lang", "de"], ParameterError, "unknown language"),
     (["--quarter", "2026Q1", "-p", "colour=red"], ParameterError, "unknown parameter 'colour'"),
     (["--quarter", "2026Q1", "-p", "lang=en"], ParameterError, "--lang"),

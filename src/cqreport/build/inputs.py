@@ -124,7 +124,7 @@ def load_data(data_dir: Path) -> Any:
 
 
 def quarters_with_data(data_dir: Path, digest: str, cache_dir: Path | None) -> list[str]:
-    """Quarters that have data, from a small cache keyed by the data hash, else from the data."""
+    """Quarters that get a report, from a small cache keyed by the data and code hashes, else from the data."""
     cache = cache_dir / "quarters.json" if cache_dir else None
     if cache and cache.is_file():
         with contextlib.suppress(ValueError, OSError):

@@ -510,7 +510,7 @@ def build(quarters: Sequence[str] | None = None, *, all_quarters: bool = False,
                            int(timeout), force, audit, dict(extra or {}))
     inputs = collect_inputs(options.notebook, options.data_dir, kernel, fmts)
     todo = plan(quarters, all_quarters, lang, options,
-                lambda: quarters_with_data(options.data_dir, inputs.data, rdir / ".cache"))
+                lambda: quarters_with_data(options.data_dir, inputs.data + inputs.code, rdir / ".cache"))
     results: list[ReportResult] = []
     pending: list[ReportParams] = []
     for p in todo:

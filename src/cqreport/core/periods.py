@@ -164,5 +164,6 @@ def require_quarter(quarter: Quarter, have: list[Quarter]) -> Quarter:
     """
     if quarter not in have:
         listed = ", ".join(str(q) for q in sorted(have)) or "none"
-        raise QuarterError(f"no data for quarter {quarter}; quarters with data: {listed}")
+        raise QuarterError(f"no report for quarter {quarter} (the data give it too few figures, or none); "
+                           f"quarters with a report: {listed}")
     return quarter

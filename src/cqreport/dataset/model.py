@@ -43,6 +43,9 @@ from .load import Table, data_files
 from .validate import metric_units, read_validated
 
 SAME_FIGURE_DAYS = 45
+HOME = "chongqing"            # the entity the report is about
+REPORT_MIN_FIGURES = 3        # a quarter with fewer figures (and no credit figure) gets no report
+REPORT_ANCHOR_TOPIC = "credit"
 BOUND_CAUTION = {"exact": 1, "approx": 0, "lower": 0, "upper": 0}
 NUMERIC = ("value", "yoy_pct", "yoy_diff", "vs_national_pp", "prior_value")
 
@@ -169,10 +172,25 @@ class Dataset:
         return None
 
     def quarters(self) -> list[Quarter]:
-        """The quarters that have at least one core figure, oldest first."""
-        pref = self.observations[self.observations["preferred"]]
-        found = {self.core_quarter(r) for _, r in pref.iterrows()}
-        return sorted(q for q in found if q is not None)
+        """The quarters that get a report, oldest first.
+
+        A quarter gets a report when the releases give at least ``REPORT_MIN_FIGURES``
+        core figures of Chongqing for it, or any credit figure (the central bank
+        branch's quarterly release is what the report follows). Thinner quarters of
+        the history (one auto-output year, one corridor total) stay in the data: they
+        are points of the long series, not reports of their own.
+        """
+        pref = self.observations[self.observations["preferred"] & (self.observations["entity_id"] == HOME)]
+        counts: dict[Quarter, int] = {}
+        anchored: set[Quarter] = set()
+        for _, r in pref.iterrows():
+            q = self.core_quarter(r)
+            if q is None:
+                continue
+            counts[q] = counts.get(q, 0) + 1
+            if r["topic"] == REPORT_ANCHOR_TOPIC:
+                anchored.add(q)
+        return sorted(q for q, n in counts.items() if n >= REPORT_MIN_FIGURES or q in anchored)
 
     def latest_quarter(self) -> Quarter:
         """The most recent quarter with data.
