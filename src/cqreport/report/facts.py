@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from markupsafe import Markup, escape
 
+from ..analysis.derive import analyst_decimals
 from ..analysis.derive import derived as all_derived
 from ..core.figures import (
     EN_NOUNS,
@@ -595,7 +596,9 @@ class DerivedFact:
         """Value, unit, decimals and qualifier word to write this figure with.
 
         The library's decimals are kept, made coarser (to tens or hundreds if need
-        be) when the range the inputs allow is wider than the last digit.
+        be) when the range the inputs allow is wider than the last digit, but two
+        significant digits always stay, so rounding never moves the central value
+        (6.39 ÷ 6.0 − 1 is 约6.5%, 6.25 − 6.0 万亿元 is 约2500亿元).
         """
         d, lang = self.d, self._w.lang
         unit = d.unit
@@ -606,7 +609,8 @@ class DerivedFact:
         half = max(abs(value - low), abs(value - high)) \
             if math.isfinite(low) and math.isfinite(high) else 0.0
         if half > 0:
-            dec = min(dec, math.floor(-math.log10(half)))
+            # coarser to the range, but never below two significant digits (约6.5%, not 约6%)
+            dec = min(dec, max(math.floor(-math.log10(half)), analyst_decimals(value)))
         if u.base not in ("percent", "pp") and lang == "zh":
             new = zh_unit_for(d.value_base, u.base)
             if new in UNITS and new != unit:
