@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import paths
-from ..core.periods import parse_quarter
+from ..core.periods import parse_quarter, require_quarter
 from ..errors import ParameterError
 from ..report.params import (
     ReportParams,
@@ -61,6 +61,7 @@ from ..report.params import (
     parse_lang,
     validate_params,
 )
+from ..core.files import atomic_write_text, sha256_file
 from .export import _html_exporter, _page_template, export_html, start_pdf
 from .index import write_index
 from .inputs import (
@@ -68,14 +69,12 @@ from .inputs import (
     FAILED_NOTEBOOK,
     MANIFEST,
     Inputs,
-    _atomic_write,
     collect_inputs,
     git_revision,
     is_current,
     load_data,
     quarters_with_data,
     read_manifest,
-    sha256_bytes,
 )
 from .kernel import CELL_TIMEOUT, KERNEL_NAME, Kernel, _failure_message, check_glyphs, check_kernel, notebook_warnings
 from .verify import Auditor, audit_report, prepare_audit
@@ -382,10 +381,10 @@ def build_one(params: ReportParams, options: BuildOptions, inputs: Inputs,
             "warnings": notebook_warnings(nb),
             "audit": audit,
             "outputs": {p.name: {"bytes": p.stat().st_size,
-                                 "sha256": sha256_bytes(p.read_bytes())}
+                                 "sha256": sha256_file(p)}
                         for p in sorted(tmp.iterdir()) if p.name.startswith("report.")},
         }
-        _atomic_write(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+        atomic_write_text(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
         for stale in (FAILED_NOTEBOOK, FAILED_HTML):
             with contextlib.suppress(FileNotFoundError):
                 (outdir / stale).unlink()
@@ -433,23 +432,23 @@ def plan(quarters: Sequence[str] | None, all_quarters: bool, lang: str,
          ) -> list[ReportParams]:
     """The reports to build, each with validated parameters. Raises before any kernel starts."""
     langs = expand_langs(lang)
-    for q in quarters or ():
-        parse_quarter(q)  # a malformed quarter fails before the data is even read
+    # each quarter is parsed once, here where it enters; a malformed one fails before the data is read
+    asked = [parse_quarter(q) for q in quarters or ()]
     declared = list(notebook_parameters(options.notebook))
     check_names(options.extra, declared)
     clash = [n for n in options.extra if n in ("quarter", "lang", "data_dir")]
     if clash:
         raise ParameterError(f"give {clash[0]} with its own option (--{clash[0].replace('_', '-')}),"
                              " not as -p")
-    have = quarters_available()
+    have = [parse_quarter(q) for q in quarters_available()]
     if all_quarters:
-        if quarters:
+        if asked:
             raise ParameterError("give either --quarter or --all, not both")
         chosen = list(have)
         if not chosen:
             raise ParameterError("the data has no quarter with figures; nothing to build")
-    elif quarters:
-        chosen = [check_quarter(q, have) for q in quarters]
+    elif asked:
+        chosen = [require_quarter(q, have) for q in asked]
     else:
         if not have:
             raise ParameterError("the data has no quarter with figures; nothing to build")
@@ -459,7 +458,7 @@ def plan(quarters: Sequence[str] | None, all_quarters: bool, lang: str,
     for q in dict.fromkeys(chosen):
         for lg in langs:
             out.append(validate_params({"quarter": q, "lang": lg, "data_dir": data_dir},
-                                       declared=declared, quarters=have))
+                                       declared=declared, quarters=None))  # checked above
     return out
 
 

@@ -10,9 +10,7 @@ only ever read here, never written.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,16 +25,6 @@ TABLES = ("metrics", "entities", "sources", "observations")
 def data_files(data_dir: Path) -> list[Path]:
     """The files that make up a data folder: the descriptor and the four tables."""
     return [Path(data_dir) / "datapackage.json", *(Path(data_dir) / f"{t}.csv" for t in TABLES)]
-
-
-def hash_files(files: Iterable[Path], root: Path | None = None) -> str:
-    """sha256 over the name (relative to root, else folder/name) and bytes of each file, in
-    sorted order; a missing file counts as such, so adding or removing one changes the hash."""
-    h = hashlib.sha256()
-    for f in sorted(Path(x) for x in files):
-        name = str(f.relative_to(root)) if root is not None else f"{f.parent.name}/{f.name}"
-        h.update(name.encode() + b"\0" + (f.read_bytes() if f.is_file() else b"<missing>") + b"\0")
-    return h.hexdigest()
 
 
 @dataclass

@@ -34,11 +34,12 @@ from typing import Any
 import pandas as pd
 
 from ..core import paths
+from ..core.files import hash_files
 from ..core.numbers import decimals_of
 from ..core.periods import Quarter, is_month_end, parse_quarter, require_quarter
 from ..core.vocab import QUALIFIERS, UNITS, reliability_grades
 from ..errors import ParameterError, QuarterError
-from .load import Table, data_files, hash_files
+from .load import Table, data_files
 from .validate import metric_units, read_validated
 
 SAME_FIGURE_DAYS = 45

@@ -17,7 +17,6 @@ tables and return :class:`Problem` lists:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,10 +26,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import paths
+from ..core.files import hash_files, sha256_file
 from ..core.numbers import find_numbers
 from ..core.vocab import UNITS
 from ..errors import DataError, Problem
-from .load import TABLES, Table, data_files, display_path, hash_files, read_table
+from .load import TABLES, Table, data_files, display_path, read_table
 from .schema import TableSpec, check_schema, read_specs
 
 _SPACE = re.compile(r"\s+")
@@ -316,11 +316,6 @@ def _check_yoy(where: str, row: int, o: pd.Series, found: list[float]) -> list[P
                     expected, "number-not-in-quote")]
 
 
-def sha256_of(path: Path) -> str:
-    """sha256 of a file's bytes, in hex."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
     """Source files exist and match their hash; every quote occurs in its source text."""
     sf, of = _frame(tables, "sources"), _frame(tables, "observations")
@@ -335,7 +330,7 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
             problems.append(Problem(swhere, row, "file", f"'{s['file']}' not in {sources_dir}",
                                     "the name of a file in the sources folder", "source-file"))
             continue
-        digest = sha256_of(f)
+        digest = sha256_file(f)
         if s["sha256"] and digest != s["sha256"]:
             problems.append(Problem(swhere, row, "sha256", f"{s['sha256'][:12]}… but the file "
                                     f"hashes to {digest[:12]}…",

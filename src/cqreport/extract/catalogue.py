@@ -9,12 +9,12 @@ command line or the release's header.
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ..core.files import sha256_file
 from ..core.vocab import UNITS
 
 _PAREN = re.compile(r"[（(][^）)]*[）)]")
@@ -160,7 +160,7 @@ class Catalogue:
         if by_name:
             return by_name
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = sha256_file(path)
         except OSError:
             return None
         return next((s for s in self.sources if s.get("sha256") == digest), None)

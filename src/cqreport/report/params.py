@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.periods import parse_quarter, require_quarter
+from ..core.periods import Quarter, parse_quarter, require_quarter
 from ..core.vocab import REPORT_LANGS
 from ..errors import ParameterError
 
@@ -218,19 +218,19 @@ def check_data_dir(data_dir: str | os.PathLike | None) -> str | None:
     return str(path)
 
 
-def check_quarter(quarter: str, quarters: Iterable[str] | None = None) -> str:
+def check_quarter(quarter: str | Quarter, quarters: Iterable[str | Quarter] | None = None) -> str:
     """A well-formed quarter label that has data.
 
     Args:
-        quarter: The label as typed.
+        quarter: The label as typed, or a Quarter already parsed where it entered.
         quarters: Quarters with data; None skips that check.
 
     Raises:
         QuarterError: If malformed or without data (the message lists those with data).
     """
-    q = parse_quarter(quarter)
+    q = quarter if isinstance(quarter, Quarter) else parse_quarter(quarter)
     if quarters is not None:
-        require_quarter(q, [parse_quarter(x) for x in quarters])
+        require_quarter(q, [x if isinstance(x, Quarter) else parse_quarter(x) for x in quarters])
     return str(q)
 
 
