@@ -73,6 +73,17 @@ def significant_decimals(value: float, significant: int) -> int:
     return significant - 1 - math.floor(math.log10(abs(value)))
 
 
+def is_increment(ds, metric_id: str) -> bool:
+    """True for an increment (新增贷款, 社融增量): the only figures 多增/少增 is said of.
+
+    >>> class D: metrics = pd.DataFrame({"name_zh": ["社会融资规模增量", "汽车出口额"]}, index=["a", "b"])
+    >>> is_increment(D, "a"), is_increment(D, "b")
+    (True, False)
+    """
+    name = str(ds.metrics.loc[metric_id, "name_zh"])
+    return any(w in name for w in ("新增", "增量", "增加"))
+
+
 # ============================================================================ writer
 class _Num:
     """A figure ready to print. Printing it writes it into the ledger."""
@@ -294,6 +305,15 @@ class Fact:
         return str(self.source["reliability"])
 
     @property
+    def in_report_language(self) -> bool:
+        """True when the source is written in the report's language.
+
+        Its own wording of the period and the value is shown only then, so no English
+        reaches the zh report and no Chinese the en report outside the verbatim quote.
+        """
+        return str(self.source["language"]) == self.lang
+
+    @property
     def source_url(self) -> str:
         url = _clean(self.source["url"])
         return url if url.startswith(("http://", "https://")) else ""
@@ -362,7 +382,7 @@ class Fact:
             return None
         dd = self.row.get("yoy_diff_decimals")
         dec = None if is_missing(dd) else int(dd)
-        if self.kind in ("flow", "cumulative"):
+        if self.kind in ("flow", "cumulative") and is_increment(self._w.ds, self.row["metric_id"]):
             text = format_yoy_diff(diff, self.row["unit"], self.lang, decimals=dec)
         else:
             text = format_change(diff, self.row["unit"], self.lang, decimals=dec, basis="yoy")
@@ -616,10 +636,8 @@ class DerivedFact:
             if new in UNITS and new != unit:
                 shift = round(math.log10(UNITS[new].factor / u.factor))
                 value, dec, unit = d.value_base / UNITS[new].factor, dec + shift, new
-        if lang == "zh":
-            word = BOUND_WORDS.get(d.bound, BOUND_WORDS["approx"])["zh"]
-        else:
-            word = {"exact": "", "approx": "about", "lower": "over", "upper": "nearly"}[d.bound]
+        # one glossary word in both languages: a derived figure is 约/about unless one-sided
+        word = BOUND_WORDS.get(d.bound, BOUND_WORDS["approx"])[lang]
         return _round(value, dec, d.bound), unit, dec, word
 
     @property
@@ -641,8 +659,10 @@ class DerivedFact:
         if m in ("yoy_pct", "qoq_pct"):
             text = format_yoy(value, lang, decimals=max(dec, 0), basis="")
             text = _with_qualifier(text, word, lang)
-        elif m == "yoy_diff":
+        elif m == "yoy_diff" and is_increment(self._w.ds, self.metric_id):
             text = format_yoy_diff(value, unit, lang, qualifier=word, decimals=max(dec, 0))
+        elif m == "yoy_diff":   # a level (出口额): 增加/减少, never 多增/少增
+            text = format_change(value, unit, lang, qualifier=word, decimals=max(dec, 0), basis="yoy")
         elif m == "increment":
             text = format_change(value, unit, lang, qualifier=word, decimals=max(dec, 0), basis="")
         else:

@@ -139,7 +139,7 @@ def _environment(templates_dir: str | Path | None) -> jinja2.Environment:
 
 
 _PROPER = ("RMB", "AITO", "Land-Sea", "Seres", "Changan", "Chongqing", "Yuxinou", "SAFE",
-           "Sichuan", "Jiangbei", "TSF")
+           "Sichuan", "Jiangbei", "AFRE")
 
 
 def _lower_first(s: Any) -> Any:
