@@ -1,0 +1,76 @@
+"""Judgements computed from the data: pace against the last comparable figure, the gap to the nation."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+
+from cqreport import load_dataset
+from cqreport.analysis.judgements import judgements_for, national_gap, pace
+
+from .conftest import FIXTURES, REAL_DATA
+
+
+@pytest.fixture(scope="module")
+def national_ds(tmp_path_factory, sources_dir):
+    """The real data plus the national rows of tests/fixtures/national (typed from real texts)."""
+    target = tmp_path_factory.mktemp("national") / "data"
+    shutil.copytree(REAL_DATA, target)
+    pkg = json.loads((target / "datapackage.json").read_text(encoding="utf-8"))
+    for res in pkg["resources"]:
+        for f in res.get("schema", {}).get("fields", []):
+            enum = f.get("constraints", {}).get("enum")
+            if f["name"] == "entity_type" and enum is not None and "country" not in enum:
+                enum.append("country")   # the national data branch adds this type
+    (target / "datapackage.json").write_text(json.dumps(pkg, ensure_ascii=False, indent=2), encoding="utf-8")
+    for name in ("entities.csv", "sources.csv", "observations.csv"):
+        with open(FIXTURES / "national" / name, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        with open(target / name, encoding="utf-8", newline="") as f:
+            fields = next(csv.reader(f))
+        with open(target / name, "a", encoding="utf-8", newline="") as f:
+            csv.DictWriter(f, fields, lineterminator="\n").writerows(rows)
+    return load_dataset(target, sources_dir)
+
+
+def _obs(ds, metric, end, entity="chongqing"):
+    o = ds.observations
+    hit = o[o["preferred"] & (o["metric_id"] == metric) & (o["entity_id"] == entity)
+            & (o["end"].map(str) == end)]
+    assert len(hit) == 1, (metric, end, len(hit))
+    return hit.iloc[0]
+
+
+def test_rmb_loan_growth_slowed_against_a_year_earlier(real_ds):
+    o = _obs(real_ds, "loan_balance_rmb", "2026-03-31")
+    j = pace(real_ds, o)
+    prev = real_ds.observation(j.inputs[1])
+    assert str(prev["end"]) < "2026-03-31" and prev["metric_id"] == "loan_balance_rmb"
+    assert j.value == pytest.approx(o["yoy_pct"] - prev["yoy_pct"])
+    assert j.direction == ("slower" if o["yoy_pct"] < prev["yoy_pct"] else "faster")
+
+
+def test_a_national_figure_of_another_series_gives_no_gap_but_checks_the_release(national_ds):
+    # Chongqing's 各项贷款 (all currencies) +8.3%, "1.2 points above the nation", end-June 2025;
+    # the nation has only RMB loans then: 268.56万亿元, +7.1%
+    o = _obs(national_ds, "loan_balance_all", "2025-06-30")
+    j = national_gap(national_ds, o)
+    assert j is not None and j.value is None and j.unlike == "loan_balance_rmb"
+    assert j.reported_pp == pytest.approx(o["vs_national_pp"])
+    nat = national_ds.observation(j.inputs[1])
+    assert nat["entity_id"] == "china" and nat["yoy_pct"] == pytest.approx(7.1)
+    assert j.agrees == bool(abs(o["yoy_pct"] - nat["yoy_pct"] - o["vs_national_pp"]) < 0.05)
+
+
+def test_no_national_figure_no_gap(real_ds):
+    o = _obs(real_ds, "loan_balance_rmb", "2026-03-31")
+    assert national_gap(real_ds, o) is None
+    assert [j.kind for j in judgements_for(real_ds, o)] == ["pace"]
+
+
+def test_the_nation_is_never_judged_against_itself(national_ds):
+    nat = _obs(national_ds, "loan_balance_rmb", "2025-06-30", entity="china")
+    assert national_gap(national_ds, nat) is None
