@@ -74,3 +74,23 @@ def test_no_national_figure_no_gap(real_ds):
 def test_the_nation_is_never_judged_against_itself(national_ds):
     nat = _obs(national_ds, "loan_balance_rmb", "2025-06-30", entity="china")
     assert national_gap(national_ds, nat) is None
+
+
+def test_the_report_states_the_pace_and_the_audit_recomputes_it(real_ds):
+    import dataclasses
+
+    from cqreport import quarter_data
+    from cqreport.report.audit import audit_ledger
+    from cqreport.report.narrative import write_narrative
+
+    n = write_narrative(quarter_data(real_ds, "2026Q1"), "zh")
+    entries = [e for e in n.ledger if e.kind == "judgement"]
+    assert entries and all(e.source_ref.startswith("pace:") for e in entries)
+    assert audit_ledger(n, real_ds) == []
+    e = entries[0]
+    wrong = e.text.replace(f"{abs(e.value):g}", f"{abs(e.value) + 1:g}")
+    assert wrong != e.text
+    planted = dataclasses.replace(e, text=wrong, value=(abs(e.value) + 1) * (1 if e.value > 0 else -1))
+    n.ledger[e.n] = planted
+    findings = audit_ledger(n, real_ds)
+    assert any("judgement" in f.message for f in findings), findings

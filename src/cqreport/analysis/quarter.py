@@ -43,6 +43,7 @@ class QuarterData:
         dataset: The Dataset it was selected from.
         quarter: The report's quarter.
         cutoff: Data cut-off date (see module doc).
+        as_of: The date the data was taken as of (:func:`as_published`); None if selected directly.
         figures: Core observations (preferred rows), sorted by priority.
         context: Context observations (preferred rows).
         comparisons: One row per (figure, relation, other): relation is
@@ -66,6 +67,7 @@ class QuarterData:
     variants: pd.DataFrame
     sources: pd.DataFrame
     cautioned: pd.DataFrame
+    as_of: date | None = None
 
     def get(self, metric_id: str, entity_id: str = "chongqing") -> pd.Series | None:
         """The figure (or, failing that, the context row) of one metric, or None if not released."""
@@ -255,5 +257,7 @@ def quarter_data(ds: Dataset, quarter: Quarter | str | None = None, *,
         if as_of != data_cutoff(ds, q):
             # an explicit date: the report stands as of the newest source by then
             cutoff = max(vintage.sources["date"], default=as_of)
-        ds.memo[key] = select_quarter(vintage, q, cutoff)
+        qd = select_quarter(vintage, q, cutoff)
+        qd.as_of = as_of   # the date the data stands as of, for the audit to rebuild the same
+        ds.memo[key] = qd
     return ds.memo[key]

@@ -18,11 +18,13 @@ from markupsafe import Markup, escape
 
 from ..analysis.derive import analyst_decimals
 from ..analysis.derive import derived as all_derived
+from ..analysis.judgements import pace as judge_pace
 from ..core.figures import (
     EN_NOUNS,
     format_amount,
     format_change,
     format_pp,
+    format_pp_change,
     format_rank,
     format_streak,
     format_yoy,
@@ -373,6 +375,21 @@ class Fact:
         wording = _clean(self.row["yoy_wording"])
         text = format_yoy(pct, self.lang, wording=wording, decimals=self._yoy_decimals())
         return self._num(text, "yoy_pct", decimals=self._yoy_decimals() or 0)
+
+    @property
+    def pace(self) -> dict[str, Any] | None:
+        """Growth against the last comparable growth rate of the same series (a judgement).
+
+        Returns:
+            None without one; else ``prev`` (the earlier Fact, its growth cited with it)
+            and ``change`` (提高/下降X个百分点, ledgered as a judgement).
+        """
+        j = judge_pace(self._w.ds, self.row)
+        if j is None or j.value is None:
+            return None
+        text = format_pp_change(j.value, self.lang, decimals=j.decimals)
+        return {"prev": self._w.fact_by_id(j.inputs[1]),
+                "change": _Num(self._w, text, j.judgement_id, "judgement", "value", "", j.decimals)}
 
     @property
     def yoy_diff(self) -> _Num | None:

@@ -191,7 +191,7 @@ def write_narrative(qd: QuarterData, lang: str = "zh", *,
         headline_table_html=table, sections=sections, appendix_html=appendix,
         ledger=list(w.ledger), verbatim=sorted(set(w.verbatim), key=len, reverse=True),
         references=list(w.refs), verbatim_inline=sorted(w.inline), data_dir=getattr(ds, "data_dir", None),
-        data_hash=getattr(ds, "content_hash", ""))
+        data_hash=getattr(ds, "content_hash", ""), as_of=qd.as_of)
 
 
 class ReportContext:
