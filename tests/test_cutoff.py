@@ -90,3 +90,15 @@ def test_derived_change_keeps_its_central_value_in_both_languages(real_ds):
     en = _body(write_narrative(qd, "en"))
     assert "约2500亿元" in zh and "约3000亿元" not in zh
     assert "about RMB 250 billion" in en
+
+
+@pytest.mark.parametrize("lang,heading", [("zh", "资料来源"), ("en", "Sources")])
+def test_sources_are_listed_at_the_end_with_their_grade(real_ds, lang, heading):
+    n = write_narrative(quarter_data(real_ds, "2025Q4"), lang)
+    assert heading not in normalize_text(html_to_text(n.title_html))
+    appendix = normalize_text(html_to_text(n.appendix_html))
+    tail = appendix[appendix.rindex(heading):]
+    qd = quarter_data(real_ds, "2025Q4")
+    assert len(qd.sources) >= 3
+    for title in qd.sources["title"]:
+        assert normalize_text(title) in tail
