@@ -94,3 +94,19 @@ def test_the_report_states_the_pace_and_the_audit_recomputes_it(real_ds):
     n.ledger[e.n] = planted
     findings = audit_ledger(n, real_ds)
     assert any("judgement" in f.message for f in findings), findings
+
+
+def test_the_credit_section_says_what_the_nation_has_and_what_not(national_ds, real_ds):
+    from cqreport import quarter_data
+    from cqreport.report.audit import audit_ledger, html_to_text, normalize_text
+    from cqreport.report.narrative import write_narrative
+
+    with_nation = write_narrative(quarter_data(national_ds, "2025Q2"), "zh")
+    text = normalize_text(html_to_text(with_nation.sections["credit"]))
+    assert "全国只公布了人民币贷款余额" in text and "不计算差距" in text
+    assert "无法计算与全国的差距" not in text
+    assert audit_ledger(with_nation, national_ds) == []
+    en = normalize_text(html_to_text(write_narrative(quarter_data(national_ds, "2025Q2"), "en").sections["credit"]))
+    assert "a different series" in en and "no gap is computed" in en
+    without = normalize_text(html_to_text(write_narrative(quarter_data(real_ds, "2025Q2"), "zh").sections["credit"]))
+    assert without.count("无法计算与全国的差距") == 1

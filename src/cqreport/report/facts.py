@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from ..analysis.derive import analyst_decimals
 from ..analysis.derive import derived as all_derived
+from ..analysis.judgements import national_gap
 from ..analysis.judgements import pace as judge_pace
 from ..core.figures import (
     EN_NOUNS,
@@ -390,6 +391,27 @@ class Fact:
         text = format_pp_change(j.value, self.lang, decimals=j.decimals)
         return {"prev": self._w.fact_by_id(j.inputs[1]),
                 "change": _Num(self._w, text, j.judgement_id, "judgement", "value", "", j.decimals)}
+
+    @property
+    def national(self) -> dict[str, Any] | None:
+        """The gap to the nation's growth at the same date (a judgement), or None.
+
+        Returns:
+            None when the sources give no national figure of this or a related series
+            at that date; else ``nat`` (the national Fact) and ``gap`` (高于全国X个百分点,
+            ledgered as a judgement), or ``gap`` None and ``unlike`` (the national
+            series' name) when the nation has only another series then.
+        """
+        j = national_gap(self._w.ds, self.row)
+        if j is None:
+            return None
+        nat = self._w.fact_by_id(j.inputs[1])
+        if j.value is None:
+            name = self._w.ds.metrics.loc[j.unlike, f"name_{self.lang}"]
+            return {"nat": nat, "gap": None, "unlike": self._w.text(name, inline=True)}
+        text = format_pp(j.value, self.lang, decimals=j.decimals)
+        return {"nat": nat, "unlike": "",
+                "gap": _Num(self._w, text, j.judgement_id, "judgement", "value", "", j.decimals)}
 
     @property
     def yoy_diff(self) -> _Num | None:
