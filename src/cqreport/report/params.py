@@ -288,7 +288,7 @@ def validate_params(
 
     Examples:
         >>> validate_params({"quarter": "2026q1", "lang": "EN"}, quarters=["2026Q1"])
-        ReportParams(quarter='2026Q1', lang='en', data_dir=None)
+        ReportParams(quarter='2026Q1', lang='en', data_dir=None, as_of=None)
         >>> validate_params({"quarter": "2026Q1", "colour": "red"})
         Traceback (most recent call last):
         cqreport.errors.ParameterError: unknown parameter 'colour'; the notebook takes: quarter, lang, data_dir
