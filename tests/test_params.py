@@ -14,6 +14,7 @@ from cqreport.build import pipeline as build_mod
 from cqreport.cli import cli
 from cqreport.errors import ParameterError, QuarterError
 from cqreport.report.params import (
+    PARAMETER_NAMES,
     ReportParams,
     expand_langs,
     notebook_parameters,
@@ -41,7 +42,8 @@ def _code(src: str, tags=()) -> dict:
 
 def test_report_notebook_declares_its_parameters():
     found = notebook_parameters(REPORT_NB)
-    assert list(found) == ["quarter", "lang", "data_dir"]
+    assert list(found) == ["quarter", "lang", "data_dir", "as_of"]
+    assert found["as_of"].default is None
     assert found["quarter"].default is None
     assert found["lang"].default == "zh"
     assert found["data_dir"].default is None
@@ -176,3 +178,27 @@ def test_params_command_lists_defaults():
     lines = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
     assert set(lines) == set(notebook_parameters(REPORT_NB))
     assert '"zh"' in lines["lang"] and "None" in lines["quarter"]
+
+
+def test_as_of_is_an_iso_date_or_nothing():
+    from cqreport.report.params import check_as_of, validate_params
+    assert validate_params({"quarter": "2025Q4", "as_of": "2026-02-07"},
+                           declared=(*PARAMETER_NAMES, "as_of")).as_of_date.isoformat() == "2026-02-07"
+    assert validate_params({"quarter": "2025Q4"}).as_of is None
+    assert "as_of" not in validate_params({"quarter": "2025Q4"}).to_papermill()
+    with pytest.raises(ParameterError, match=r"as_of .*expected a date like"):
+        check_as_of("2026/02/07")
+
+
+def test_build_passes_as_of_to_the_notebook(monkeypatch, tmp_path):
+    seen = {}
+
+    def fake_build(quarters, **kw):
+        seen.update(kw)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(build_mod, "build", fake_build)
+    CliRunner().invoke(cli, ["build", "-q", "2025Q4", "--as-of", "2026-02-07", "--reports", str(tmp_path)])
+    assert seen["extra"] == {"as_of": "2026-02-07"}
+    bad = CliRunner().invoke(cli, ["build", "-q", "2025Q4", "--as-of", "Feb 2026", "--reports", str(tmp_path)])
+    assert (bad.exit_code != 0 and "YYYY-MM-DD" in bad.output) or "%Y-%m-%d" in bad.output

@@ -104,6 +104,9 @@ def series(metric_id: str, entity_id: str, lang: str, data_dir: str | None, sour
               help="Reports built at once, in worker processes [default: one per core].")
 @click.option("--param", "-p", "extra", multiple=True, metavar="NAME=VALUE",
               help="Another notebook parameter, passed as a string (see `cqreport params`).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              metavar="YYYY-MM-DD", help="Rebuild from the sources published by this date "
+              "(default: the quarter's own cut-off).")
 @DATA_OPTION
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: ./reports, or $CQREPORT_REPORTS).")
@@ -114,7 +117,7 @@ def series(metric_id: str, entity_id: str, lang: str, data_dir: str | None, sour
 @click.option("--timeout", type=click.IntRange(min=1), default=300, show_default=True,
               help="Seconds a notebook cell may run.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def build(quarters, all_quarters, lang, formats, force, jobs, extra, data_dir, reports_dir,
+def build(quarters, all_quarters, lang, formats, force, jobs, extra, as_of, data_dir, reports_dir,
           notebook, kernel, timeout, no_progress) -> int:
     """Build the quarterly report as HTML and PDF under reports/<quarter>/<lang>/."""
     from .build.pipeline import build as build_reports
@@ -123,7 +126,9 @@ def build(quarters, all_quarters, lang, formats, force, jobs, extra, data_dir, r
     summary = build_reports(list(quarters) or None, all_quarters=all_quarters, lang=lang,
                             formats=formats, force=force, jobs=jobs, notebook=notebook,
                             data_dir=data_dir, reports_dir=reports_dir, kernel=kernel,
-                            timeout=timeout, extra=parse_assignments(extra),
+                            timeout=timeout,
+                            extra={**parse_assignments(extra),
+                                   **({"as_of": as_of.date().isoformat()} if as_of else {})},
                             progress=not no_progress)
     click.echo(f"cqreport build: {summary.line()}")
     # Everything loaded stays alive until exit anyway: freezing it spares the

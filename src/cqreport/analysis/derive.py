@@ -202,21 +202,38 @@ def _growth(o: pd.Series) -> tuple[float, tuple[float, float], str] | None:
 
 
 def precision(value: float, low: float, high: float, decimals: int) -> int:
-    """Decimals to show a derived value with: at most ``decimals``, and none finer than its range.
+    """Decimals to show a derived value with: at most ``decimals``, at an analyst's precision.
+
+    A digit is kept while the range moves it by at most one unit, and in any case two
+    significant digits are kept: rounding 6.5 to 6 or 0.25 to 0.3 would move the
+    central value by half its last digit, which no analyst would print. The figure is
+    then marked 约 and its range goes to the appendix.
 
     >>> precision(6.1236, 6.116, 6.131, 2)   # ±0.0075: two decimals carry meaning
     2
     >>> precision(9.491, 9.490, 9.492, 1)
     1
-    >>> precision(6.5, 5.6, 7.4, 1)          # ±0.9: the tenth does not
-    0
+    >>> precision(6.5, 5.6, 7.4, 1)          # ±0.9: still 约6.5, not 6 or 7
+    1
+    >>> precision(0.25, 0.195, 0.305, 2)     # 6.25 − 6.0 万亿元: 约0.25, not 0.3
+    2
     """
     sides = [abs(value - x) for x in (low, high) if math.isfinite(x)]
     half = max(sides) if sides else 0.0
     if half <= 0:
         return decimals
-    # keep a digit only while the range moves it by at most one unit
-    return max(0, min(decimals, math.floor(-math.log10(half))))
+    return max(0, min(decimals, max(math.floor(-math.log10(half)), analyst_decimals(value))))
+
+
+def analyst_decimals(value: float, significant: int = 2) -> int:
+    """Decimals (negative for tens, hundreds) that keep ``significant`` digits of ``value``.
+
+    >>> analyst_decimals(6.5), analyst_decimals(2500), analyst_decimals(0.25), analyst_decimals(0)
+    (1, -2, 2, 0)
+    """
+    if not value or not math.isfinite(value):
+        return 0
+    return significant - 1 - math.floor(math.log10(abs(value)))
 
 
 def _make(method: str, main: pd.Series, start: date | None, end: date, value: float, unit: str,

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -30,10 +29,8 @@ from ..core.figures import format_amount
 from ..core.periods import Quarter
 from ..core.phrases import period_label
 from ..core.vocab import require_topic
+from ..dataset.model import Dataset, _pick_preferred
 from .derive import CrossCheck, Derived, crosschecks, derive_for, previous_quarter, year_earlier
-
-if TYPE_CHECKING:
-    from ..dataset.model import Dataset
 
 CONTEXT_MONTHS = 12
 
@@ -46,6 +43,7 @@ class QuarterData:
         dataset: The Dataset it was selected from.
         quarter: The report's quarter.
         cutoff: Data cut-off date (see module doc).
+        as_of: The date the data was taken as of (:func:`as_published`); None if selected directly.
         figures: Core observations (preferred rows), sorted by priority.
         context: Context observations (preferred rows).
         comparisons: One row per (figure, relation, other): relation is
@@ -69,6 +67,7 @@ class QuarterData:
     variants: pd.DataFrame
     sources: pd.DataFrame
     cautioned: pd.DataFrame
+    as_of: date | None = None
 
     def get(self, metric_id: str, entity_id: str = "chongqing") -> pd.Series | None:
         """The figure (or, failing that, the context row) of one metric, or None if not released."""
@@ -123,13 +122,17 @@ def _is_context_kind(row: pd.Series) -> bool:
     return (end - start).days >= 360
 
 
-def select_quarter(ds: Dataset, q: Quarter) -> QuarterData:
-    """Select what the report of quarter q needs. See the module doc for the rules."""
+def select_quarter(ds: Dataset, q: Quarter, cutoff: date | None = None) -> QuarterData:
+    """Select what the report of quarter q needs. See the module doc for the rules.
+
+    ``ds`` should hold only what was published by the cut-off (:func:`as_published`);
+    ``cutoff`` defaults to :func:`data_cutoff`.
+    """
     o = ds.observations
     pref = o[o["preferred"]]
     core_mask = pref.apply(lambda r: ds.core_quarter(r) == q, axis=1) if len(pref) else []
     figures = pref[core_mask].sort_values(["priority", "topic", "metric_id", "entity_id"])
-    cutoff = data_cutoff(ds, q)
+    cutoff = cutoff or data_cutoff(ds, q)
     have = set(zip(figures["metric_id"], figures["entity_id"], strict=True))
     window_start = _months_before(q.end, CONTEXT_MONTHS)
     ctx = pref[~pref["obs_id"].isin(figures["obs_id"])
@@ -213,16 +216,48 @@ def describe_series(ds: Dataset, metric_id: str, entity_id: str = "chongqing", l
     return "\n".join(lines)
 
 
-def quarter_data(ds: Dataset, quarter: Quarter | str | None = None) -> QuarterData:
+def as_published(ds: Dataset, as_of: date) -> Dataset:
+    """The data as it stood on ``as_of``: only rows from sources dated on or before it.
+
+    Like a vintage in ALFRED: a figure a later source restated, or a series a later
+    source filled in, looks as it did then. Which row is preferred is decided again
+    among the rows left, so a later, better source cannot reach back. Inferred
+    source dates (``date_kind=inferred``) count like stated ones.
+    """
+    key = ("as_published", as_of)
+    if key not in ds.memo:
+        sources = ds.sources[ds.sources["date"] <= as_of]
+        o = ds.observations[ds.observations["source_id"].isin(sources.index)].reset_index(drop=True).copy()
+        if len(o):
+            o["figure"], o["preferred"] = _pick_preferred(o)
+        ds.memo[key] = Dataset(ds.metrics, ds.entities, sources, o, ds.data_dir, list(ds.notes))
+    return ds.memo[key]
+
+
+def quarter_data(ds: Dataset, quarter: Quarter | str | None = None, *,
+                 as_of: date | None = None) -> QuarterData:
     """Everything the report of one quarter needs; None means the latest quarter with data.
 
-    Selected once per quarter and Dataset and shared: treat the result as read-only.
+    The report keeps its cut-off: it is built from the data as published on its
+    cut-off date (``as_of``, by default the quarter's own cut-off, see
+    :func:`data_cutoff`), so a source published later changes nothing in it.
+    Selected once per quarter, date and Dataset and shared: treat the result as read-only.
 
     Raises:
         QuarterError: If the label is malformed or the quarter has no data.
     """
     q = ds.resolve_quarter(quarter)
-    key = ("quarter", q)
+    cutoff = None
+    if as_of is None:
+        as_of = data_cutoff(ds, q)
+    key = ("quarter", q, as_of)
     if key not in ds.memo:
-        ds.memo[key] = select_quarter(ds, q)
+        vintage = as_published(ds, as_of)
+        vintage.resolve_quarter(q)   # the quarter must have data as of that date
+        if as_of != data_cutoff(ds, q):
+            # an explicit date: the report stands as of the newest source by then
+            cutoff = max(vintage.sources["date"], default=as_of)
+        qd = select_quarter(vintage, q, cutoff)
+        qd.as_of = as_of   # the date the data stands as of, for the audit to rebuild the same
+        ds.memo[key] = qd
     return ds.memo[key]

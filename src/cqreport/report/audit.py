@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..analysis.derive import derived as all_derived
+from ..analysis.judgements import Judgement, judgements_for
 from ..analysis.quarter import quarter_data
 from ..core.figures import EXTRA_UNITS, Figure, parse_figure, parse_rank, scan_figures
 from ..core.vocab import QUALIFIERS, UNITS
@@ -473,9 +474,14 @@ def audit_ledger(narrative: Narrative, dataset: Dataset | None = None) -> list[F
         dataset = load_dataset(narrative.data_dir)
     ds = dataset
     derived = {d.derived_id: d for d in all_derived(ds)}
+    judged: dict[str, Judgement] = {}
     # a quarter without data leaves its entries unmatched: reported below, per entry
     with contextlib.suppress(CqreportError):
-        derived.update({d.derived_id: d for d in quarter_data(ds, narrative.quarter).derived})
+        qd = quarter_data(ds, narrative.quarter, as_of=getattr(narrative, "as_of", None))
+        derived.update({d.derived_id: d for d in qd.derived})
+        for frame in (qd.figures, qd.context):
+            for _, o in frame.iterrows():
+                judged.update({j.judgement_id: j for j in judgements_for(qd.dataset, o)})
     findings: list[Finding] = []
     for e in narrative.ledger:
         try:
@@ -493,6 +499,8 @@ def audit_ledger(narrative: Narrative, dataset: Dataset | None = None) -> list[F
             continue
         if e.kind == "observation":
             findings += _check_observation(ds, e, read)
+        elif e.kind == "judgement":
+            findings += _check_judgement(judged, e, read)
         else:
             findings += _check_derived(derived, e, read)
     cells = _data_text(ds)
@@ -517,6 +525,20 @@ def _check_observation(ds: Dataset, e: LedgerEntry, read: Figure) -> list[Findin
     return [Finding("data", "ledger", e.text, e.where,
                     f"{e.field} of {e.source_ref} is {want} in the data, but the narrative "
                     f"wrote {_key_text(read.key)}")]
+
+
+def _check_judgement(judged: dict, e: LedgerEntry, read: Figure) -> list[Finding]:
+    """A judgement (pace, national gap) recomputed from the data: the same points, same sign."""
+    j = judged.get(e.source_ref)
+    if j is None or j.value is None:
+        return [Finding("data", "ledger", e.text, e.where,
+                        f"judgement {e.source_ref!r} cannot be recomputed from the data")]
+    tol = 0.5 * 10.0 ** -j.decimals + 1e-9
+    if _close(read.value_base, float(j.value), tol) and _same_base(read.key[0], "pp"):
+        return []
+    return [Finding("data", "ledger", e.text, e.where,
+                    f"judgement {e.source_ref} recomputes to {j.value:g} pp; the narrative wrote "
+                    f"{_key_text(read.key)}")]
 
 
 def _check_derived(derived: dict, e: LedgerEntry, read: Figure) -> list[Finding]:

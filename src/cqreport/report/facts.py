@@ -16,12 +16,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from markupsafe import Markup, escape
 
+from ..analysis.derive import analyst_decimals
 from ..analysis.derive import derived as all_derived
+from ..analysis.judgements import national_gap
+from ..analysis.judgements import pace as judge_pace
 from ..core.figures import (
     EN_NOUNS,
     format_amount,
     format_change,
     format_pp,
+    format_pp_change,
     format_rank,
     format_streak,
     format_yoy,
@@ -70,6 +74,17 @@ def significant_decimals(value: float, significant: int) -> int:
     if value == 0 or is_missing(value):
         return 0
     return significant - 1 - math.floor(math.log10(abs(value)))
+
+
+def is_increment(ds, metric_id: str) -> bool:
+    """True for an increment (新增贷款, 社融增量): the only figures 多增/少增 is said of.
+
+    >>> class D: metrics = pd.DataFrame({"name_zh": ["社会融资规模增量", "汽车出口额"]}, index=["a", "b"])
+    >>> is_increment(D, "a"), is_increment(D, "b")
+    (True, False)
+    """
+    name = str(ds.metrics.loc[metric_id, "name_zh"])
+    return any(w in name for w in ("新增", "增量", "增加"))
 
 
 # ============================================================================ writer
@@ -293,6 +308,15 @@ class Fact:
         return str(self.source["reliability"])
 
     @property
+    def in_report_language(self) -> bool:
+        """True when the source is written in the report's language.
+
+        Its own wording of the period and the value is shown only then, so no English
+        reaches the zh report and no Chinese the en report outside the verbatim quote.
+        """
+        return str(self.source["language"]) == self.lang
+
+    @property
     def source_url(self) -> str:
         url = _clean(self.source["url"])
         return url if url.startswith(("http://", "https://")) else ""
@@ -354,6 +378,42 @@ class Fact:
         return self._num(text, "yoy_pct", decimals=self._yoy_decimals() or 0)
 
     @property
+    def pace(self) -> dict[str, Any] | None:
+        """Growth against the last comparable growth rate of the same series (a judgement).
+
+        Returns:
+            None without one; else ``prev`` (the earlier Fact, its growth cited with it)
+            and ``change`` (提高/下降X个百分点, ledgered as a judgement).
+        """
+        j = judge_pace(self._w.ds, self.row)
+        if j is None or j.value is None:
+            return None
+        text = format_pp_change(j.value, self.lang, decimals=j.decimals)
+        return {"prev": self._w.fact_by_id(j.inputs[1]),
+                "change": _Num(self._w, text, j.judgement_id, "judgement", "value", "", j.decimals)}
+
+    @property
+    def national(self) -> dict[str, Any] | None:
+        """The gap to the nation's growth at the same date (a judgement), or None.
+
+        Returns:
+            None when the sources give no national figure of this or a related series
+            at that date; else ``nat`` (the national Fact) and ``gap`` (高于全国X个百分点,
+            ledgered as a judgement), or ``gap`` None and ``unlike`` (the national
+            series' name) when the nation has only another series then.
+        """
+        j = national_gap(self._w.ds, self.row)
+        if j is None:
+            return None
+        nat = self._w.fact_by_id(j.inputs[1])
+        if j.value is None:
+            name = self._w.ds.metrics.loc[j.unlike, f"name_{self.lang}"]
+            return {"nat": nat, "gap": None, "unlike": self._w.text(name, inline=True)}
+        text = format_pp(j.value, self.lang, decimals=j.decimals)
+        return {"nat": nat, "unlike": "",
+                "gap": _Num(self._w, text, j.judgement_id, "judgement", "value", "", j.decimals)}
+
+    @property
     def yoy_diff(self) -> _Num | None:
         """The reported year-on-year difference of a flow (同比多增532.3亿元)."""
         diff = self.row["yoy_diff"]
@@ -361,7 +421,7 @@ class Fact:
             return None
         dd = self.row.get("yoy_diff_decimals")
         dec = None if is_missing(dd) else int(dd)
-        if self.kind in ("flow", "cumulative"):
+        if self.kind in ("flow", "cumulative") and is_increment(self._w.ds, self.row["metric_id"]):
             text = format_yoy_diff(diff, self.row["unit"], self.lang, decimals=dec)
         else:
             text = format_change(diff, self.row["unit"], self.lang, decimals=dec, basis="yoy")
@@ -595,7 +655,9 @@ class DerivedFact:
         """Value, unit, decimals and qualifier word to write this figure with.
 
         The library's decimals are kept, made coarser (to tens or hundreds if need
-        be) when the range the inputs allow is wider than the last digit.
+        be) when the range the inputs allow is wider than the last digit, but two
+        significant digits always stay, so rounding never moves the central value
+        (6.39 ÷ 6.0 − 1 is 约6.5%, 6.25 − 6.0 万亿元 is 约2500亿元).
         """
         d, lang = self.d, self._w.lang
         unit = d.unit
@@ -606,16 +668,15 @@ class DerivedFact:
         half = max(abs(value - low), abs(value - high)) \
             if math.isfinite(low) and math.isfinite(high) else 0.0
         if half > 0:
-            dec = min(dec, math.floor(-math.log10(half)))
+            # coarser to the range, but never below two significant digits (约6.5%, not 约6%)
+            dec = min(dec, max(math.floor(-math.log10(half)), analyst_decimals(value)))
         if u.base not in ("percent", "pp") and lang == "zh":
             new = zh_unit_for(d.value_base, u.base)
             if new in UNITS and new != unit:
                 shift = round(math.log10(UNITS[new].factor / u.factor))
                 value, dec, unit = d.value_base / UNITS[new].factor, dec + shift, new
-        if lang == "zh":
-            word = BOUND_WORDS.get(d.bound, BOUND_WORDS["approx"])["zh"]
-        else:
-            word = {"exact": "", "approx": "about", "lower": "over", "upper": "nearly"}[d.bound]
+        # one glossary word in both languages: a derived figure is 约/about unless one-sided
+        word = BOUND_WORDS.get(d.bound, BOUND_WORDS["approx"])[lang]
         return _round(value, dec, d.bound), unit, dec, word
 
     @property
@@ -637,8 +698,10 @@ class DerivedFact:
         if m in ("yoy_pct", "qoq_pct"):
             text = format_yoy(value, lang, decimals=max(dec, 0), basis="")
             text = _with_qualifier(text, word, lang)
-        elif m == "yoy_diff":
+        elif m == "yoy_diff" and is_increment(self._w.ds, self.metric_id):
             text = format_yoy_diff(value, unit, lang, qualifier=word, decimals=max(dec, 0))
+        elif m == "yoy_diff":   # a level (出口额): 增加/减少, never 多增/少增
+            text = format_change(value, unit, lang, qualifier=word, decimals=max(dec, 0), basis="yoy")
         elif m == "increment":
             text = format_change(value, unit, lang, qualifier=word, decimals=max(dec, 0), basis="")
         else:

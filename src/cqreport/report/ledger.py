@@ -9,6 +9,7 @@ carry the ledger from the notebook to the build under ``RECORD_MIMETYPE``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,8 @@ class Narrative:
         references: The appendix entries, in footnote order.
         data_dir: The data folder the figures came from.
         data_hash: The data's content hash at writing time.
+        as_of: The date the report stands as of (its cut-off unless rebuilt ``--as-of``);
+            the audit recomputes derived figures and judgements from the data as of then.
     """
 
     quarter: Quarter
@@ -97,6 +100,7 @@ class Narrative:
     verbatim_inline: list[str] = field(default_factory=list)
     data_dir: Path | None = None
     data_hash: str = ""
+    as_of: date | None = None
 
     def section_html(self, topic: str) -> str:
         """The section of one theme: credit, cross_border, auto or corridor.
@@ -130,7 +134,8 @@ class Narrative:
                 "ledger": [asdict(e) for e in self.ledger],
                 "references": [asdict(r) for r in self.references],
                 "verbatim": list(self.verbatim), "verbatim_inline": list(self.verbatim_inline),
-                "data_dir": str(self.data_dir) if self.data_dir else None, "data_hash": self.data_hash}
+                "data_dir": str(self.data_dir) if self.data_dir else None, "data_hash": self.data_hash,
+                "as_of": self.as_of.isoformat() if self.as_of else None}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Narrative:
@@ -142,7 +147,8 @@ class Narrative:
                    references=[Reference(**r) for r in record["references"]],
                    verbatim_inline=list(record["verbatim_inline"]),
                    data_dir=Path(record["data_dir"]) if record.get("data_dir") else None,
-                   data_hash=record.get("data_hash", ""))
+                   data_hash=record.get("data_hash", ""),
+                   as_of=date.fromisoformat(record["as_of"]) if record.get("as_of") else None)
 
     def record(self) -> NarrativeRecord:
         """The record as a notebook output: a one-line summary to read, the JSON for the build."""

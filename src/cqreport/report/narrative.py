@@ -31,6 +31,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..core import paths
+from ..core.figures import is_missing
 from ..core.phrases import date_text
 from ..core.vocab import report_topics, require_lang, unnamed_grades, words
 from .facts import Fact, _Writer
@@ -81,7 +82,12 @@ def _topic_view(w: _Writer, topic: str) -> dict[str, Any]:
         latest = next((f for f in ctx_all if f.metric_id == mid), None)
         missing.append({"metric_id": mid, "name": name, "latest": latest})
     shown = {m["latest"].obs_id for m in missing if m["latest"] is not None}
+    # the national comparison: credit growth rates of the quarter against the nation's
+    growing = [f for f in core if topic == "credit" and not is_missing(f.row["yoy_pct"])]
+    national = [(f, f.national) for f in growing]
     return {"topic": topic, "core": core,
+            "national": [(f, n) for f, n in national if n is not None],
+            "no_national": bool(growing) and all(n is None for _, n in national),
             "context": [f for f in main_ctx if f.obs_id not in shown],
             "missing": [m for m in missing if m["latest"] is not None],
             "missing_no_data": [m["name"] for m in missing if m["latest"] is None]}
@@ -139,7 +145,7 @@ def _environment(templates_dir: str | Path | None) -> jinja2.Environment:
 
 
 _PROPER = ("RMB", "AITO", "Land-Sea", "Seres", "Changan", "Chongqing", "Yuxinou", "SAFE",
-           "Sichuan", "Jiangbei", "TSF")
+           "Sichuan", "Jiangbei", "AFRE")
 
 
 def _lower_first(s: Any) -> Any:
@@ -191,7 +197,7 @@ def write_narrative(qd: QuarterData, lang: str = "zh", *,
         headline_table_html=table, sections=sections, appendix_html=appendix,
         ledger=list(w.ledger), verbatim=sorted(set(w.verbatim), key=len, reverse=True),
         references=list(w.refs), verbatim_inline=sorted(w.inline), data_dir=getattr(ds, "data_dir", None),
-        data_hash=getattr(ds, "content_hash", ""))
+        data_hash=getattr(ds, "content_hash", ""), as_of=qd.as_of)
 
 
 class ReportContext:

@@ -25,6 +25,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -63,15 +64,27 @@ class ReportParams:
         quarter: Quarter label, normalised (``2026Q1``).
         lang: ``zh`` or ``en``.
         data_dir: Folder of the curated data as an absolute path, or None for the default.
+        as_of: ISO date the report is rebuilt as of (only sources published by then),
+            or None for the quarter's own cut-off.
     """
 
     quarter: str
     lang: str = "zh"
     data_dir: str | None = None
+    as_of: str | None = None
 
     def to_papermill(self) -> dict[str, str | None]:
-        """The parameters as papermill injects them: every value a string (or None)."""
-        return {k: (None if v is None else str(v)) for k, v in asdict(self).items()}
+        """The parameters as papermill injects them: every value a string (or None).
+
+        ``as_of`` only when set, so notebooks written before it keep working.
+        """
+        return {k: (None if v is None else str(v)) for k, v in asdict(self).items()
+                if k != "as_of" or v is not None}
+
+    @property
+    def as_of_date(self) -> date | None:
+        """``as_of`` as a date (None: the quarter's own cut-off)."""
+        return date.fromisoformat(self.as_of) if self.as_of else None
 
     @property
     def slug(self) -> str:
@@ -218,6 +231,25 @@ def check_data_dir(data_dir: str | os.PathLike | None) -> str | None:
     return str(path)
 
 
+def check_as_of(value: Any) -> str | None:
+    """An ISO date (YYYY-MM-DD) to rebuild a report as of; None or '' stay None.
+
+    >>> check_as_of("2026-02-07"), check_as_of(None)
+    ('2026-02-07', None)
+    >>> check_as_of("7 Feb 2026")
+    Traceback (most recent call last):
+    cqreport.errors.ParameterError: parameter as_of is '7 Feb 2026'; expected a date like 2026-02-07
+    """
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise ParameterError(f"parameter as_of is {value!r}; expected a date like 2026-02-07") from None
+
+
 def check_quarter(quarter: str | Quarter, quarters: Iterable[str | Quarter] | None = None) -> str:
     """A well-formed quarter label that has data.
 
@@ -256,7 +288,7 @@ def validate_params(
 
     Examples:
         >>> validate_params({"quarter": "2026q1", "lang": "EN"}, quarters=["2026Q1"])
-        ReportParams(quarter='2026Q1', lang='en', data_dir=None)
+        ReportParams(quarter='2026Q1', lang='en', data_dir=None, as_of=None)
         >>> validate_params({"quarter": "2026Q1", "colour": "red"})
         Traceback (most recent call last):
         cqreport.errors.ParameterError: unknown parameter 'colour'; the notebook takes: quarter, lang, data_dir
@@ -275,11 +307,12 @@ def validate_params(
         quarter=check_quarter(raw["quarter"], quarters),
         lang=parse_lang(raw.get("lang", REPORT_LANGS[0])),
         data_dir=check_data_dir(raw.get("data_dir")),
+        as_of=check_as_of(raw.get("as_of")),
     )
 
 
 def resolve_params(dataset, quarter: str | None = None, lang: str = "zh",
-                   data_dir: str | os.PathLike | None = None) -> ReportParams:
+                   data_dir: str | os.PathLike | None = None, as_of: Any = None) -> ReportParams:
     """Parameters as the notebook receives them, checked against the loaded data.
 
     The notebook calls this first, so that it fails with the same messages as
@@ -291,6 +324,10 @@ def resolve_params(dataset, quarter: str | None = None, lang: str = "zh",
         quarter: Quarter label, or None for the latest.
         lang: Report language.
         data_dir: The data folder the dataset was loaded from.
+        as_of: Rebuild from what was published by this date (default: the quarter's cut-off).
     """
     resolved = str(dataset.resolve_quarter(quarter or None))  # None: the latest with data
-    return validate_params({"quarter": resolved, "lang": lang, "data_dir": data_dir})
+    raw = {"quarter": resolved, "lang": lang, "data_dir": data_dir}
+    if as_of not in (None, ""):
+        raw["as_of"] = as_of
+    return validate_params(raw, declared=(*PARAMETER_NAMES, "as_of"))

@@ -1,0 +1,112 @@
+"""Judgements computed from the data: pace against the last comparable figure, the gap to the nation."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+
+from cqreport import load_dataset
+from cqreport.analysis.judgements import judgements_for, national_gap, pace
+
+from .conftest import FIXTURES, REAL_DATA
+
+
+@pytest.fixture(scope="module")
+def national_ds(tmp_path_factory, sources_dir):
+    """The real data plus the national rows of tests/fixtures/national (typed from real texts)."""
+    target = tmp_path_factory.mktemp("national") / "data"
+    shutil.copytree(REAL_DATA, target)
+    pkg = json.loads((target / "datapackage.json").read_text(encoding="utf-8"))
+    for res in pkg["resources"]:
+        for f in res.get("schema", {}).get("fields", []):
+            enum = f.get("constraints", {}).get("enum")
+            if f["name"] == "entity_type" and enum is not None and "country" not in enum:
+                enum.append("country")   # the national data branch adds this type
+    (target / "datapackage.json").write_text(json.dumps(pkg, ensure_ascii=False, indent=2), encoding="utf-8")
+    for name in ("entities.csv", "sources.csv", "observations.csv"):
+        with open(FIXTURES / "national" / name, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        with open(target / name, encoding="utf-8", newline="") as f:
+            fields = next(csv.reader(f))
+        with open(target / name, "a", encoding="utf-8", newline="") as f:
+            csv.DictWriter(f, fields, lineterminator="\n").writerows(rows)
+    return load_dataset(target, sources_dir)
+
+
+def _obs(ds, metric, end, entity="chongqing"):
+    o = ds.observations
+    hit = o[o["preferred"] & (o["metric_id"] == metric) & (o["entity_id"] == entity)
+            & (o["end"].map(str) == end)]
+    assert len(hit) == 1, (metric, end, len(hit))
+    return hit.iloc[0]
+
+
+def test_rmb_loan_growth_slowed_against_a_year_earlier(real_ds):
+    o = _obs(real_ds, "loan_balance_rmb", "2026-03-31")
+    j = pace(real_ds, o)
+    prev = real_ds.observation(j.inputs[1])
+    assert str(prev["end"]) < "2026-03-31" and prev["metric_id"] == "loan_balance_rmb"
+    assert j.value == pytest.approx(o["yoy_pct"] - prev["yoy_pct"])
+    assert j.direction == ("slower" if o["yoy_pct"] < prev["yoy_pct"] else "faster")
+
+
+def test_a_national_figure_of_another_series_gives_no_gap_but_checks_the_release(national_ds):
+    # Chongqing's 各项贷款 (all currencies) +8.3%, "1.2 points above the nation", end-June 2025;
+    # the nation has only RMB loans then: 268.56万亿元, +7.1%
+    o = _obs(national_ds, "loan_balance_all", "2025-06-30")
+    j = national_gap(national_ds, o)
+    assert j is not None and j.value is None and j.unlike == "loan_balance_rmb"
+    assert j.reported_pp == pytest.approx(o["vs_national_pp"])
+    nat = national_ds.observation(j.inputs[1])
+    assert nat["entity_id"] == "china" and nat["yoy_pct"] == pytest.approx(7.1)
+    assert j.agrees == bool(abs(o["yoy_pct"] - nat["yoy_pct"] - o["vs_national_pp"]) < 0.05)
+
+
+def test_no_national_figure_no_gap(real_ds):
+    o = _obs(real_ds, "loan_balance_rmb", "2026-03-31")
+    assert national_gap(real_ds, o) is None
+    assert [j.kind for j in judgements_for(real_ds, o)] == ["pace"]
+
+
+def test_the_nation_is_never_judged_against_itself(national_ds):
+    nat = _obs(national_ds, "loan_balance_rmb", "2025-06-30", entity="china")
+    assert national_gap(national_ds, nat) is None
+
+
+def test_the_report_states_the_pace_and_the_audit_recomputes_it(real_ds):
+    import dataclasses
+
+    from cqreport import quarter_data
+    from cqreport.report.audit import audit_ledger
+    from cqreport.report.narrative import write_narrative
+
+    n = write_narrative(quarter_data(real_ds, "2026Q1"), "zh")
+    entries = [e for e in n.ledger if e.kind == "judgement"]
+    assert entries and all(e.source_ref.startswith("pace:") for e in entries)
+    assert audit_ledger(n, real_ds) == []
+    e = entries[0]
+    wrong = e.text.replace(f"{abs(e.value):g}", f"{abs(e.value) + 1:g}")
+    assert wrong != e.text
+    planted = dataclasses.replace(e, text=wrong, value=(abs(e.value) + 1) * (1 if e.value > 0 else -1))
+    n.ledger[e.n] = planted
+    findings = audit_ledger(n, real_ds)
+    assert any("judgement" in f.message for f in findings), findings
+
+
+def test_the_credit_section_says_what_the_nation_has_and_what_not(national_ds, real_ds):
+    from cqreport import quarter_data
+    from cqreport.report.audit import audit_ledger, html_to_text, normalize_text
+    from cqreport.report.narrative import write_narrative
+
+    with_nation = write_narrative(quarter_data(national_ds, "2025Q2"), "zh")
+    text = normalize_text(html_to_text(with_nation.sections["credit"]))
+    assert "全国只公布了人民币贷款余额" in text and "不计算差距" in text
+    assert "无法计算与全国的差距" not in text
+    assert audit_ledger(with_nation, national_ds) == []
+    en = normalize_text(html_to_text(write_narrative(quarter_data(national_ds, "2025Q2"), "en").sections["credit"]))
+    assert "a different series" in en and "no gap is computed" in en
+    without = normalize_text(html_to_text(write_narrative(quarter_data(real_ds, "2025Q2"), "zh").sections["credit"]))
+    assert without.count("无法计算与全国的差距") == 1
