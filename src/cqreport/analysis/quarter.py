@@ -103,10 +103,8 @@ class QuarterData:
 
 
 def data_cutoff(ds: Dataset, q: Quarter) -> date:
-    """The newest source date on or before the end of the quarter after q (or q's end if none)."""
-    limit = q.next().end
-    dates = [d for d in ds.sources["date"] if d <= limit]
-    return max(dates) if dates else q.end
+    """The data cut-off of q's report (:meth:`Dataset.cutoff`)."""
+    return ds.cutoff(q)
 
 
 def _months_before(day: date, months: int) -> date:
@@ -173,7 +171,7 @@ def describe_quarters(ds: Dataset) -> str:
     """One line per quarter with data: counts of figures and context, and the topics covered."""
     lines = [f"{'quarter':8} {'cut-off':10} {'figures':>7} {'context':>7}  topics with figures"]
     for q in ds.quarters():
-        qd = select_quarter(ds, q)
+        qd = quarter_data(ds, q)
         topics = ", ".join(f"{t} ({n})" for t, n in qd.figures["topic"].value_counts().sort_index().items())
         lines.append(f"{q!s:8} {qd.cutoff.isoformat():10} {len(qd.figures):7d} {len(qd.context):7d}  {topics}")
     return "\n".join(lines)

@@ -171,26 +171,39 @@ class Dataset:
             return q if end == q.end else None
         return None
 
+    def cutoff(self, q: Quarter) -> date:
+        """The data cut-off of quarter q's report: the newest source date on or before the
+        end of the following quarter (q's end if no source is that early)."""
+        limit = q.next().end
+        dates = [d for d in self.sources["date"] if d <= limit]
+        return max(dates) if dates else q.end
+
     def quarters(self) -> list[Quarter]:
         """The quarters that get a report, oldest first.
 
-        A quarter gets a report when the releases give at least ``REPORT_MIN_FIGURES``
-        core figures of Chongqing for it, or any credit figure (the central bank
-        branch's quarterly release is what the report follows). Thinner quarters of
-        the history (one auto-output year, one corridor total) stay in the data: they
-        are points of the long series, not reports of their own.
+        A quarter gets a report when, among the sources published by its cut-off
+        (:meth:`cutoff`), the releases give at least ``REPORT_MIN_FIGURES`` figures of
+        Chongqing for it, or any credit figure (the central bank branch's quarterly
+        release is what the report follows). Thinner quarters of the history (one
+        auto-output year, one corridor total) stay in the data: they are points of
+        the long series, not reports of their own.
         """
-        pref = self.observations[self.observations["preferred"] & (self.observations["entity_id"] == HOME)]
-        counts: dict[Quarter, int] = {}
+        o = self.observations[(self.observations["entity_id"] == HOME) & (self.observations["caution"] == "")]
+        figures: dict[Quarter, set] = {}
         anchored: set[Quarter] = set()
-        for _, r in pref.iterrows():
+        cutoffs: dict[Quarter, date] = {}
+        for _, r in o.iterrows():
             q = self.core_quarter(r)
             if q is None:
                 continue
-            counts[q] = counts.get(q, 0) + 1
+            if q not in cutoffs:
+                cutoffs[q] = self.cutoff(q)
+            if r["source_date"] > cutoffs[q]:
+                continue   # published after the report's cut-off
+            figures.setdefault(q, set()).add((r["metric_id"], r["start"], r["end"]))
             if r["topic"] == REPORT_ANCHOR_TOPIC:
                 anchored.add(q)
-        return sorted(q for q, n in counts.items() if n >= REPORT_MIN_FIGURES or q in anchored)
+        return sorted(q for q, f in figures.items() if len(f) >= REPORT_MIN_FIGURES or q in anchored)
 
     def latest_quarter(self) -> Quarter:
         """The most recent quarter with data.
