@@ -40,10 +40,12 @@ def test_every_quarter_has_both_languages(real_ds, narratives):
             assert n.ledger and n.references
 
 
-def test_key_points_are_three_to_five(narratives):
+def test_key_points_are_three_to_five(real_ds, narratives):
     for key, n in narratives.items():
         bullets = re.findall(r"<li>(.*?)</li>", n.key_points_html, re.S)
-        assert 3 <= len(bullets) <= 5, key
+        # a history-only quarter (2011Q1: one figure, no context) cannot fill three bullets
+        qd = real_ds.quarter(key[0])
+        assert min(3, len(qd.figures) + len(qd.context)) <= len(bullets) <= 5, key
         assert all('class="cq-ref"' in b for b in bullets), key
 
 
@@ -124,15 +126,16 @@ def test_derived_figures_are_worded_as_derived(narratives):
         for topic in report_topics():
             html = n.section_html(topic)
             for e in (e for e in n.ledger if e.kind == "derived" and e.where == topic):
-                i = html.find(e.text)
-                assert i >= 0, e
-                before = html[max(0, i - 120):i]
+                # the same words may also occur as a reported figure: one occurrence must be the derived one
+                starts = [m.start() for m in re.finditer(re.escape(e.text), html)]
+                assert starts, e
+                befores = [html[max(0, i - 120):i] for i in starts]
                 if lang == "zh":
-                    assert "推算" in before, (q, e.text, before)
+                    assert any("推算" in b for b in befores), (q, e.text, befores)
                     assert re.sub(r"^(同比)?(增长|下降|增加|减少|多增|少增)?", "", e.text)[:1] \
                         in "约超近", e.text
                 else:
-                    assert "impli" in before, (q, e.text, before)
+                    assert any("impli" in b for b in befores), (q, e.text, befores)
 
 
 def test_every_sentence_with_a_number_carries_a_reference(narratives):

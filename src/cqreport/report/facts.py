@@ -145,11 +145,15 @@ class _Writer:
             raise ValueError(f"a figure must be one number, got {num.text!r}")
         for fig in figs:
             unit = fig.unit or ""
+            value = fig.value
+            if unit in UNITS and not math.isclose(value * UNITS[unit].factor, fig.value_base, rel_tol=1e-9):
+                # 增长1.1倍 is written 1.1 but means +110%: record what the text means, not the digits
+                value = fig.value_base / UNITS[unit].factor
             dec = num.decimals
             if num.dec_unit in UNITS and unit in UNITS:
                 dec -= round(math.log10(UNITS[num.dec_unit].factor / UNITS[unit].factor))
             self.ledger.append(LedgerEntry(
-                n=len(self.ledger), text=num.text, value=fig.value, unit=unit,
+                n=len(self.ledger), text=num.text, value=value, unit=unit,
                 qualifier=num.qualifier, bound=fig.bound, source_ref=num.source_ref,
                 kind=num.kind, field=num.field, decimals=dec, where=self.where,
                 ref=self.ref_n.get(num.source_ref, 0)))
