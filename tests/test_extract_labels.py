@@ -33,8 +33,8 @@ def catalogue() -> Catalogue:
     return Catalogue(REAL_DATA)
 
 
-def _by_value(sources_dir: Path, file: str) -> dict[str, dict[str, str]]:
-    ex = extract_file(sources_dir / file, data_dir=REAL_DATA)
+def _by_value(sources_dir: Path, file: str, data_dir: Path = REAL_DATA) -> dict[str, dict[str, str]]:
+    ex = extract_file(sources_dir / file, data_dir=data_dir)
     out = {}
     for row in ex.rows():
         out.setdefault(row["value"], row)
@@ -61,8 +61,28 @@ def test_a_sector_balance_is_not_the_total(sources_dir, value):
     assert float(row["confidence"]) < 0.9
 
 
-def test_the_total_balance_is_named_with_its_unit_advice(sources_dir):
-    row = _by_value(sources_dir, LOANS_2024_04)["57672.4"]
+@pytest.fixture
+def narrow_catalogue(tmp_path):
+    """The real data with loan_balance_all listing only 万亿元 (as before the history was curated,
+    when the catalogue had no 亿元 balance): the case where the extractor must advise add_unit."""
+    import shutil
+
+    target = tmp_path / "data"
+    shutil.copytree(REAL_DATA, target)
+    with (target / "metrics.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        if r["metric_id"] == "loan_balance_all":
+            r["units"] = "万亿元|trillion yuan"
+    with (target / "metrics.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return target
+
+
+def test_the_total_balance_is_named_with_its_unit_advice(sources_dir, narrow_catalogue):
+    row = _by_value(sources_dir, LOANS_2024_04, narrow_catalogue)["57672.4"]
     assert row["metric_id"] == "loan_balance_all"
     assert "5.76724 万亿元" in row["reason"] and "add_unit" in row["reason"]
 
@@ -224,15 +244,15 @@ def test_candidates_carry_suggestions_and_a_reason(tmp_path, sources_dir):
             assert mid and 0 <= float(score) <= 1
 
 
-def test_unknown_metrics_become_proposed_catalogue_rows(tmp_path, sources_dir):
+def test_unknown_metrics_become_proposed_catalogue_rows(tmp_path, sources_dir, narrow_catalogue):
     out = tmp_path / "c.csv"
-    ex = extract_file(sources_dir / LOANS_2024_04, out=out, data_dir=REAL_DATA)
+    ex = extract_file(sources_dir / LOANS_2024_04, out=out, data_dir=narrow_catalogue)
     side = tmp_path / "c.metrics.csv"
     assert side.is_file()
     with side.open(encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         rows = {r["metric_id"]: r for r in reader}
-    with (REAL_DATA / "metrics.csv").open(encoding="utf-8-sig") as fh:
+    with (narrow_catalogue / "metrics.csv").open(encoding="utf-8-sig") as fh:
         metric_cols = csv.DictReader(fh).fieldnames
     assert reader.fieldnames == [*metric_cols, "status"]
     mlt = rows["loan_balance_medium_long_term"]
@@ -242,7 +262,7 @@ def test_unknown_metrics_become_proposed_catalogue_rows(tmp_path, sources_dir):
     assert "亿元" in rows["loan_balance_all"]["units"].split("|")
     named = {c.row["metric_id"] for c in ex.candidates}
     assert {mid for mid, r in rows.items() if r["status"] == "proposed"} <= named
-    existing = {m.metric_id for m in Catalogue(REAL_DATA).metrics}
+    existing = {m.metric_id for m in Catalogue(narrow_catalogue).metrics}
     assert not {mid for mid, r in rows.items() if r["status"] == "proposed"} & existing
 
 

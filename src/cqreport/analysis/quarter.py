@@ -28,7 +28,7 @@ import pandas as pd
 from ..core.figures import format_amount
 from ..core.periods import Quarter
 from ..core.phrases import period_label
-from ..core.vocab import require_topic
+from ..core.vocab import COMPARATOR_ENTITY_TYPES, require_topic
 from ..dataset.model import Dataset, _pick_preferred
 from .derive import CrossCheck, Derived, crosschecks, derive_for, previous_quarter, year_earlier
 
@@ -127,7 +127,9 @@ def select_quarter(ds: Dataset, q: Quarter, cutoff: date | None = None) -> Quart
     ``cutoff`` defaults to :func:`data_cutoff`.
     """
     o = ds.observations
-    pref = o[o["preferred"]]
+    comparators = ds.entities.index[ds.entities["entity_type"].isin(COMPARATOR_ENTITY_TYPES)]
+    # national and regional series are yardsticks (analysis.judgements), not figures of the report
+    pref = o[o["preferred"] & ~o["entity_id"].isin(comparators)]
     core_mask = pref.apply(lambda r: ds.core_quarter(r) == q, axis=1) if len(pref) else []
     figures = pref[core_mask].sort_values(["priority", "topic", "metric_id", "entity_id"])
     cutoff = cutoff or data_cutoff(ds, q)

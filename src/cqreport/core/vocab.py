@@ -271,6 +271,10 @@ QUALIFIERS: dict[str, Qualifier] = {
 # Qualifiers written after the number (10余场, 7000多笔, 二成以上) rather than before it.
 SUFFIX_QUALIFIERS = frozenset({"余", "多", "以上"})
 
+#: Entity types the report compares Chongqing with but never reports on as figures of
+#: its own (the country as a whole, a region that contains Chongqing).
+COMPARATOR_ENTITY_TYPES = frozenset({"country", "region"})
+
 #: Currency base units and how English writes them before an amount (RMB 6.54 trillion).
 CURRENCY_CODES: dict[str, str] = {"yuan": "RMB", "usd": "USD"}
 MONEY = frozenset(CURRENCY_CODES)
