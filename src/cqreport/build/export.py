@@ -1,0 +1,125 @@
+"""Export an executed notebook: self-contained HTML (nbconvert) and an A4 PDF (WeasyPrint).
+
+The HTML has no code cells, the report stylesheet and the CJK font subset
+embedded; the PDF is printed from that page in a forked process, so the
+caller can audit the HTML meanwhile.
+"""
+
+from __future__ import annotations
+
+import functools
+import html as html_lib
+import multiprocessing
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ..core import paths
+from ..errors import BuildError
+
+REMOVE_TAG = "remove-from-report"
+
+
+def _notebook_for_export(nb):
+    """A copy of the executed notebook as the reader sees it: no code, no notes, no stderr."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if REMOVE_TAG not in c.get("metadata", {}).get("tags", [])
+                and "parameters" not in c.get("metadata", {}).get("tags", [])
+                and "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    return nb
+
+
+def page_title(body: str) -> str:
+    """The text of the first heading of the rendered body."""
+    m = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S) or re.search(r"<h2[^>]*>(.*?)</h2>", body, re.S)
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip() if m else "cqreport"
+
+
+@functools.cache
+def _html_exporter():
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, anchor_link_text="")
+
+
+@functools.cache
+def _page_template():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(paths.ASSETS_DIR),
+                      autoescape=select_autoescape(["html"]))
+    return env.get_template("report_page.html")
+
+
+def export_html(nb, lang: str) -> str:
+    """The executed notebook as one self-contained HTML page (no code, embedded font)."""
+    from ..report.fonts import css_font_face
+
+    body, _ = _html_exporter().from_notebook_node(_notebook_for_export(nb))
+    title = page_title(body)
+    css = (paths.ASSETS_DIR / "report.css").read_text(encoding="utf-8")
+    page = _page_template().render(lang="zh-CN" if lang == "zh" else "en", title=title,
+                                   css=css, body=body)
+    font_css = css_font_face(visible_text(page) + title)
+    return page.replace("/*@font-face*/", font_css, 1)
+
+
+def visible_text(page: str) -> str:
+    """The text a reader sees in an HTML page (tags, styles and data URIs dropped).
+
+    >>> visible_text('<p>余额 <b>6.54</b>万亿元</p><style>p{}</style>')
+    '余额 6.54万亿元'
+    """
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r"<[^>]+>", "", page)
+    return html_lib.unescape(page).strip()
+
+
+def start_pdf(page: str, target: Path, base_url: Path) -> Callable[[], None]:
+    """Start printing the PDF; return the function that waits for it.
+
+    On Linux the PDF is printed by a forked child process, so that this process
+    can audit the HTML meanwhile (on the other core). Elsewhere it is printed here.
+
+    Raises:
+        BuildError: From the returned function, if the PDF could not be made.
+    """
+    if not sys.platform.startswith("linux"):
+        export_pdf(page, target, base_url)
+        return lambda: None
+    error_file = target.with_name(target.name + ".error")
+    proc = multiprocessing.get_context("fork").Process(
+        target=_pdf_child, args=(page, target, base_url, error_file), name="cqreport-pdf")
+    proc.start()
+
+    def wait() -> None:
+        proc.join()
+        if proc.exitcode != 0 or not target.is_file():
+            detail = error_file.read_text(encoding="utf-8") if error_file.is_file() else ""
+            raise BuildError(f"WeasyPrint could not print the PDF (exit code {proc.exitcode})"
+                             + (f": {detail}" if detail else ""))
+
+    return wait
+
+
+def _pdf_child(page: str, target: Path, base_url: Path, error_file: Path) -> None:
+    try:
+        export_pdf(page, target, base_url)
+    except BaseException as exc:
+        error_file.write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
+        raise
+
+
+def export_pdf(page: str, target: Path, base_url: Path) -> None:
+    """Print the HTML page to an A4 PDF with WeasyPrint (fonts embedded as subsets)."""
+    import weasyprint
+
+    weasyprint.HTML(string=page, base_url=str(base_url)).write_pdf(str(target))

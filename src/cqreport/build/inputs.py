@@ -1,0 +1,167 @@
+"""What a build depends on, and what it left: input fingerprints, the manifest, the skip check.
+
+A report is skipped when its manifest records the same inputs (notebook, data,
+parameters, code, library versions, font); that check reads no data and
+imports neither pandas nor papermill.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ..core import paths
+from ..core.files import atomic_write_text, hash_files, sha256_bytes
+from ..dataset.load import data_files
+from ..errors import ParameterError
+from ..report.params import (
+    ReportParams,
+)
+
+VERSIONED = ("cqreport", "papermill", "nbconvert", "nbclient", "ipykernel", "weasyprint",
+             "matplotlib", "seaborn", "pandas", "pandera", "jinja2", "pypdf",
+             "pylopdf-fonts-zh-cn")
+
+
+MANIFEST = "manifest.json"
+
+
+def data_hash(data_dir: Path) -> str:
+    """Fingerprint of the curated data: the descriptor and the tables."""
+    if not (Path(data_dir) / "datapackage.json").is_file():
+        raise ParameterError(f"data folder {data_dir} holds no datapackage.json")
+    return hash_files(data_files(data_dir), Path(data_dir))
+
+
+def code_hash() -> str:
+    """Fingerprint of the installed cqreport package (modules, templates, assets)."""
+    root = paths.PACKAGE_DIR
+    files = [f for f in root.rglob("*") if f.is_file() and "__pycache__" not in f.parts
+             and f.suffix in (".py", ".j2", ".css", ".html", ".json", ".txt")]
+    return hash_files(files, root)
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that shape a report, and of Python."""
+    out = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_revision(root: Path | None = None) -> str | None:
+    """The checkout's commit (with ``-dirty`` if it has changes), or None outside git."""
+    root = root or paths.project_root()
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                             text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return rev + ("-dirty" if dirty.strip() else "") if rev else None
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Fingerprints of everything a report depends on, except its parameters."""
+
+    notebook: str
+    data: str
+    code: str
+    packages: dict[str, str]
+    font: str
+    kernel: str
+    formats: tuple[str, ...]
+
+    def key(self, params: ReportParams, extra: dict[str, str]) -> str:
+        """The cache key of one report: same key, same report."""
+        blob = json.dumps({"inputs": asdict(self), "params": asdict(params), "extra": extra},
+                          sort_keys=True)
+        return sha256_bytes(blob.encode())
+
+
+def font_fingerprint() -> str:
+    """Which CJK font file the charts and pages use (path, face, size)."""
+    from ..report.fonts import find_cjk_font
+
+    f = find_cjk_font()
+    return f"{f.path}#{f.index}:{f.path.stat().st_size}"
+
+
+def collect_inputs(notebook: Path, data_dir: Path, kernel: str,
+                   formats: Sequence[str]) -> Inputs:
+    """Fingerprint the inputs of a build."""
+    return Inputs(
+        notebook=sha256_bytes(Path(notebook).read_bytes()),
+        data=data_hash(data_dir),
+        code=code_hash(),
+        packages=package_versions(),
+        font=font_fingerprint(),
+        kernel=kernel,
+        formats=tuple(formats),
+    )
+
+
+def load_data(data_dir: Path) -> Any:
+    """Load (once per process) and validate the dataset."""
+    key = str(Path(data_dir).resolve())
+    if key not in _DATASETS:
+        from ..dataset.model import load_dataset
+
+        _DATASETS[key] = load_dataset(data_dir)
+    return _DATASETS[key]
+
+
+def quarters_with_data(data_dir: Path, digest: str, cache_dir: Path | None) -> list[str]:
+    """Quarters that have data, from a small cache keyed by the data hash, else from the data."""
+    cache = cache_dir / "quarters.json" if cache_dir else None
+    if cache and cache.is_file():
+        with contextlib.suppress(ValueError, OSError):
+            saved = json.loads(cache.read_text(encoding="utf-8"))
+            if saved.get("data_hash") == digest:
+                return list(saved["quarters"])
+    quarters = [str(q) for q in load_data(data_dir).quarters()]
+    if cache:
+        with contextlib.suppress(OSError):
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(cache, json.dumps({"data_hash": digest, "quarters": quarters}))
+    return quarters
+
+
+def read_manifest(outdir: Path) -> dict | None:
+    """The manifest of a built report, or None."""
+    try:
+        return json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_current(outdir: Path, key: str, formats: Sequence[str]) -> bool:
+    """True when the report in outdir was built from the same inputs and is complete."""
+    manifest = read_manifest(outdir)
+    if not manifest or manifest.get("cache_key") != key:
+        return False
+    needed = ["report.ipynb", *(f"report.{f}" for f in formats)]
+    return all((outdir / n).is_file() for n in needed)
+
+
+FAILED_NOTEBOOK = "report.failed.ipynb"
+
+
+FAILED_HTML = "report.failed.html"
+
+
+_DATASETS: dict[str, Any] = {}
