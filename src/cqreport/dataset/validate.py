@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..core import paths
 from ..core.files import hash_files, sha256_file
-from ..core.numbers import find_numbers
+from ..core.numbers import NumberMatch, decimals_of, find_numbers
 from ..core.vocab import UNITS
 from ..errors import DataError, Problem
 from .load import TABLES, Table, data_files, display_path, read_table
@@ -46,11 +46,15 @@ class CheckResult:
         tables: Each table as read (strings).
         problems: Everything wrong, sorted by file and row.
         notes: Things worth knowing that are not errors.
+        checks: Which checks ran (see :data:`CHECKS`): ``schema`` and ``relations``
+            always; ``quotes`` (every quote found in its source text) and
+            ``source_hashes`` only when the source texts were there.
     """
 
     tables: dict[str, Table]
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    checks: dict[str, bool] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -72,6 +76,9 @@ def squash(text: str) -> str:
     return _SPACE.sub("", text)
 
 
+#: The checks a validation can run, in the order they are reported.
+CHECKS = ("schema", "relations", "quotes", "source_hashes")
+
 ELLIPSIS = re.compile(r"\s*(?:…+|\.\.\.)\s*")
 
 
@@ -85,13 +92,16 @@ def quote_fragments(quote: str) -> list[str]:
 
 
 def check_data(data_dir: str | Path | None = None,
-               sources_dir: str | Path | None = None) -> CheckResult:
+               sources_dir: str | Path | None = None,
+               require_sources: bool = False) -> CheckResult:
     """Read and validate every table of a data folder.
 
     Args:
         data_dir: Folder holding datapackage.json and the CSVs (default: the project's data/).
         sources_dir: Folder of source texts (default: ../shared/sources if present). When
             absent, the quote and hash checks are skipped and a note says so.
+        require_sources: Make missing source texts a problem instead of a note (what
+            ``cqreport build`` does unless told ``--no-source-check``).
 
     Returns:
         A CheckResult; nothing is raised for bad data (see ``raise_for_problems``).
@@ -99,34 +109,49 @@ def check_data(data_dir: str | Path | None = None,
     ddir = paths.data_dir(data_dir)
     sdir = paths.sources_dir(sources_dir)
     descriptor = ddir / "datapackage.json"
+    checks = dict.fromkeys(CHECKS, False)
     if not descriptor.is_file():
         where = display_path(descriptor)
         return CheckResult({}, [Problem(where, None, None, "no such file",
                                         "a data folder with datapackage.json and its CSV files",
-                                        "missing-file")])
-    specs = read_specs(descriptor)
+                                        "missing-file")], checks=checks)
+    try:
+        specs = read_specs(descriptor)
+    except DataError as exc:
+        return CheckResult({}, exc.problems, checks=checks)
     tables = {name: read_table(ddir / specs[name].path, name, specs[name].columns)
               for name in TABLES}
-    result = CheckResult(tables)
+    result = CheckResult(tables, checks=checks)
     for t in tables.values():
         result.problems += t.problems
         result.notes += t.notes
     for name, t in tables.items():
         if t.ok:
             result.problems += check_schema(t.frame, specs[name], display_path(t.path))
+    checks["schema"] = True
     result.problems += check_relations(tables, specs)
+    checks["relations"] = True
     if sources_dir is not None and not Path(sources_dir).is_dir():
         result.problems.append(Problem(str(sources_dir), None, None, f"no folder {sources_dir}",
                                        "the folder of source texts (e.g. ../shared/sources)",
                                        "sources-folder"))
+    elif sdir is None and require_sources:
+        result.problems.append(Problem(
+            "../shared/sources", None, None, "no folder of source texts",
+            "the source texts, to check every quote against them (pass --sources DIR or set "
+            "CQREPORT_SOURCES; or --no-source-check to build without the check)", "sources-folder"))
     elif sdir is None:
-        result.notes.append("source texts not found: quotes and file hashes were not checked "
-                            "(pass --sources DIR or set CQREPORT_SOURCES)")
+        result.notes.append(NOT_CHECKED)
     else:
         result.problems += check_sources(tables, Path(sdir))
+        checks["quotes"] = checks["source_hashes"] = True
     result.problems = sorted(set(result.problems),
                              key=lambda p: (p.file, p.row or 0, p.column or "", p.check))
     return result
+
+
+NOT_CHECKED = ("source texts not found: quotes and file hashes were not checked "
+               "(pass --sources DIR or set CQREPORT_SOURCES)")
 
 
 def _frame(tables: dict[str, Table], name: str) -> pd.DataFrame | None:
@@ -142,7 +167,7 @@ def check_relations(tables: dict[str, Table], specs: dict[str, TableSpec]) -> li
     """Checks across tables and columns: keys, units, periods, numbers in quotes."""
     checks: list[Callable[[dict[str, Table]], list[Problem]]] = [
         check_foreign_keys, check_metric_units, check_metric_kinds,
-        check_observation_units, check_periods, check_numbers_in_quotes,
+        check_observation_units, check_periods, check_numbers_in_quotes, check_text_cells,
     ]
     problems: list[Problem] = []
     for fn in checks:
@@ -266,12 +291,38 @@ def numbers_in(text: str) -> list[float]:
     return [m.value for m in find_numbers(text, words=True)]
 
 
-def _occurs(value: float, found: list[float]) -> bool:
-    return any(abs(abs(value) - v) <= 1e-9 * max(1.0, abs(v)) for v in found)
+MINUS_SIGNS = "-−－"
+# words that make an unsigned number in a quote a fall: 下降6.8% is a yoy_pct of -6.8
+FALL_WORDS = ("下降", "减少", "少增", "回落", "下滑", "降低", "下跌", "负增长", "减", "降",
+              "fell", "fall", "declin", "decreas", "down", "drop", "lower", "less", "shr")
+
+
+def _written_in(text: str, value: float, matches: list[NumberMatch], quote: str,
+                as_written: bool = True) -> bool:
+    """Whether a number of the row occurs in its quote, with its sign and as written.
+
+    The magnitude must match a number in the quote; a negative value needs a minus
+    sign before that number or a word of falling in the quote, and a positive one
+    must not have a minus sign before it; and unless ``as_written`` is False (a
+    multiple computed from yoy_pct), the value must have as many decimals as the
+    quote gives it (6.540 for a quote of 6.54 would be published as 6.540).
+    """
+    for m in matches:
+        if abs(abs(value) - m.value) > 1e-9 * max(1.0, m.value):
+            continue
+        if as_written and not m.chinese and decimals_of(text) != decimals_of(m.text):
+            continue
+        signed = m.start > 0 and quote[m.start - 1] in MINUS_SIGNS
+        if value < 0 and not (signed or any(w in quote.lower() for w in FALL_WORDS)):
+            continue
+        if value >= 0 and signed:
+            continue
+        return True
+    return False
 
 
 def check_numbers_in_quotes(tables: dict[str, Table]) -> list[Problem]:
-    """The value and every other number of a row occur in the row's quote."""
+    """The value and every other number of a row occur in the row's quote, as written."""
     of = _frame(tables, "observations")
     if not _has(of, "quote", "value"):
         return []
@@ -279,23 +330,25 @@ def check_numbers_in_quotes(tables: dict[str, Table]) -> list[Problem]:
     problems = []
     numeric = [c for c in ("value", "yoy_diff", "vs_national_pp", "streak_months", "prior_value")
                if c in of.columns]
-    for row, o in of.iterrows():
-        found = numbers_in(o["quote"])
+    has_yoy = "yoy_pct" in of.columns
+    for row, o in zip(of.index, of.to_dict("records"), strict=True):
+        quote = o["quote"]
+        found = find_numbers(quote, words=True)
         for col in numeric:
             try:
                 value = float(o[col]) if o[col] else None
             except ValueError:
                 continue  # reported by the schema check
-            if value is not None and not _occurs(value, found):
-                problems.append(Problem(where, row, col, f"{o[col]} not in the quote {o['quote']!r}",
-                                        f"a quote that contains the {col} as written",
-                                        "number-not-in-quote"))
-        if "yoy_pct" in of.columns and o["yoy_pct"]:
+            if value is not None and not _written_in(o[col], value, found, quote):
+                problems.append(Problem(where, row, col, f"{o[col]} not in the quote {quote!r}",
+                                        f"a quote that contains the {col} as written (same "
+                                        "digits, decimals and sign)", "number-not-in-quote"))
+        if has_yoy and o["yoy_pct"]:
             problems += _check_yoy(where, row, o, found)
     return problems
 
 
-def _check_yoy(where: str, row: int, o: pd.Series, found: list[float]) -> list[Problem]:
+def _check_yoy(where: str, row: int, o: dict, found: list[NumberMatch]) -> list[Problem]:
     try:
         pct = float(o["yoy_pct"])
     except ValueError:
@@ -305,15 +358,49 @@ def _check_yoy(where: str, row: int, o: pd.Series, found: list[float]) -> list[P
         ok = abs(pct - 100) < 1e-9 and any(w in o["quote"] for w in DOUBLED_WORDS)
         expected = "yoy_pct 100 and a quote that says 翻番 / 倍增 / doubled"
     elif wording == "times":
-        ok = _occurs(pct / 100, found)
+        ok = _written_in(f"{pct / 100:g}", pct / 100, found, o["quote"], as_written=False)
         expected = f"a quote containing {pct / 100:g}倍 (yoy_pct is the multiple × 100)"
     else:
-        ok = _occurs(pct, found)
-        expected = "a quote that contains the YoY percent as written"
+        ok = _written_in(o["yoy_pct"], pct, found, o["quote"])
+        expected = "a quote that contains the YoY percent as written (same digits, decimals and sign)"
     if ok:
         return []
     return [Problem(where, row, "yoy_pct", f"{o['yoy_pct']} not in the quote {o['quote']!r}",
                     expected, "number-not-in-quote")]
+
+
+# C0 and C1 control characters (NUL, escape, backspace...) and the line and paragraph
+# separators: invisible in a spreadsheet, they reach the HTML and PDF as they are
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# a pair of unescaped dollar signs is mathtext to matplotlib, which draws or chokes on it
+_MATHTEXT = re.compile(r"(?<!\\)\$.*?(?<!\\)\$", re.S)
+# text that charts print as labels (names, period labels)
+CHART_TEXT = {"metrics": ("name_zh", "name_en"), "entities": ("name_zh", "name_en"),
+              "observations": ("period_label", "prior_label")}
+
+
+def check_text_cells(tables: dict[str, Table]) -> list[Problem]:
+    """No control characters in any cell; no ``$…$`` in text that charts print."""
+    problems = []
+    for name, t in tables.items():
+        frame = _frame(tables, name)
+        if frame is None or frame.empty:
+            continue
+        where = display_path(t.path)
+        for col in frame.columns:
+            cells = frame[col]
+            bad = cells[cells.str.contains(_CONTROL)]
+            for row, cell in bad.items():
+                ch = _CONTROL.search(cell).group()
+                problems.append(Problem(where, row, col, f"the control character U+{ord(ch):04X} "
+                                        f"in {cell[:40]!r}", "printable text (delete the invisible "
+                                        "character; a line break becomes a space)", "control-char"))
+            if col in CHART_TEXT.get(name, ()):
+                for row, cell in cells[cells.str.contains(_MATHTEXT)].items():
+                    problems.append(Problem(where, row, col, f"{cell[:40]!r}, whose $…$ charts "
+                                            "would render as a formula", "text without a pair of $ "
+                                            "signs (write US$ once, or 美元 / USD)", "mathtext"))
+    return problems
 
 
 def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
