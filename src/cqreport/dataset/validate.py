@@ -17,7 +17,10 @@ tables and return :class:`Problem` lists:
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import paths
-from ..core.files import hash_files, sha256_file
+from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_file
 from ..core.numbers import NumberMatch, decimals_of, find_numbers
 from ..core.vocab import UNITS
 from ..errors import DataError, Problem
@@ -423,7 +426,13 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
                                     f"hashes to {digest[:12]}…",
                                     "the file's sha256 (has the source text changed?)",
                                     "source-hash"))
-        texts[s["source_id"]] = squash(f.read_text(encoding="utf-8"))
+        try:
+            texts[s["source_id"]] = squash(f.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(display_path(f), None, None,
+                                    f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}, "
+                                    "not UTF-8 (GB18030 or Big5?)",
+                                    "a UTF-8 source text (iconv -f GB18030 -t UTF-8)", "encoding"))
     if not _has(of, "source_id", "quote"):
         return problems
     owhere = display_path(tables["observations"].path)
@@ -451,47 +460,92 @@ def fingerprint(data_dir: Path, sources_dir: Path | None) -> str:
     return hash_files(files) + ("" if sources_dir is not None else "-nosources")
 
 
+def _stamp_body(fp: str, tables: dict[str, Table], checks: dict[str, bool],
+                notes: list[str]) -> dict:
+    """What a stamp proves: these inputs, this content of the tables as read, these checks."""
+    content = hash_files([t.path for t in tables.values()])
+    return {"fingerprint": fp, "tables_sha256": content, "checks": checks, "notes": notes}
+
+
+def _seal(body: dict) -> str:
+    # signed with the content hash it vouches for: a stamp copied from other data, typed
+    # by hand, cut short or emptied does not verify, and the data is validated again
+    blob = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    return sha256_bytes(f"cqreport-validated\0{blob}".encode())
+
+
 def read_validated(data_dir: str | Path | None = None,
-                   sources_dir: str | Path | None = None) -> CheckResult:
+                   sources_dir: str | Path | None = None,
+                   require_sources: bool = False) -> CheckResult:
     """Read the tables, validating them unless these exact inputs passed validation before.
 
     A successful validation leaves a stamp named by the inputs' fingerprint in
-    ``paths.cache_dir()``; with the stamp present the tables are only read (no
-    pandera, no quote search). Any change to the data, the source texts or the
-    validator gives another fingerprint, so stale stamps are never used.
+    ``paths.cache_dir()``; it records the tables' content hash and the checks
+    that ran, sealed with a hash over both. With a stamp that verifies (same
+    fingerprint, same table content, seal intact) the tables are only read; a
+    stamp that cannot be read or verified is ignored and the data validated
+    again. Any change to the data, the source texts or the validator gives
+    another fingerprint, so stale stamps are never used.
 
     Returns:
         A CheckResult, as from :func:`check_data`.
     """
     ddir = paths.data_dir(data_dir)
     sdir = Path(sources_dir) if sources_dir is not None else paths.sources_dir()
-    if sources_dir is not None and not Path(sources_dir).is_dir():
-        return check_data(ddir, sources_dir)
+    if (sources_dir is not None and not Path(sources_dir).is_dir()) or (sdir is None and require_sources):
+        return check_data(ddir, sources_dir, require_sources)
     try:
-        stamp = paths.cache_dir() / "validated" / fingerprint(ddir, sdir)
+        fp = fingerprint(ddir, sdir)
+        stamp = paths.cache_dir() / "validated" / fp
     except OSError:
-        return check_data(ddir, sources_dir)
-    if stamp.is_file():
-        specs = read_specs(ddir / "datapackage.json")
-        tables = {name: read_table(ddir / specs[name].path, name, specs[name].columns) for name in TABLES}
-        notes = [n for t in tables.values() for n in t.notes] + stamp.read_text(encoding="utf-8").splitlines()
-        if all(t.ok and not t.problems for t in tables.values()):
-            return CheckResult(tables, [], notes)
-    result = check_data(ddir, sources_dir)
+        return check_data(ddir, sources_dir, require_sources)
+    trusted = _read_stamp(stamp, ddir, fp)
+    if trusted is not None:
+        return trusted
+    result = check_data(ddir, sources_dir, require_sources)
     if result.ok:
-        try:
+        body = _stamp_body(fp, result.tables, result.checks,
+                           [n for n in result.notes if "not checked" in n])
+        with contextlib.suppress(OSError):  # a read-only or full cache only costs time
             stamp.parent.mkdir(parents=True, exist_ok=True)
-            stamp.write_text("\n".join(n for n in result.notes if "not checked" in n), encoding="utf-8")
-        except OSError:
-            pass  # a read-only cache only costs time
+            atomic_write_text(stamp, json.dumps({**body, "seal": _seal(body)}, ensure_ascii=False))
     return result
 
 
-def summarize(result: CheckResult) -> str:
-    """A report for people: counts on success, every problem on failure."""
+def _read_stamp(stamp: Path, ddir: Path, fp: str) -> CheckResult | None:
+    """The result a stamp vouches for, or None when it is absent or does not verify."""
+    try:
+        saved = json.loads(stamp.read_text(encoding="utf-8"))
+        body = {k: saved[k] for k in ("fingerprint", "tables_sha256", "checks", "notes")}
+        if saved.get("seal") != _seal(body) or body["fingerprint"] != fp:
+            return None
+        specs = read_specs(ddir / "datapackage.json")
+    except (OSError, ValueError, KeyError, TypeError, DataError):
+        return None
+    tables = {name: read_table(ddir / specs[name].path, name, specs[name].columns) for name in TABLES}
+    if not all(t.ok and not t.problems for t in tables.values()):
+        return None
+    if hash_files([t.path for t in tables.values()]) != body["tables_sha256"]:
+        return None
+    notes = [n for t in tables.values() for n in t.notes] + list(body["notes"])
+    return CheckResult(tables, [], notes, dict(body["checks"]))
+
+
+#: problems listed one per line before the rest are only counted, by kind
+LIST_LIMIT = 50
+
+
+def summarize(result: CheckResult, limit: int = LIST_LIMIT) -> str:
+    """A report for people: counts on success; on failure the first ``limit`` problems,
+    then the number of the others by kind (a broken file can have 400,000)."""
     if not result.ok:
         lines = [f"{len(result.problems)} problem(s):"]
-        lines += [f"  {p}" for p in result.problems]
+        lines += [f"  {p}" for p in result.problems[:limit]]
+        rest = result.problems[limit:]
+        if rest:
+            kinds = Counter(p.check for p in rest)
+            lines.append(f"  … and {len(rest)} more: " + ", ".join(
+                f"{n} {kind}" for kind, n in kinds.most_common()))
         return "\n".join(lines)
     counts = ", ".join(f"{len(t.frame)} {name}" for name, t in result.tables.items())
     checked = "" if any("not checked" in n for n in result.notes) else \
