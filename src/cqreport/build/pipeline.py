@@ -50,18 +50,17 @@ from pathlib import Path
 from typing import Any
 
 from ..core import paths
+from ..core.files import atomic_write_text, sha256_file
 from ..core.periods import parse_quarter, require_quarter
 from ..errors import ParameterError
 from ..report.params import (
     ReportParams,
     check_names,
-    check_quarter,
     expand_langs,
     notebook_parameters,
     parse_lang,
     validate_params,
 )
-from ..core.files import atomic_write_text, sha256_file
 from .export import _html_exporter, _page_template, export_html, start_pdf
 from .index import write_index
 from .inputs import (
