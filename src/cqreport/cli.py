@@ -55,6 +55,9 @@ def validate(data_dir: str | None, sources_dir: str | None) -> int:
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(summarize(result))
+    if result.checks:
+        click.echo("checks: " + ", ".join(f"{k} {'done' if v else 'NOT done'}"
+                                          for k, v in result.checks.items()))
     return 0 if result.ok else 1
 
 
@@ -117,8 +120,11 @@ def series(metric_id: str, entity_id: str, lang: str, data_dir: str | None, sour
 @click.option("--timeout", type=click.IntRange(min=1), default=300, show_default=True,
               help="Seconds a notebook cell may run.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--no-source-check", is_flag=True,
+              help="Build without the source texts: quotes are not checked against them "
+                   "(the manifest and the report's appendix say so).")
 def build(quarters, all_quarters, lang, formats, force, jobs, extra, as_of, data_dir, reports_dir,
-          notebook, kernel, timeout, no_progress) -> int:
+          notebook, kernel, timeout, no_progress, no_source_check) -> int:
     """Build the quarterly report as HTML and PDF under reports/<quarter>/<lang>/."""
     from .build.pipeline import build as build_reports
     from .report.params import parse_assignments
@@ -129,7 +135,7 @@ def build(quarters, all_quarters, lang, formats, force, jobs, extra, as_of, data
                             timeout=timeout,
                             extra={**parse_assignments(extra),
                                    **({"as_of": as_of.date().isoformat()} if as_of else {})},
-                            progress=not no_progress)
+                            progress=not no_progress, source_check=not no_source_check)
     click.echo(f"cqreport build: {summary.line()}")
     # Everything loaded stays alive until exit anyway: freezing it spares the
     # interpreter a last collection over it (most of a second at exit).
@@ -230,8 +236,16 @@ def main() -> None:
     except click.ClickException as exc:
         click.echo(f"error: {exc.format_message()}", err=True)
         sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
     except CqreportError as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(130 if type(exc).__name__ == "BuildInterrupted" else 1)
+    except OSError as exc:
+        # a full disk or a read-only folder the checks above did not foresee: one line
+        where = f" ({exc.filename})" if exc.filename else ""
+        click.echo(f"error: {exc.strerror or exc}{where}", err=True)
         sys.exit(1)
     # a command returns its exit code (or None for success)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -48,7 +48,9 @@ class DataError(CqreportError):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         lines = [f"{len(self.problems)} problem(s) in the data:"]
-        lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  - {p}" for p in self.problems[:50]]
+        if len(self.problems) > 50:  # a broken file can have 400,000; `cqreport validate` sums them up
+            lines.append(f"  … and {len(self.problems) - 50} more (cqreport validate lists them by kind)")
         super().__init__("\n".join(lines))
 
 

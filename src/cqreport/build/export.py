@@ -111,11 +111,24 @@ def start_pdf(page: str, target: Path, base_url: Path) -> Callable[[], None]:
 
 
 def _pdf_child(page: str, target: Path, base_url: Path, error_file: Path) -> None:
+    import os
+    import shutil
+    import tempfile
+
+    # WeasyPrint's font configuration makes a weasyprint-* temp folder that it removes
+    # only when collected, which a forked child never is: give it one to lose here
+    own = tempfile.mkdtemp(prefix=f"cqreport-pdf-{os.getpid()}-")
+    tempfile.tempdir = own
     try:
         export_pdf(page, target, base_url)
+    except KeyboardInterrupt:
+        shutil.rmtree(own, ignore_errors=True)
+        os._exit(130)  # Ctrl-C: the parent says so in one line; no traceback from here
     except BaseException as exc:
         error_file.write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
         raise
+    finally:
+        shutil.rmtree(own, ignore_errors=True)
 
 
 def export_pdf(page: str, target: Path, base_url: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import paths
-from ..core.files import atomic_write_text, hash_files, sha256_bytes
+from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_file
 from ..dataset.load import data_files
 from ..errors import ParameterError
 from ..report.params import (
@@ -124,12 +124,15 @@ def load_data(data_dir: Path) -> Any:
 
 
 def quarters_with_data(data_dir: Path, digest: str, cache_dir: Path | None) -> list[str]:
-    """Quarters that get a report, from a small cache keyed by the data and code hashes, else from the data."""
+    """Quarters that have data, from a small cache keyed by the data hash, else from the data."""
     cache = cache_dir / "quarters.json" if cache_dir else None
     if cache and cache.is_file():
         with contextlib.suppress(ValueError, OSError):
             saved = json.loads(cache.read_text(encoding="utf-8"))
-            if saved.get("data_hash") == digest:
+            # a cache of the wrong shape is ignored and rewritten, never trusted
+            if (isinstance(saved, dict) and saved.get("data_hash") == digest
+                    and isinstance(saved.get("quarters"), list)
+                    and all(isinstance(q, str) for q in saved["quarters"])):
                 return list(saved["quarters"])
     quarters = [str(q) for q in load_data(data_dir).quarters()]
     if cache:
@@ -140,11 +143,22 @@ def quarters_with_data(data_dir: Path, digest: str, cache_dir: Path | None) -> l
 
 
 def read_manifest(outdir: Path) -> dict | None:
-    """The manifest of a built report, or None."""
+    """The manifest of a built report, or None if it is missing or not a JSON object."""
     try:
-        return json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
+        m = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return m if isinstance(m, dict) else None
+
+
+def manifest_seconds(m: dict | None) -> float:
+    """The total build time a manifest records, 0.0 when absent or not a number."""
+    timings = m.get("timings_s") if isinstance(m, dict) else None
+    total = timings.get("total") if isinstance(timings, dict) else None
+    try:
+        return float(total) if isinstance(total, int | float | str) else 0.0
+    except ValueError:
+        return 0.0
 
 
 def is_current(outdir: Path, key: str, formats: Sequence[str]) -> bool:
@@ -153,7 +167,17 @@ def is_current(outdir: Path, key: str, formats: Sequence[str]) -> bool:
     if not manifest or manifest.get("cache_key") != key:
         return False
     needed = ["report.ipynb", *(f"report.{f}" for f in formats)]
-    return all((outdir / n).is_file() for n in needed)
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, dict):
+        return False
+    # a truncated or emptied output is not up to date: its bytes must be the ones built
+    for n in needed:
+        rec = outputs.get(n)
+        f = outdir / n
+        if not (isinstance(rec, dict) and f.is_file() and f.stat().st_size == rec.get("bytes")
+                and sha256_file(f) == rec.get("sha256")):
+            return False
+    return True
 
 
 FAILED_NOTEBOOK = "report.failed.ipynb"

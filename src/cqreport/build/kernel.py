@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shutil
 import sys
@@ -84,7 +85,8 @@ class Kernel:
         self.km = TrackingKernelManager(kernel_name=name)
         # a folder of its own: for the local sockets, and as a working directory
         # that outlives every report folder
-        self.home = Path(tempfile.mkdtemp(prefix="cqreport-kernel-"))
+        # (the pid in its name lets a later build remove it if this process is killed)
+        self.home = Path(tempfile.mkdtemp(prefix=f"cqreport-kernel-{os.getpid()}-"))
         if sys.platform.startswith("linux"):
             # local sockets: no TCP ports to race for, no "unencrypted TCP" warning
             self.km.transport = "ipc"
@@ -172,11 +174,31 @@ def check_glyphs(nb) -> None:
         raise BuildError("a chart is missing glyphs (text would show as boxes): " + bad[0][:300])
 
 
-def _failure_message(exc: BaseException) -> str:
+def _failure_message(exc: BaseException, notebook: Path | None = None) -> str:
     ename = getattr(exc, "ename", None)
     if ename is not None:  # papermill.PapermillExecutionError
-        return (f"cell {getattr(exc, 'cell_index', '?')} raised {ename}: "
+        return (f"{_cell_name(exc, notebook)} raised {ename}: "
                 f"{str(getattr(exc, 'evalue', '')).strip()[:500]}")
     if isinstance(exc, CqreportError):
         return str(exc)
     return f"{type(exc).__name__}: {str(exc).strip()[:500]}"
+
+
+def _cell_name(exc: BaseException, notebook: Path | None) -> str:
+    """The failing cell as a user finds it in the source notebook: its position there
+    (counting every cell from 1, as JupyterLab shows them) and its first line.
+
+    papermill's index counts the injected-parameters cell of the executed copy, so
+    the cell is found in the source notebook by its code instead."""
+    source = str(getattr(exc, "source", "") or "")
+    first = next((ln.strip() for ln in source.splitlines() if ln.strip()), "")
+    where = f"cell {getattr(exc, 'cell_index', '?')} of the executed notebook"
+    if notebook is not None and source:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+            for i, c in enumerate(cells, start=1):
+                text = c["source"] if isinstance(c["source"], str) else "".join(c["source"])
+                if text.strip() == source.strip():
+                    where = f"cell {i} of {Path(notebook).name}"
+                    break
+    return f"{where} (`{first[:60]}`)" if first else where

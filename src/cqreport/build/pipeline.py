@@ -35,9 +35,11 @@ cell numbers from one); after a failure the kernel is replaced.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -52,7 +54,7 @@ from typing import Any
 from ..core import paths
 from ..core.files import atomic_write_text, sha256_file
 from ..core.periods import parse_quarter, require_quarter
-from ..errors import ParameterError
+from ..errors import BuildError, ParameterError
 from ..report.params import (
     ReportParams,
     check_names,
@@ -72,6 +74,7 @@ from .inputs import (
     git_revision,
     is_current,
     load_data,
+    manifest_seconds,
     quarters_with_data,
     read_manifest,
 )
@@ -125,6 +128,7 @@ class BuildOptions:
     force: bool = False
     audit: bool = True
     extra: dict[str, str] = field(default_factory=dict)
+    source_check: bool = True
 
 
 @dataclass
@@ -260,14 +264,103 @@ def _swap_into_place(tmp: Path, outdir: Path) -> None:
 
 
 def _keep_failed(tmp: Path, outdir: Path) -> list[str]:
-    """Move the failed executed notebook (and page) beside the previous good report."""
+    """Move the failed executed notebook (and page) beside the previous good report.
+
+    Only whole files are kept: a notebook that is not complete JSON or a page cut
+    short (a full disk) would mislead more than help, and is left to be removed.
+    """
     kept = []
-    outdir.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        outdir.mkdir(parents=True, exist_ok=True)
     for src, name in ((tmp / "report.ipynb", FAILED_NOTEBOOK), (tmp / "report.html", FAILED_HTML)):
-        if src.is_file():
-            os.replace(src, outdir / name)
-            kept.append(str(outdir / name))
+        if src.is_file() and _whole(src):
+            with contextlib.suppress(OSError):
+                os.replace(src, outdir / name)
+                kept.append(str(outdir / name))
     return kept
+
+
+def _whole(path: Path) -> bool:
+    try:
+        data = path.read_bytes()
+        if path.suffix == ".ipynb":
+            json.loads(data)
+            return True
+        return data.rstrip().endswith(b"</html>")
+    except (OSError, ValueError):
+        return False
+
+
+def _checks_ran(dataset: Any, options: BuildOptions, audited: bool) -> dict[str, bool]:
+    """Which checks this report passed, for its manifest and its reader."""
+    checks = dict(getattr(dataset, "checks", None) or {})
+    if not checks:  # no audit, so no data loaded here: what the options asked for
+        found = paths.sources_dir() is not None and options.source_check
+        checks = {"schema": True, "relations": True, "quotes": found, "source_hashes": found}
+    checks["numbers_audit"] = bool(audited)
+    return checks
+
+
+def clean_leftovers(reports_dir: Path) -> list[Path]:
+    """Remove what killed builds left: ``.building-<pid>-*`` and ``.old-<pid>`` folders
+    whose process is gone, and this user's kernel folders and PDF temp folders in
+    $TMPDIR whose process is gone. Returns what was removed."""
+    removed = []
+    pattern = re.compile(r"\.[a-z]+\.building-(\d+)-|\.[a-z]+\.old-(\d+)$")
+    candidates = [p for p in Path(reports_dir).glob("*/.*") if p.is_dir()]
+    tmpdir = Path(tempfile.gettempdir())
+    candidates += [p for p in tmpdir.glob("cqreport-*-*") if p.is_dir()]
+    for p in candidates:
+        m = pattern.match(p.name) or re.match(r"cqreport-(?:kernel|pdf)-(\d+)-", p.name)
+        if not m:
+            continue
+        pid = int(next(g for g in m.groups() if g))
+        if pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+REPORTS_MARK = ".cqreport-reports"
+
+
+def check_reports_dir(rdir: Path, force: bool) -> None:
+    """Refuse an output folder that holds other things (``--reports /``) unless forced,
+    and one that cannot be written; mark an accepted one as a cqreport reports folder.
+
+    Raises:
+        ParameterError: Naming the folder and what was found.
+    """
+    ours = re.compile(r"[0-9]{4}Q[1-4]|index\.html|README\.md|screenshots|\..*")
+    if rdir.is_dir() and not (rdir / REPORTS_MARK).exists() and not force:
+        try:
+            strange = sorted(p.name for p in rdir.iterdir() if not ours.fullmatch(p.name))
+        except OSError as exc:
+            raise ParameterError(f"reports folder {rdir}: cannot list it ({exc.strerror})") from None
+        if strange:
+            raise ParameterError(
+                f"reports folder {rdir} is not empty and not a cqreport reports folder (it holds "
+                f"{', '.join(strange[:3])}{' …' if len(strange) > 3 else ''}); give an empty or new "
+                "folder, or --force to write into it anyway")
+    try:
+        rdir.mkdir(parents=True, exist_ok=True)
+        if not (rdir / REPORTS_MARK).exists():
+            (rdir / REPORTS_MARK).write_text("cqreport reports folder\n", encoding="utf-8")
+        probe = tempfile.mkdtemp(prefix=".probe-", dir=rdir)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise ParameterError(f"reports folder {rdir} cannot be written: {exc.strerror or exc}; "
+                             "expected a writable folder (--reports DIR)") from None
 
 
 def build_one(params: ReportParams, options: BuildOptions, inputs: Inputs,
@@ -290,7 +383,8 @@ def build_one(params: ReportParams, options: BuildOptions, inputs: Inputs,
     outdir = options.reports_dir / params.quarter / params.lang
     key = inputs.key(params, options.extra)
     outdir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{params.lang}.building-", dir=outdir.parent))
+    # the builder's pid in the name: a later build removes the folder once that pid is gone
+    tmp = Path(tempfile.mkdtemp(prefix=f".{params.lang}.building-{os.getpid()}-", dir=outdir.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; the report folder should not be
     started = datetime.now(UTC)
 
@@ -379,6 +473,7 @@ def build_one(params: ReportParams, options: BuildOptions, inputs: Inputs,
             "timings_s": timings,
             "warnings": notebook_warnings(nb),
             "audit": audit,
+            "checks": _checks_ran(dataset, options, use_audit),
             "outputs": {p.name: {"bytes": p.stat().st_size,
                                  "sha256": sha256_file(p)}
                         for p in sorted(tmp.iterdir()) if p.name.startswith("report.")},
@@ -392,7 +487,9 @@ def build_one(params: ReportParams, options: BuildOptions, inputs: Inputs,
                             round(time.perf_counter() - t0, 3), "", timings)
     except Exception as exc:  # any failure fails this report, not the batch
         kept = _keep_failed(tmp, outdir)
-        message = _failure_message(exc)
+        message = _failure_message(exc, options.notebook)
+        if isinstance(exc, OSError) and exc.filename:
+            message = f"{exc.strerror or exc} writing {exc.filename}"
         if kept:
             message += f" (executed notebook kept as {_display_path(Path(kept[0]))})"
         return ReportResult(params.quarter, params.lang, "failed", str(outdir),
@@ -468,7 +565,8 @@ def build(quarters: Sequence[str] | None = None, *, all_quarters: bool = False,
           reports_dir: str | os.PathLike | None = None, kernel: str = KERNEL_NAME,
           timeout: int = CELL_TIMEOUT, extra: dict[str, str] | None = None,
           audit: bool = True, auditor: Auditor | None = audit_report,
-          progress: bool = True, echo: Callable[[str], None] | None = None) -> BuildSummary:
+          progress: bool = True, echo: Callable[[str], None] | None = None,
+          source_check: bool = True) -> BuildSummary:
     """Build reports: the library call behind ``cqreport build``.
 
     Args:
@@ -488,6 +586,9 @@ def build(quarters: Sequence[str] | None = None, *, all_quarters: bool = False,
         auditor: The audit function (tests replace it).
         progress: Show a progress bar.
         echo: Where to print failure lines (default: stderr).
+        source_check: Require the source texts, so that every quote is checked against
+            them (``--no-source-check`` builds without; the manifest and the
+            report's appendix say so).
 
     Returns:
         The summary; ``summary.ok`` is False if any report failed.
@@ -506,9 +607,17 @@ def build(quarters: Sequence[str] | None = None, *, all_quarters: bool = False,
     if not (ddir / "datapackage.json").is_file():
         raise ParameterError(f"data folder {ddir} has no datapackage.json")
     rdir = Path(paths.reports_dir(reports_dir))
+    if source_check and paths.sources_dir() is None:
+        raise ParameterError("source texts not found (../shared/sources, or $CQREPORT_SOURCES): "
+                             "the quotes cannot be checked; set CQREPORT_SOURCES, or build "
+                             "without the check with --no-source-check")
+    check_reports_dir(rdir, force)
+    clean_leftovers(rdir)
     options = BuildOptions(nb_path.resolve(), ddir.resolve(), rdir.resolve(), fmts, kernel,
-                           int(timeout), force, audit, dict(extra or {}))
+                           int(timeout), force, audit, dict(extra or {}), source_check)
     inputs = collect_inputs(options.notebook, options.data_dir, kernel, fmts)
+    if not source_check:  # a build without the quote check is another build
+        inputs = dataclasses.replace(inputs, kernel=f"{kernel}+no-source-check")
     todo = plan(quarters, all_quarters, lang, options,
                 lambda: quarters_with_data(options.data_dir, inputs.data + inputs.code, rdir / ".cache"))
     results: list[ReportResult] = []
@@ -550,8 +659,7 @@ def _parse_formats(formats: Sequence[str] | str) -> tuple[str, ...]:
 def _expected_seconds(p: ReportParams, options: BuildOptions) -> tuple[float, str]:
     """How long a report took last time (0 if never built); later quarters break ties,
     since they hold more context and take longer."""
-    m = read_manifest(options.reports_dir / p.quarter / p.lang) or {}
-    return float((m.get("timings_s") or {}).get("total", 0.0)), p.quarter
+    return manifest_seconds(read_manifest(options.reports_dir / p.quarter / p.lang)), p.quarter
 
 
 def _run(pending: list[ReportParams], options: BuildOptions, inputs: Inputs,
@@ -588,23 +696,54 @@ def _run(pending: list[ReportParams], options: BuildOptions, inputs: Inputs,
             # longest first, so that no worker is left with a long report at the end
             order = sorted(pending, key=lambda p: _expected_seconds(p, options), reverse=True)
             futures = {pool.submit(_worker_build, p): p for p in order}
-            for fut in as_completed(futures):
-                p = futures[fut]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # a worker that died
-                    res = ReportResult(p.quarter, p.lang, "failed",
-                                       str(options.reports_dir / p.quarter / p.lang), 0.0,
-                                       _failure_message(exc))
-                results.append(res)
-                bar.set_postfix_str(f"{p.slug} {res.status}")
-                bar.update()
+            try:
+                done = as_completed(futures)
+                for fut in done:
+                    p = futures[fut]
+                    try:
+                        res = fut.result()
+                    except Exception as exc:  # a worker that died
+                        res = ReportResult(p.quarter, p.lang, "failed",
+                                           str(options.reports_dir / p.quarter / p.lang), 0.0,
+                                           _failure_message(exc))
+                    results.append(res)
+                    bar.set_postfix_str(f"{p.slug} {res.status}")
+                    bar.update()
+            except KeyboardInterrupt:
+                _stop_pool(pool, options.reports_dir)
+                bar.close()
+                raise BuildInterrupted(
+                    f"interrupted: {len(results)} of {len(pending)} report(s) finished, the others "
+                    "stopped; unfinished ones keep their previous version") from None
     bar.close()
     return results
 
 
 # ---------------------------------------------------------------------------
 # The index page
+
+
+class BuildInterrupted(BuildError):
+    """Ctrl-C stopped a batch: the CLI exits 130."""
+
+
+def _stop_pool(pool: ProcessPoolExecutor, reports_dir: Path) -> None:
+    """Stop a pool at once: drop the queued reports, interrupt the running ones (each
+    removes its temporary folder and shuts its kernel down), then end the workers."""
+    import signal
+
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(proc.pid, signal.SIGINT)
+    deadline = time.monotonic() + 10
+    for proc in procs:
+        proc.join(max(0.1, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(2)
+    clean_leftovers(reports_dir)
 
 
 def describe_parameters(notebook: str | os.PathLike | None = None) -> list[dict[str, str]]:

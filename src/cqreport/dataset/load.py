@@ -81,9 +81,18 @@ def decode_bytes(raw: bytes, where: str) -> tuple[str | None, str, Problem | Non
         bad = utf8_err.start
     if not bom:
         try:
-            return raw.decode("gb18030"), "gb18030", None
+            text = raw.decode("gb18030")
         except UnicodeDecodeError:
-            pass
+            text = None
+        if text is not None and not looks_like_big5(raw, text):
+            return text, "gb18030", None
+        if text is not None:
+            return None, "big5", Problem(
+                file=where, row=None, column=None,
+                found="bytes that look like Big5 (traditional Chinese; read as GB18030 they "
+                      f"give {text[:12]!r}…)",
+                expected="UTF-8 text (in Excel: Save As 'CSV UTF-8'; or iconv -f BIG5 -t UTF-8)",
+                check="encoding")
     line = raw.count(b"\n", 0, bad) + 1
     col = bad - (raw.rfind(b"\n", 0, bad) + 1) + 1
     return None, "unknown", Problem(
@@ -94,6 +103,30 @@ def decode_bytes(raw: bytes, where: str) -> tuple[str | None, str, Problem | Non
         expected="UTF-8 text (in Excel: Save As 'CSV UTF-8'); GB18030/GBK is also read",
         check="encoding",
     )
+
+
+def looks_like_big5(raw: bytes, gb_text: str) -> bool:
+    """True when bytes that GB18030 decoded are more likely Big5.
+
+    Big5 bytes decode as GB18030 without error but give mojibake: kana, rare
+    hanzi and symbols outside GB2312. Text really saved as GBK is almost all
+    GB2312. So: the bytes are valid Big5, and at least a fifth of the decoded
+    characters outside ASCII are not GB2312.
+    """
+    try:
+        raw.decode("big5")
+    except UnicodeDecodeError:
+        return False
+    wide = [c for c in gb_text if ord(c) > 0x7F]
+    if not wide:
+        return False
+    rare = 0
+    for c in wide:
+        try:
+            c.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += 1
+    return rare >= 0.2 * len(wide)
 
 
 def read_table(path: Path, name: str, columns: list[str] | None = None) -> Table:

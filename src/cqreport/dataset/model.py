@@ -82,6 +82,9 @@ class Dataset:
             source_date, reliability, language, figure (group id), preferred.
         data_dir: Where the data was read from.
         notes: Non-fatal notes from reading (e.g. an encoding).
+        checks: Which validation checks the data passed (``schema``, ``relations``,
+            ``quotes``, ``source_hashes``): ``quotes`` is False when the source
+            texts were not there to check the quotes against.
     """
 
     metrics: pd.DataFrame
@@ -90,6 +93,7 @@ class Dataset:
     observations: pd.DataFrame
     data_dir: Path
     notes: list[str] = field(default_factory=list)
+    checks: dict[str, bool] = field(default_factory=dict)
     # Results that layers above compute once per Dataset (derived figures, quarter
     # selections); the tables are never changed after loading, so nothing expires.
     memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -188,22 +192,21 @@ class Dataset:
         auto-output year, one corridor total) stay in the data: they are points of
         the long series, not reports of their own.
         """
-        o = self.observations[(self.observations["entity_id"] == HOME) & (self.observations["caution"] == "")]
-        figures: dict[Quarter, set] = {}
-        anchored: set[Quarter] = set()
-        cutoffs: dict[Quarter, date] = {}
-        for _, r in o.iterrows():
-            q = self.core_quarter(r)
-            if q is None:
-                continue
-            if q not in cutoffs:
-                cutoffs[q] = self.cutoff(q)
-            if r["source_date"] > cutoffs[q]:
-                continue   # published after the report's cut-off
-            figures.setdefault(q, set()).add((r["metric_id"], r["start"], r["end"]))
-            if r["topic"] == REPORT_ANCHOR_TOPIC:
-                anchored.add(q)
-        return sorted(q for q, f in figures.items() if len(f) >= REPORT_MIN_FIGURES or q in anchored)
+        o = self.observations
+        o = o[(o["entity_id"] == HOME) & (o["caution"] == "")]
+        # one core_quarter call per distinct (period type, end), not per row
+        quarter_of = {(t, e): self.core_quarter({"period_type": t, "end": e})
+                      for t, e in set(zip(o["period_type"], o["end"], strict=True))}
+        q = pd.Series([quarter_of[k] for k in zip(o["period_type"], o["end"], strict=True)],
+                      index=o.index, dtype=object)
+        o, q = o[q.notna()], q[q.notna()]
+        cutoffs = {x: self.cutoff(x) for x in set(q)}
+        published = o["source_date"].to_numpy() <= q.map(cutoffs).to_numpy()
+        o, q = o[published], q[published]
+        figures = pd.DataFrame({"q": q, "metric": o["metric_id"], "start": o["start"], "end": o["end"]})
+        counts = figures.drop_duplicates().groupby("q").size()
+        anchored = set(q[o["topic"] == REPORT_ANCHOR_TOPIC])
+        return sorted(x for x, n in counts.items() if n >= REPORT_MIN_FIGURES or x in anchored)
 
     def latest_quarter(self) -> Quarter:
         """The most recent quarter with data.
@@ -250,12 +253,15 @@ def _require_known(value: str, known: pd.Index, what: str, where: str) -> str:
 
 
 def load_dataset(data_dir: str | Path | None = None,
-                 sources_dir: str | Path | None = None) -> Dataset:
+                 sources_dir: str | Path | None = None,
+                 require_sources: bool = False) -> Dataset:
     """Load and validate the curated data.
 
     Args:
         data_dir: Data folder (default: the project's data/, or $CQREPORT_DATA).
         sources_dir: Source texts (default: ../shared/sources when present).
+        require_sources: Fail when the source texts are missing instead of noting that
+            the quotes were not checked.
 
     Data that passed validation before, unchanged (same files, same source texts,
     same validator), is not validated again: see ``validate.read_validated``.
@@ -267,9 +273,11 @@ def load_dataset(data_dir: str | Path | None = None,
         DataError: Listing every problem in every file, if there is any.
     """
     ddir = paths.data_dir(data_dir)
-    result = read_validated(ddir, sources_dir)
+    result = read_validated(ddir, sources_dir, require_sources)
     result.raise_for_problems()
-    return Dataset.from_tables(result.tables, ddir, result.notes)
+    ds = Dataset.from_tables(result.tables, ddir, result.notes)
+    ds.checks = dict(result.checks)
+    return ds
 
 
 def _type_observations(frame: pd.DataFrame, metrics: pd.DataFrame,
@@ -300,44 +308,64 @@ def _type_observations(frame: pd.DataFrame, metrics: pd.DataFrame,
     return o
 
 
-def _same_figure(a: pd.Series, b: pd.Series) -> bool:
-    if (a["metric_id"], a["entity_id"]) != (b["metric_id"], b["entity_id"]):
-        return False
-    if (a["start"], a["end"]) == (b["start"], b["end"]):
-        return True
-    close = abs((a["end"] - b["end"]).days) <= SAME_FIGURE_DAYS
-    same_value = abs(a["value_base"] - b["value_base"]) <= 1e-9 * max(1.0, abs(a["value_base"]))
-    return close and same_value
-
-
 def _pick_preferred(o: pd.DataFrame) -> tuple[list[int], list[bool]]:
-    """Group rows that describe the same figure and mark the one the report uses."""
-    group = list(range(len(o)))
+    """Group rows that describe the same figure and mark the one the report uses.
+
+    Linear in the rows: two rows of one series are linked when they have the same
+    period (one group per period), or the same base value with ends at most
+    ``SAME_FIGURE_DAYS`` apart (within one value, sorted by end, each row is linked
+    to the next when close enough: the same connected groups as comparing every
+    pair). A figure's id is the smallest row position in its group.
+    """
+    n = len(o)
+    parent = list(range(n))
 
     def root(i: int) -> int:
-        while group[i] != i:
-            group[i] = group[group[i]]
-            i = group[i]
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
         return i
 
-    for _, idx in o.groupby(["metric_id", "entity_id"]).groups.items():
-        idx = list(idx)
-        for n, i in enumerate(idx):
-            for j in idx[n + 1:]:
-                if _same_figure(o.loc[i], o.loc[j]):
-                    group[root(j)] = root(i)
-    figure = [root(i) for i in range(len(o))]
+    def link(i: int, j: int) -> None:
+        a, b = root(i), root(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
+    if n:
+        pos = pd.Series(range(n), index=o.index)
+        series = [o["metric_id"], o["entity_id"]]
+        start = o["start"].map(lambda d: d.toordinal() if d is not None else -1)
+        end = o["end"].map(date.toordinal)
+        for idx in pos.groupby([*series, start, end], sort=False).indices.values():
+            for j in idx[1:]:
+                link(int(idx[0]), int(j))
+        # values equal within 1e-9 relative share a key rounded to 12 significant digits
+        vkey = o["value_base"].map(lambda v: float(f"{v:.12g}"))
+        frame = pd.DataFrame({"pos": range(n), "end": end.to_numpy()})
+        for idx in frame.groupby([*(s.to_numpy() for s in series), vkey.to_numpy()],
+                                 sort=False).indices.values():
+            if len(idx) < 2:
+                continue
+            part = frame.iloc[idx].sort_values("end")
+            ends, rows = part["end"].to_numpy(), part["pos"].to_numpy()
+            for k in range(1, len(rows)):
+                if ends[k] - ends[k - 1] <= SAME_FIGURE_DAYS:
+                    link(int(rows[k - 1]), int(rows[k]))
+    figure = [root(i) for i in range(n)]
+    cautioned = (o["caution"] != "").to_numpy()
     rank = pd.DataFrame({
         "figure": figure,
-        "cautioned": o["caution"] != "",
-        "reliability": o["reliability"].map({g: i for i, g in enumerate(reliability_grades())}),
+        "cautioned": cautioned,
+        "reliability": o["reliability"].map({g: i for i, g in enumerate(reliability_grades())}).to_numpy(),
         "recency": [-d.toordinal() for d in o["source_date"]],
-        "caution": o["bound"].map(BOUND_CAUTION),
-        "row": o["row"],
+        "caution": o["bound"].map(BOUND_CAUTION).to_numpy(),
+        "row": o["row"].to_numpy(),
     })
-    best = set(rank.sort_values(["figure", "cautioned", "reliability", "recency", "caution", "row"])
-               .drop_duplicates("figure").index)
-    preferred = [i in best and not rank.loc[i, "cautioned"] for i in range(len(o))]
+    best = (rank.sort_values(["figure", "cautioned", "reliability", "recency", "caution", "row"])
+            .drop_duplicates("figure").index)
+    chosen = pd.Series(False, index=rank.index)
+    chosen[best] = True
+    preferred = (chosen.to_numpy() & ~cautioned).tolist()
     return figure, preferred
 
 

@@ -17,14 +17,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..errors import Problem
+from ..errors import DataError, Problem
+from .load import TABLES, display_path
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
-PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-INTEGER = re.compile(r"^-?\d+$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only: Python's \d also matches full-width ６.５４, which float() reads but
+# nothing downstream (formatting, the audit, quote matching) treats as the same text
+PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+INTEGER = re.compile(r"^-?[0-9]+$")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 OBSERVATION_KEY = ["metric_id", "entity_id", "period_start", "period_end", "source_id"]
 
 
@@ -63,8 +66,14 @@ class TableSpec:
 
 
 @lru_cache(maxsize=8)
-def _read_descriptor(path: str) -> dict:
+def _read_descriptor(path: str, mtime_ns: int, size: int) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _descriptor_problem(descriptor: Path, found: str) -> DataError:
+    return DataError([Problem(display_path(descriptor), None, None, found,
+                              "a Frictionless data package: a JSON object whose 'resources' list "
+                              "each table with its name, path and schema.fields", "descriptor")])
 
 
 def read_specs(descriptor: Path) -> dict[str, TableSpec]:
@@ -75,8 +84,34 @@ def read_specs(descriptor: Path) -> dict[str, TableSpec]:
 
     Returns:
         Table name → spec, in the descriptor's order.
+
+    Raises:
+        DataError: If the file cannot be read, is not JSON (cut short, say), or does not
+            describe the tables (``[]``, ``{}``, a resource without a name or fields).
     """
-    pkg = _read_descriptor(str(descriptor))
+    try:
+        st = Path(descriptor).stat()
+        pkg = _read_descriptor(str(descriptor), st.st_mtime_ns, st.st_size)
+    except OSError as exc:
+        raise _descriptor_problem(descriptor, f"a file that cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise _descriptor_problem(descriptor, "bytes that are not UTF-8") from None
+    except ValueError as exc:
+        raise _descriptor_problem(descriptor, f"text that is not valid JSON ({exc}; cut short?)") from None
+    if not isinstance(pkg, dict) or not isinstance(pkg.get("resources"), list) or not pkg["resources"]:
+        shown = json.dumps(pkg, ensure_ascii=False)[:40]
+        raise _descriptor_problem(descriptor, f"{shown} (no list of 'resources')")
+    try:
+        specs = _specs_of(pkg)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _descriptor_problem(descriptor, f"a resource without the entry {exc}") from None
+    missing = [t for t in TABLES if t not in specs]
+    if missing:
+        raise _descriptor_problem(descriptor, f"no resource named {', '.join(missing)}")
+    return specs
+
+
+def _specs_of(pkg: dict) -> dict[str, TableSpec]:
     specs = {}
     for res in pkg["resources"]:
         fields = []

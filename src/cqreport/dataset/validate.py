@@ -17,7 +17,10 @@ tables and return :class:`Problem` lists:
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,8 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import paths
-from ..core.files import hash_files, sha256_file
-from ..core.numbers import find_numbers
+from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_file
+from ..core.numbers import NumberMatch, decimals_of, find_numbers
 from ..core.vocab import UNITS
 from ..errors import DataError, Problem
 from .load import TABLES, Table, data_files, display_path, read_table
@@ -46,11 +49,15 @@ class CheckResult:
         tables: Each table as read (strings).
         problems: Everything wrong, sorted by file and row.
         notes: Things worth knowing that are not errors.
+        checks: Which checks ran (see :data:`CHECKS`): ``schema`` and ``relations``
+            always; ``quotes`` (every quote found in its source text) and
+            ``source_hashes`` only when the source texts were there.
     """
 
     tables: dict[str, Table]
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    checks: dict[str, bool] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -72,6 +79,9 @@ def squash(text: str) -> str:
     return _SPACE.sub("", text)
 
 
+#: The checks a validation can run, in the order they are reported.
+CHECKS = ("schema", "relations", "quotes", "source_hashes")
+
 ELLIPSIS = re.compile(r"\s*(?:…+|\.\.\.)\s*")
 
 
@@ -85,13 +95,16 @@ def quote_fragments(quote: str) -> list[str]:
 
 
 def check_data(data_dir: str | Path | None = None,
-               sources_dir: str | Path | None = None) -> CheckResult:
+               sources_dir: str | Path | None = None,
+               require_sources: bool = False) -> CheckResult:
     """Read and validate every table of a data folder.
 
     Args:
         data_dir: Folder holding datapackage.json and the CSVs (default: the project's data/).
         sources_dir: Folder of source texts (default: ../shared/sources if present). When
             absent, the quote and hash checks are skipped and a note says so.
+        require_sources: Make missing source texts a problem instead of a note (what
+            ``cqreport build`` does unless told ``--no-source-check``).
 
     Returns:
         A CheckResult; nothing is raised for bad data (see ``raise_for_problems``).
@@ -99,34 +112,49 @@ def check_data(data_dir: str | Path | None = None,
     ddir = paths.data_dir(data_dir)
     sdir = paths.sources_dir(sources_dir)
     descriptor = ddir / "datapackage.json"
+    checks = dict.fromkeys(CHECKS, False)
     if not descriptor.is_file():
         where = display_path(descriptor)
         return CheckResult({}, [Problem(where, None, None, "no such file",
                                         "a data folder with datapackage.json and its CSV files",
-                                        "missing-file")])
-    specs = read_specs(descriptor)
+                                        "missing-file")], checks=checks)
+    try:
+        specs = read_specs(descriptor)
+    except DataError as exc:
+        return CheckResult({}, exc.problems, checks=checks)
     tables = {name: read_table(ddir / specs[name].path, name, specs[name].columns)
               for name in TABLES}
-    result = CheckResult(tables)
+    result = CheckResult(tables, checks=checks)
     for t in tables.values():
         result.problems += t.problems
         result.notes += t.notes
     for name, t in tables.items():
         if t.ok:
             result.problems += check_schema(t.frame, specs[name], display_path(t.path))
+    checks["schema"] = True
     result.problems += check_relations(tables, specs)
+    checks["relations"] = True
     if sources_dir is not None and not Path(sources_dir).is_dir():
         result.problems.append(Problem(str(sources_dir), None, None, f"no folder {sources_dir}",
                                        "the folder of source texts (e.g. ../shared/sources)",
                                        "sources-folder"))
+    elif sdir is None and require_sources:
+        result.problems.append(Problem(
+            "../shared/sources", None, None, "no folder of source texts",
+            "the source texts, to check every quote against them (pass --sources DIR or set "
+            "CQREPORT_SOURCES; or --no-source-check to build without the check)", "sources-folder"))
     elif sdir is None:
-        result.notes.append("source texts not found: quotes and file hashes were not checked "
-                            "(pass --sources DIR or set CQREPORT_SOURCES)")
+        result.notes.append(NOT_CHECKED)
     else:
         result.problems += check_sources(tables, Path(sdir))
+        checks["quotes"] = checks["source_hashes"] = True
     result.problems = sorted(set(result.problems),
                              key=lambda p: (p.file, p.row or 0, p.column or "", p.check))
     return result
+
+
+NOT_CHECKED = ("source texts not found: quotes and file hashes were not checked "
+               "(pass --sources DIR or set CQREPORT_SOURCES)")
 
 
 def _frame(tables: dict[str, Table], name: str) -> pd.DataFrame | None:
@@ -142,7 +170,7 @@ def check_relations(tables: dict[str, Table], specs: dict[str, TableSpec]) -> li
     """Checks across tables and columns: keys, units, periods, numbers in quotes."""
     checks: list[Callable[[dict[str, Table]], list[Problem]]] = [
         check_foreign_keys, check_metric_units, check_metric_kinds,
-        check_observation_units, check_periods, check_numbers_in_quotes,
+        check_observation_units, check_periods, check_numbers_in_quotes, check_text_cells,
     ]
     problems: list[Problem] = []
     for fn in checks:
@@ -266,12 +294,38 @@ def numbers_in(text: str) -> list[float]:
     return [m.value for m in find_numbers(text, words=True)]
 
 
-def _occurs(value: float, found: list[float]) -> bool:
-    return any(abs(abs(value) - v) <= 1e-9 * max(1.0, abs(v)) for v in found)
+MINUS_SIGNS = "-−－"
+# words that make an unsigned number in a quote a fall: 下降6.8% is a yoy_pct of -6.8
+FALL_WORDS = ("下降", "减少", "少增", "回落", "下滑", "降低", "下跌", "负增长", "减", "降",
+              "fell", "fall", "declin", "decreas", "down", "drop", "lower", "less", "shr")
+
+
+def _written_in(text: str, value: float, matches: list[NumberMatch], quote: str,
+                as_written: bool = True) -> bool:
+    """Whether a number of the row occurs in its quote, with its sign and as written.
+
+    The magnitude must match a number in the quote; a negative value needs a minus
+    sign before that number or a word of falling in the quote, and a positive one
+    must not have a minus sign before it; and unless ``as_written`` is False (a
+    multiple computed from yoy_pct), the value must have as many decimals as the
+    quote gives it (6.540 for a quote of 6.54 would be published as 6.540).
+    """
+    for m in matches:
+        if abs(abs(value) - m.value) > 1e-9 * max(1.0, m.value):
+            continue
+        if as_written and not m.chinese and decimals_of(text) != decimals_of(m.text):
+            continue
+        signed = m.start > 0 and quote[m.start - 1] in MINUS_SIGNS
+        if value < 0 and not (signed or any(w in quote.lower() for w in FALL_WORDS)):
+            continue
+        if value >= 0 and signed:
+            continue
+        return True
+    return False
 
 
 def check_numbers_in_quotes(tables: dict[str, Table]) -> list[Problem]:
-    """The value and every other number of a row occur in the row's quote."""
+    """The value and every other number of a row occur in the row's quote, as written."""
     of = _frame(tables, "observations")
     if not _has(of, "quote", "value"):
         return []
@@ -279,23 +333,25 @@ def check_numbers_in_quotes(tables: dict[str, Table]) -> list[Problem]:
     problems = []
     numeric = [c for c in ("value", "yoy_diff", "vs_national_pp", "streak_months", "prior_value")
                if c in of.columns]
-    for row, o in of.iterrows():
-        found = numbers_in(o["quote"])
+    has_yoy = "yoy_pct" in of.columns
+    for row, o in zip(of.index, of.to_dict("records"), strict=True):
+        quote = o["quote"]
+        found = find_numbers(quote, words=True)
         for col in numeric:
             try:
                 value = float(o[col]) if o[col] else None
             except ValueError:
                 continue  # reported by the schema check
-            if value is not None and not _occurs(value, found):
-                problems.append(Problem(where, row, col, f"{o[col]} not in the quote {o['quote']!r}",
-                                        f"a quote that contains the {col} as written",
-                                        "number-not-in-quote"))
-        if "yoy_pct" in of.columns and o["yoy_pct"]:
+            if value is not None and not _written_in(o[col], value, found, quote):
+                problems.append(Problem(where, row, col, f"{o[col]} not in the quote {quote!r}",
+                                        f"a quote that contains the {col} as written (same "
+                                        "digits, decimals and sign)", "number-not-in-quote"))
+        if has_yoy and o["yoy_pct"]:
             problems += _check_yoy(where, row, o, found)
     return problems
 
 
-def _check_yoy(where: str, row: int, o: pd.Series, found: list[float]) -> list[Problem]:
+def _check_yoy(where: str, row: int, o: dict, found: list[NumberMatch]) -> list[Problem]:
     try:
         pct = float(o["yoy_pct"])
     except ValueError:
@@ -305,15 +361,49 @@ def _check_yoy(where: str, row: int, o: pd.Series, found: list[float]) -> list[P
         ok = abs(pct - 100) < 1e-9 and any(w in o["quote"] for w in DOUBLED_WORDS)
         expected = "yoy_pct 100 and a quote that says 翻番 / 倍增 / doubled"
     elif wording == "times":
-        ok = _occurs(pct / 100, found)
+        ok = _written_in(f"{pct / 100:g}", pct / 100, found, o["quote"], as_written=False)
         expected = f"a quote containing {pct / 100:g}倍 (yoy_pct is the multiple × 100)"
     else:
-        ok = _occurs(pct, found)
-        expected = "a quote that contains the YoY percent as written"
+        ok = _written_in(o["yoy_pct"], pct, found, o["quote"])
+        expected = "a quote that contains the YoY percent as written (same digits, decimals and sign)"
     if ok:
         return []
     return [Problem(where, row, "yoy_pct", f"{o['yoy_pct']} not in the quote {o['quote']!r}",
                     expected, "number-not-in-quote")]
+
+
+# C0 and C1 control characters (NUL, escape, backspace...) and the line and paragraph
+# separators: invisible in a spreadsheet, they reach the HTML and PDF as they are
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# a pair of unescaped dollar signs is mathtext to matplotlib, which draws or chokes on it
+_MATHTEXT = re.compile(r"(?<!\\)\$.*?(?<!\\)\$", re.S)
+# text that charts print as labels (names, period labels)
+CHART_TEXT = {"metrics": ("name_zh", "name_en"), "entities": ("name_zh", "name_en"),
+              "observations": ("period_label", "prior_label")}
+
+
+def check_text_cells(tables: dict[str, Table]) -> list[Problem]:
+    """No control characters in any cell; no ``$…$`` in text that charts print."""
+    problems = []
+    for name, t in tables.items():
+        frame = _frame(tables, name)
+        if frame is None or frame.empty:
+            continue
+        where = display_path(t.path)
+        for col in frame.columns:
+            cells = frame[col]
+            bad = cells[cells.str.contains(_CONTROL)]
+            for row, cell in bad.items():
+                ch = _CONTROL.search(cell).group()
+                problems.append(Problem(where, row, col, f"the control character U+{ord(ch):04X} "
+                                        f"in {cell[:40]!r}", "printable text (delete the invisible "
+                                        "character; a line break becomes a space)", "control-char"))
+            if col in CHART_TEXT.get(name, ()):
+                for row, cell in cells[cells.str.contains(_MATHTEXT)].items():
+                    problems.append(Problem(where, row, col, f"{cell[:40]!r}, whose $…$ charts "
+                                            "would render as a formula", "text without a pair of $ "
+                                            "signs (write US$ once, or 美元 / USD)", "mathtext"))
+    return problems
 
 
 def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
@@ -336,7 +426,13 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
                                     f"hashes to {digest[:12]}…",
                                     "the file's sha256 (has the source text changed?)",
                                     "source-hash"))
-        texts[s["source_id"]] = squash(f.read_text(encoding="utf-8"))
+        try:
+            texts[s["source_id"]] = squash(f.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(display_path(f), None, None,
+                                    f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}, "
+                                    "not UTF-8 (GB18030 or Big5?)",
+                                    "a UTF-8 source text (iconv -f GB18030 -t UTF-8)", "encoding"))
     if not _has(of, "source_id", "quote"):
         return problems
     owhere = display_path(tables["observations"].path)
@@ -364,47 +460,92 @@ def fingerprint(data_dir: Path, sources_dir: Path | None) -> str:
     return hash_files(files) + ("" if sources_dir is not None else "-nosources")
 
 
+def _stamp_body(fp: str, tables: dict[str, Table], checks: dict[str, bool],
+                notes: list[str]) -> dict:
+    """What a stamp proves: these inputs, this content of the tables as read, these checks."""
+    content = hash_files([t.path for t in tables.values()])
+    return {"fingerprint": fp, "tables_sha256": content, "checks": checks, "notes": notes}
+
+
+def _seal(body: dict) -> str:
+    # signed with the content hash it vouches for: a stamp copied from other data, typed
+    # by hand, cut short or emptied does not verify, and the data is validated again
+    blob = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    return sha256_bytes(f"cqreport-validated\0{blob}".encode())
+
+
 def read_validated(data_dir: str | Path | None = None,
-                   sources_dir: str | Path | None = None) -> CheckResult:
+                   sources_dir: str | Path | None = None,
+                   require_sources: bool = False) -> CheckResult:
     """Read the tables, validating them unless these exact inputs passed validation before.
 
     A successful validation leaves a stamp named by the inputs' fingerprint in
-    ``paths.cache_dir()``; with the stamp present the tables are only read (no
-    pandera, no quote search). Any change to the data, the source texts or the
-    validator gives another fingerprint, so stale stamps are never used.
+    ``paths.cache_dir()``; it records the tables' content hash and the checks
+    that ran, sealed with a hash over both. With a stamp that verifies (same
+    fingerprint, same table content, seal intact) the tables are only read; a
+    stamp that cannot be read or verified is ignored and the data validated
+    again. Any change to the data, the source texts or the validator gives
+    another fingerprint, so stale stamps are never used.
 
     Returns:
         A CheckResult, as from :func:`check_data`.
     """
     ddir = paths.data_dir(data_dir)
     sdir = Path(sources_dir) if sources_dir is not None else paths.sources_dir()
-    if sources_dir is not None and not Path(sources_dir).is_dir():
-        return check_data(ddir, sources_dir)
+    if (sources_dir is not None and not Path(sources_dir).is_dir()) or (sdir is None and require_sources):
+        return check_data(ddir, sources_dir, require_sources)
     try:
-        stamp = paths.cache_dir() / "validated" / fingerprint(ddir, sdir)
+        fp = fingerprint(ddir, sdir)
+        stamp = paths.cache_dir() / "validated" / fp
     except OSError:
-        return check_data(ddir, sources_dir)
-    if stamp.is_file():
-        specs = read_specs(ddir / "datapackage.json")
-        tables = {name: read_table(ddir / specs[name].path, name, specs[name].columns) for name in TABLES}
-        notes = [n for t in tables.values() for n in t.notes] + stamp.read_text(encoding="utf-8").splitlines()
-        if all(t.ok and not t.problems for t in tables.values()):
-            return CheckResult(tables, [], notes)
-    result = check_data(ddir, sources_dir)
+        return check_data(ddir, sources_dir, require_sources)
+    trusted = _read_stamp(stamp, ddir, fp)
+    if trusted is not None:
+        return trusted
+    result = check_data(ddir, sources_dir, require_sources)
     if result.ok:
-        try:
+        body = _stamp_body(fp, result.tables, result.checks,
+                           [n for n in result.notes if "not checked" in n])
+        with contextlib.suppress(OSError):  # a read-only or full cache only costs time
             stamp.parent.mkdir(parents=True, exist_ok=True)
-            stamp.write_text("\n".join(n for n in result.notes if "not checked" in n), encoding="utf-8")
-        except OSError:
-            pass  # a read-only cache only costs time
+            atomic_write_text(stamp, json.dumps({**body, "seal": _seal(body)}, ensure_ascii=False))
     return result
 
 
-def summarize(result: CheckResult) -> str:
-    """A report for people: counts on success, every problem on failure."""
+def _read_stamp(stamp: Path, ddir: Path, fp: str) -> CheckResult | None:
+    """The result a stamp vouches for, or None when it is absent or does not verify."""
+    try:
+        saved = json.loads(stamp.read_text(encoding="utf-8"))
+        body = {k: saved[k] for k in ("fingerprint", "tables_sha256", "checks", "notes")}
+        if saved.get("seal") != _seal(body) or body["fingerprint"] != fp:
+            return None
+        specs = read_specs(ddir / "datapackage.json")
+    except (OSError, ValueError, KeyError, TypeError, DataError):
+        return None
+    tables = {name: read_table(ddir / specs[name].path, name, specs[name].columns) for name in TABLES}
+    if not all(t.ok and not t.problems for t in tables.values()):
+        return None
+    if hash_files([t.path for t in tables.values()]) != body["tables_sha256"]:
+        return None
+    notes = [n for t in tables.values() for n in t.notes] + list(body["notes"])
+    return CheckResult(tables, [], notes, dict(body["checks"]))
+
+
+#: problems listed one per line before the rest are only counted, by kind
+LIST_LIMIT = 50
+
+
+def summarize(result: CheckResult, limit: int = LIST_LIMIT) -> str:
+    """A report for people: counts on success; on failure the first ``limit`` problems,
+    then the number of the others by kind (a broken file can have 400,000)."""
     if not result.ok:
         lines = [f"{len(result.problems)} problem(s):"]
-        lines += [f"  {p}" for p in result.problems]
+        lines += [f"  {p}" for p in result.problems[:limit]]
+        rest = result.problems[limit:]
+        if rest:
+            kinds = Counter(p.check for p in rest)
+            lines.append(f"  … and {len(rest)} more: " + ", ".join(
+                f"{n} {kind}" for kind, n in kinds.most_common()))
         return "\n".join(lines)
     counts = ", ".join(f"{len(t.frame)} {name}" for name, t in result.tables.items())
     checked = "" if any("not checked" in n for n in result.notes) else \

@@ -211,6 +211,11 @@ class ReportContext:
         self.quarter_id = str(w.qd.quarter)
 
     @property
+    def checks(self) -> dict[str, bool]:
+        """Which validation checks the data passed (``quotes``: against the source texts)."""
+        return dict(getattr(self._w.ds, "checks", None) or {})
+
+    @property
     def cutoff(self) -> str:
         return date_text(self._w.qd.cutoff, self.lang)
 
