@@ -9,7 +9,7 @@ QUARTER ?=
 LANGS   ?= all
 
 .DEFAULT_GOAL := help
-.PHONY: help install report reports test test-fast lint fmt validate quarters bench lab screenshots clean
+.PHONY: help install report reports test test-fast test-lab lint fmt validate quarters bench lab screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,10 +31,13 @@ reports: $(STAMP) ## build every quarter that has data
 
 test: $(STAMP) ## run the whole test suite (lint, unit, data, notebooks, PDF)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 -q -m 'not lab'
 
 test-fast: $(STAMP) ## run the tests that do not execute notebooks
-	$(BIN)/pytest -q -m 'not slow'
+	$(BIN)/pytest -q -m 'not slow and not lab'
+
+test-lab: $(STAMP) ## open both notebooks in JupyterLab in Chromium, run them, check the committed files stay clean
+	$(BIN)/pytest -q -m lab
 
 lint: $(STAMP) ## ruff check
 	$(BIN)/ruff check src tests bench

@@ -197,6 +197,7 @@ def _run_notebook_in_lab(page, port: int, token: str, name: str, timeout_ms: int
 
 
 @pytest.mark.slow
+@pytest.mark.lab
 def test_notebooks_in_jupyterlab_leave_the_committed_files_clean(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     before = _digest(NOTEBOOKS)

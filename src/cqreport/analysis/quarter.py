@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -230,7 +231,7 @@ def as_published(ds: Dataset, as_of: date) -> Dataset:
         o = ds.observations[ds.observations["source_id"].isin(sources.index)].reset_index(drop=True).copy()
         if len(o):
             o["figure"], o["preferred"] = _pick_preferred(o)
-        ds.memo[key] = Dataset(ds.metrics, ds.entities, sources, o, ds.data_dir, list(ds.notes))
+        ds.memo[key] = dataclasses.replace(ds, sources=sources, observations=o)  # notes and checks kept
     return ds.memo[key]
 
 
