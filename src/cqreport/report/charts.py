@@ -217,6 +217,21 @@ def _finish(fig: Figure, title: str) -> None:
 # Credit
 
 
+def _consecutive_runs(dates: pd.Series, max_gap_days: int = 100) -> list[tuple[int, int]]:
+    """Index ranges [a, b) of points that follow each other at most a quarter apart.
+
+    >>> _consecutive_runs(pd.Series(pd.to_datetime(["2024-03-31", "2024-06-30", "2025-06-30"])))
+    [(0, 2)]
+    """
+    runs, start = [], 0
+    for i in range(1, len(dates) + 1):
+        if i == len(dates) or (dates.iloc[i] - dates.iloc[i - 1]).days > max_gap_days:
+            if i - start >= 2:
+                runs.append((start, i))
+            start = i
+    return runs
+
+
 def loan_balance_chart(qd: QuarterData, lang: str) -> Chart | None:
     """Loan balances (one line per definition) and their YoY growth, up to the cut-off."""
     series = {m: known_rows(qd, m) for m in ("loan_balance_rmb", "loan_balance_all")}
@@ -229,22 +244,28 @@ def loan_balance_chart(qd: QuarterData, lang: str) -> Chart | None:
     factor, unit = (1e12, "万亿元") if lang == "zh" else (1e12, "trillion yuan")
     for i, (m, s) in enumerate(series.items()):
         color = PALETTE[i]
-        x = pd.to_datetime(pd.Series(s["end"]))
-        ax.plot(x, s["value_base"] / factor, marker="o", color=color, lw=2, ms=6,
-                label=metric_name(qd, m, lang), gid=f"series:{m}")
-        for xi, (_, r) in zip(x, s.iterrows(), strict=True):
-            # first series labelled above its points, the second below: no overlap
-            ax.annotate(_value_text(r["value_base"] / factor, r, lang, factor),
-                        (xi, r["value_base"] / factor), textcoords="offset points",
-                        xytext=(0, 7 if i == 0 else -13), ha="center", fontsize=8, color=color)
+        x = pd.to_datetime(pd.Series(s["end"])).reset_index(drop=True)
+        y = (s["value_base"] / factor).reset_index(drop=True)
+        # every point a marker; a line only between consecutive quarter-ends (no path across gaps)
+        ax.plot(x, y, marker="o", ls="none", color=color, ms=5, label=metric_name(qd, m, lang),
+                gid=f"series:{m}")
+        for a, b in _consecutive_runs(x):
+            ax.plot(x[a:b], y[a:b], color=color, lw=2)
+        r = s.iloc[-1]   # only the latest value is labelled: the others are in the text and appendix
+        ax.annotate(_value_text(r["value_base"] / factor, r, lang, factor), (x.iloc[-1], y.iloc[-1]),
+                    textcoords="offset points", xytext=(0, 7 if i == 0 else -13), ha="center",
+                    fontsize=8, color=color)
         yoy = s[["end", "yoy_pct"]].dropna()
         if m == "loan_balance_all" and not growth.empty:
             extra = growth[~growth["end"].isin(yoy["end"])][["end", "value"]]
             yoy = pd.concat([yoy, extra.rename(columns={"value": "yoy_pct"})]).sort_values("end")
         if not yoy.empty:
-            ax2.plot(pd.to_datetime(pd.Series(yoy["end"])), yoy["yoy_pct"].astype(float),
-                     marker="s", ls="--", color=color, lw=1.5, ms=5, gid=f"series:{m}:yoy",
+            yx = pd.to_datetime(pd.Series(yoy["end"])).reset_index(drop=True)
+            yy = yoy["yoy_pct"].astype(float).reset_index(drop=True)
+            ax2.plot(yx, yy, marker="s", ls="none", color=color, ms=5, gid=f"series:{m}:yoy",
                      label=metric_name(qd, m, lang))
+            for a, b in _consecutive_runs(yx):
+                ax2.plot(yx[a:b], yy[a:b], ls="--", color=color, lw=1.5)
     for a in (ax, ax2):
         a.axvspan(pd.Timestamp(qd.quarter.start), pd.Timestamp(qd.quarter.end),
                   color=ACCENT, alpha=0.07, lw=0, label=None)
@@ -255,8 +276,14 @@ def loan_balance_chart(qd: QuarterData, lang: str) -> Chart | None:
     ax.legend(loc="upper left", fontsize=8.5, frameon=False)
     import matplotlib.dates as mdates
 
-    ax2.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
-    ax2.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(3, 6, 9, 12)))
+    span_years = (max(max(pd.to_datetime(pd.Series(s["end"]))) for s in series.values())
+                  - min(min(pd.to_datetime(pd.Series(s["end"]))) for s in series.values())).days / 365
+    if span_years > 3:   # a long series: one tick every few years, never a crowd of quarter labels
+        ax2.xaxis.set_major_locator(mdates.YearLocator(base=max(1, round(span_years / 8))))
+        ax2.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    else:
+        ax2.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax2.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(3, 6, 9, 12)))
     fig.autofmt_xdate(rotation=0, ha="center")
     _finish(fig, _tx(lang, "loans_title"))
     return Chart(fig, _tx(lang, "loans_caption"), _tx(lang, "loans_title"), "loan-balance",
