@@ -68,25 +68,35 @@ def shift(iso: str, years: int) -> str:
 
 
 def make_data(target: Path, rows: int) -> int:
-    """A data folder with about ``rows`` observations: the real ones, then replicas
-    shifted back 10, 11, 12… years (each replica block keeps keys unique)."""
+    """A data folder with about ``rows`` observations: the real ones, then replica blocks
+    shifted back 10, 11, 12… years. Each block cites its own copy of every source
+    (``<id>__rN``, same file and hash), so keys stay unique however the shifted periods fall."""
     shutil.copytree(DATA, target)
     with (DATA / "observations.csv").open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         fields, real = reader.fieldnames, list(reader)
-    out = list(real)
-    years = 10
+    with (DATA / "sources.csv").open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        sfields, sources = reader.fieldnames, list(reader)
+    out, extra_sources = list(real), []
+    years, block = 10, 1
     while len(out) < rows:
+        extra_sources += [{**s, "source_id": f"{s['source_id']}__r{block}"} for s in sources]
         for r in real:
             if len(out) >= rows:
                 break
-            out.append({**r, "period_start": shift(r["period_start"], years),
+            out.append({**r, "source_id": f"{r['source_id']}__r{block}",
+                        "period_start": shift(r["period_start"], years),
                         "period_end": shift(r["period_end"], years)})
-        years += 1
+        years, block = years + 1, block + 1
     with (target / "observations.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields)
+        w = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
         w.writeheader()
         w.writerows(out)
+    with (target / "sources.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=sfields, lineterminator="\n")
+        w.writeheader()
+        w.writerows(sources + extra_sources)
     return len(out)
 
 
