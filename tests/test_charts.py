@@ -138,12 +138,3 @@ def test_chart_displays_as_embedded_png():
 def test_unknown_topic(real_ds):
     with pytest.raises(ValueError, match="unknown topic"):
         charts.topic_charts(quarter_data(real_ds, real_ds.latest_quarter()), "weather")
-
-
-def test_overview_has_a_panel_per_series(real_ds):
-    chart = charts.series_overview(real_ds, "credit", "en")
-    o = real_ds.observations
-    sel = o[o["preferred"] & (o["topic"] == "credit")]
-    n = len(set(zip(sel["metric_id"], sel["entity_id"], strict=True)))
-    assert sum(ax.get_visible() for ax in chart.figure.axes) == n
-    assert all(isinstance(ln, Line2D) for ax in chart.figure.axes for ln in ax.get_lines())

@@ -185,6 +185,16 @@ def _is_number(s: str) -> bool:
     return True
 
 
+def _is_accepted(chk: _Checker, t: _Table, r: dict[str, str], what: str) -> bool:
+    """True for a row marked accepted; an unknown status is a problem, reported on the row."""
+    status = r["status"].lower()
+    if status not in _STATUSES:
+        chk.add(t.path, what, int(r["__row"]), "status", repr(r["status"]),
+                "accepted, rejected, pending or empty", "candidate-status")
+        return False
+    return status == "accepted"
+
+
 def _check_candidates(chk: _Checker, t: _Table, obs_columns: list[str]) -> bool:
     """Checks of the candidates' own cells. False when the header is unusable."""
     missing = [c for c in [*obs_columns, "status"] if c not in t.header]
@@ -197,12 +207,7 @@ def _check_candidates(chk: _Checker, t: _Table, obs_columns: list[str]) -> bool:
     quals = list(QUALIFIERS)
     for r in t.rows:
         row = int(r["__row"])
-        status = r["status"].lower()
-        if status not in _STATUSES:
-            chk.add(t.path, "candidate", row, "status", repr(r["status"]),
-                    "accepted, rejected, pending or empty", "candidate-status")
-            continue
-        if status != "accepted":
+        if not _is_accepted(chk, t, r, "candidate"):
             continue
         for col in _REQUIRED:
             if not r[col]:
@@ -256,12 +261,7 @@ def _metrics_to_add(chk: _Checker, mt: _Table | None, metrics: _Table) -> list[d
     out = []
     for r in mt.rows:
         row = int(r["__row"])
-        status = r["status"].lower()
-        if status not in _STATUSES:
-            chk.add(mt.path, "proposed metric", row, "status", repr(r["status"]),
-                    "accepted, rejected, pending or empty", "candidate-status")
-            continue
-        if status != "accepted":
+        if not _is_accepted(chk, mt, r, "proposed metric"):
             continue
         have = current.get(r["metric_id"])
         if have is not None:
