@@ -275,6 +275,11 @@ SUFFIX_QUALIFIERS = frozenset({"余", "多", "以上"})
 #: its own (the country as a whole, a region that contains Chongqing).
 COMPARATOR_ENTITY_TYPES = frozenset({"country", "region"})
 
+#: Base units of minor counts (firms, members, events held, products launched, outlets):
+#: the report lists these in a compact table per section, never in its prose.
+MINOR_COUNT_BASES = frozenset({"entities", "events", "items", "documents", "persons", "households",
+                               "person_visits", "pieces", "funds"})
+
 #: Currency base units and how English writes them before an amount (RMB 6.54 trillion).
 CURRENCY_CODES: dict[str, str] = {"yuan": "RMB", "usd": "USD"}
 MONEY = frozenset(CURRENCY_CODES)

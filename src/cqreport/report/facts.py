@@ -37,7 +37,7 @@ from ..core.figures import (
 )
 from ..core.periods import Quarter
 from ..core.phrases import date_text, period_phrase
-from ..core.vocab import BOUND_WORDS, UNITS
+from ..core.vocab import BOUND_WORDS, MINOR_COUNT_BASES, UNITS, reliability_grades
 from .ledger import LedgerEntry, Reference
 
 if TYPE_CHECKING:
@@ -225,7 +225,6 @@ class Fact:
         self.source_id: str = row["source_id"]
         self.is_core: bool = bool((w.qd.figures["obs_id"] == self.obs_id).any())
         self.derived_only = False
-        self.companion_list: list[Fact] = []
 
     # ------------------------------------------------------------- words
     @property
@@ -251,12 +250,16 @@ class Fact:
     @property
     def entity_in_name(self) -> bool:
         """True when the metric's name already says who (金联体成员数量 for the alliance)."""
-        ent = _clean(self._w.ds.entities.loc[self.entity_id, "name_zh"])
+        full = _clean(self._w.ds.entities.loc[self.entity_id, "name_zh"])
         name = _clean(self._metric("name_zh"))
-        ent = re.sub(r"（.*?）|\(.*?\)", "", ent)
-        if len(ent) <= 4:
-            return ent[:2] in name
-        return any(ent[i:i + 4] in name for i in range(len(ent) - 3))
+        # the name and each alias in brackets: 陆海新通道金融服务联合体（金联体）
+        aliases = [re.sub(r"（.*?）|\(.*?\)", "", full), *re.findall(r"[（(](.*?)[）)]", full)]
+        for ent in filter(None, aliases):
+            if len(ent) <= 4 and ent[:2] in name:
+                return True
+            if any(ent[i:i + 4] in name for i in range(len(ent) - 3)):
+                return True
+        return False
 
     @property
     def when(self) -> str:
@@ -268,6 +271,26 @@ class Fact:
     def is_stock(self) -> bool:
         """True for a figure at a date (a balance, a count at a date, a cumulative total)."""
         return self.period_type in ("stock", "cumulative") and self.start is None
+
+    @property
+    def at_release(self) -> bool:
+        """True when the source gave no date and the figure is dated to its release.
+
+        The prose then says whose release it is (据2026年5月9日发布的资料) instead of
+        repeating 截至…发布时 for every figure.
+        """
+        return self.start is None and self.end == self.row["source_date"]
+
+    @property
+    def release_date(self) -> str:
+        """The release date of the figure's source, in words (2026年5月9日, 9 May 2026)."""
+        return date_text(self.row["source_date"], self.lang)
+
+    @property
+    def is_minor(self) -> bool:
+        """True for a minor figure: a count of firms, members, events, products or outlets,
+        or a figure the catalogue ranks minor. Listed in a section's table, not its prose."""
+        return self.priority >= 3 or UNITS[self.row["unit"]].base in MINOR_COUNT_BASES
 
     @property
     def period_label(self) -> Markup:
@@ -310,6 +333,10 @@ class Fact:
     @property
     def source_reliability(self) -> str:
         return str(self.source["reliability"])
+
+    @property
+    def source_language(self) -> str:
+        return str(self.source["language"])
 
     @property
     def in_report_language(self) -> bool:
@@ -599,6 +626,36 @@ class Fact:
         fig = self.row["figure"]
         rows = o[(o["figure"] == fig) & (o["obs_id"] != self.obs_id)]
         return [self._w.fact(r) for _, r in rows.iterrows()]
+
+    @property
+    def variant_notes(self) -> list[dict[str, Any]]:
+        """The other sources' rows for this figure, each with why the report uses this one.
+
+        ``same``: the other row gives the same value and qualifier (a confirmation).
+        ``later``: the other row was published after this one; with a different value
+        that is a restatement, and the appendix calls it a revision note.
+        ``reason``: why this row is used: ``grade`` (a better source), ``recent`` (the
+        later release of two equal sources), ``cautioned`` (the curator doubted the
+        other), or ``order`` (same grade and day; the clearer or first-curated row).
+        """
+        rank = {g: i for i, g in enumerate(reliability_grades())}
+        mine = self.row
+        notes = []
+        for v in self.variants:
+            r = v.row
+            same = (math.isclose(float(r["value_base"]), float(mine["value_base"]), rel_tol=1e-9)
+                    and r["bound"] == mine["bound"])
+            if _clean(r["caution"]):
+                reason = "cautioned"
+            elif rank[r["reliability"]] > rank[mine["reliability"]]:
+                reason = "grade"
+            elif r["source_date"] < mine["source_date"]:
+                reason = "recent"
+            else:
+                reason = "order"
+            notes.append({"fact": v, "same": same, "later": r["source_date"] > mine["source_date"],
+                          "reason": reason})
+        return notes
 
     @property
     def companions(self) -> list[Fact]:

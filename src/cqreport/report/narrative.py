@@ -63,17 +63,22 @@ def _sorted_facts(w: _Writer, frame: pd.DataFrame, *, recent_first: bool = False
 def _topic_view(w: _Writer, topic: str) -> dict[str, Any]:
     qd = w.qd
     # priority-3 figures are mentioned only beside a main figure of the same release
-    core = [f for f in _sorted_facts(w, qd.figures[qd.figures["topic"] == topic]) if f.priority <= 2]
+    core_all = [f for f in _sorted_facts(w, qd.figures[qd.figures["topic"] == topic]) if f.priority <= 2]
     ctx_all = _sorted_facts(w, qd.context[qd.context["topic"] == topic], recent_first=True)
-    main_ctx = [f for f in ctx_all if f.priority <= 2][:MAX_CONTEXT_SENTENCES]
-    listed = {f.obs_id for f in core + main_ctx}
-    for f in core + main_ctx:
-        f.companion_list = [c for c in f.companions if c.obs_id not in listed]
-        listed |= {c.obs_id for c in f.companion_list}
+    main_ctx_all = [f for f in ctx_all if f.priority <= 2][:MAX_CONTEXT_SENTENCES]
+    # minor counts (firms, members, events, products) go to the section's table, not its prose
+    core = [f for f in core_all if not f.is_minor]
+    main_ctx = [f for f in main_ctx_all if not f.is_minor]
+    minor = [f for f in core_all + main_ctx_all if f.is_minor]
+    listed = {f.obs_id for f in core_all + main_ctx_all}
+    for f in core + main_ctx + minor:
+        extra = [c for c in f.companions if c.obs_id not in listed]
+        listed |= {c.obs_id for c in extra}
+        minor += extra
     metrics = w.ds.metrics
     headline = [m for m in metrics.index[(metrics["topic"] == topic) & (metrics["priority"] == 1)]
                 if _is_regular(w.ds, m)]
-    have = {f.metric_id for f in core}
+    have = {f.metric_id for f in core_all}
     missing = []
     for mid in headline:
         if mid in have:
@@ -89,6 +94,7 @@ def _topic_view(w: _Writer, topic: str) -> dict[str, Any]:
             "national": [(f, n) for f, n in national if n is not None],
             "no_national": bool(growing) and all(n is None for _, n in national),
             "context": [f for f in main_ctx if f.obs_id not in shown],
+            "minor": minor,
             "missing": [m for m in missing if m["latest"] is not None],
             "missing_no_data": [m["name"] for m in missing if m["latest"] is None]}
 
@@ -107,7 +113,8 @@ def _key_points(w: _Writer) -> list[Fact]:
         core = _sorted_facts(w, qd.figures[qd.figures["topic"] == topic])
         ctx = _sorted_facts(w, qd.context[(qd.context["topic"] == topic)
                                           & (qd.context["priority"] == 1)], recent_first=True)
-        pools[topic] = [f for f in core if f.priority <= 2] + ctx
+        pools[topic] = [f for f in core if f.priority <= 2 and not f.is_minor] \
+            + [f for f in ctx if not f.is_minor]
     picked: list[Fact] = []
     while len(picked) < MAX_KEY_POINTS and any(pools.values()):
         for topic in pools:
@@ -123,8 +130,8 @@ def _key_points(w: _Writer) -> list[Fact]:
 
 def _headline_rows(w: _Writer) -> list[Fact]:
     qd = w.qd
-    core = [f for f in _sorted_facts(w, qd.figures) if f.priority <= 2]
-    ctx = [f for f in _sorted_facts(w, qd.context, recent_first=True) if f.priority == 1]
+    core = [f for f in _sorted_facts(w, qd.figures) if f.priority <= 2 and not f.is_minor]
+    ctx = [f for f in _sorted_facts(w, qd.context, recent_first=True) if f.priority == 1 and not f.is_minor]
     topic_rank = {t: i for i, t in enumerate(report_topics())}
     return sorted(core + ctx, key=lambda f: (topic_rank.get(f.topic, 9), not f.is_core))
 
