@@ -138,3 +138,20 @@ def test_the_appendix_writes_values_in_the_report_language(real_ds):
                 assert not re.search(r"[\u4e00-\u9fff]", plain), (q, p)
                 checked += 1
     assert checked >= 40
+
+
+def test_the_summary_judges_the_quarter_and_the_table_has_one_row_per_series(real_ds):
+    n = _narratives(real_ds, "2025Q4")
+    for lang, nar in n.items():
+        kp = normalize_text(html_to_text(nar.key_points_html))
+        # no stale context as a key point: end-March 2025 is three quarters before Q4 2025
+        assert "2025年3月末" not in kp and "end-March 2025" not in kp, lang
+        rows = re.findall(r"<tr[^>]*><td>(.*?)</td><td>(.*?)</td>", nar.headline_table_html)
+        names = [html_to_text(a) for a, _ in rows]
+        assert len(names) == len(set(names)), (lang, names)   # not 2025 and January–November 2025
+        assert not any("2021" in html_to_text(b) for _, b in rows), lang   # no five-year total
+    zh = normalize_text(html_to_text(n["zh"].key_points_html))
+    # a level without a released growth rate carries the derived one, marked as derived
+    assert "6.39万亿元[1],推算同比增长约6.5%" in zh
+    # the superseded January–November output is not repeated once the full year is out
+    assert "2025年1—11月" not in normalize_text(html_to_text(n["zh"].sections["auto"]))

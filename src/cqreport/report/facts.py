@@ -439,9 +439,9 @@ class Fact:
         nat = self._w.fact_by_id(j.inputs[1])
         if j.value is None:
             name = self._w.ds.metrics.loc[j.unlike, f"name_{self.lang}"]
-            return {"nat": nat, "gap": None, "unlike": self._w.text(name, inline=True)}
+            return {"nat": nat, "gap": None, "unlike": self._w.text(name, inline=True), "unlike_id": j.unlike}
         text = format_pp(j.value, self.lang, decimals=j.decimals)
-        return {"nat": nat, "unlike": "",
+        return {"nat": nat, "unlike": "", "unlike_id": "",
                 "gap": _Num(self._w, text, j.judgement_id, "judgement", "value", "", j.decimals)}
 
     @property

@@ -23,6 +23,7 @@ against the ledger, and every ledger entry against the data.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,7 @@ def _topic_view(w: _Writer, topic: str) -> dict[str, Any]:
     ctx_all = _sorted_facts(w, qd.context[qd.context["topic"] == topic], recent_first=True)
     main_ctx_all = [f for f in ctx_all if f.priority <= 2][:MAX_CONTEXT_SENTENCES]
     # minor counts (firms, members, events, products) go to the section's table, not its prose
+    core_all = [f for f in core_all if not _superseded(f, core_all)]
     core = [f for f in core_all if not f.is_minor]
     main_ctx = [f for f in main_ctx_all if not f.is_minor]
     minor = [f for f in core_all + main_ctx_all if f.is_minor]
@@ -109,12 +111,14 @@ def _is_regular(ds, metric_id: str) -> bool:
 def _key_points(w: _Writer) -> list[Fact]:
     qd = w.qd
     pools: dict[str, list[Fact]] = {}
+    # a summary judges the quarter: context older than the previous quarter is no key point
+    stale = qd.quarter.start - timedelta(days=92)
     for topic in report_topics():
         core = _sorted_facts(w, qd.figures[qd.figures["topic"] == topic])
         ctx = _sorted_facts(w, qd.context[(qd.context["topic"] == topic)
                                           & (qd.context["priority"] == 1)], recent_first=True)
         pools[topic] = [f for f in core if f.priority <= 2 and not f.is_minor] \
-            + [f for f in ctx if not f.is_minor]
+            + [f for f in ctx if not f.is_minor and f.end > stale]
     picked: list[Fact] = []
     while len(picked) < MAX_KEY_POINTS and any(pools.values()):
         for topic in pools:
@@ -133,7 +137,34 @@ def _headline_rows(w: _Writer) -> list[Fact]:
     core = [f for f in _sorted_facts(w, qd.figures) if f.priority <= 2 and not f.is_minor]
     ctx = [f for f in _sorted_facts(w, qd.context, recent_first=True) if f.priority == 1 and not f.is_minor]
     topic_rank = {t: i for i, t in enumerate(report_topics())}
-    return sorted(core + ctx, key=lambda f: (topic_rank.get(f.topic, 9), not f.is_core))
+    # a multi-year total (the 14th Five-Year Plan's) is no headline of a quarter
+    rows = [f for f in _one_per_series(core + ctx) if _span(f) <= 366]
+    return sorted(rows, key=lambda f: (topic_rank.get(f.topic, 9), not f.is_core))
+
+
+def _span(f: Fact) -> int:
+    return (f.end - f.start).days if f.start is not None else 0
+
+
+def _one_per_series(facts: list[Fact]) -> list[Fact]:
+    """One row per series: the latest period, and of periods ending together the shortest
+    (2025 rather than January–November 2025, or 2021–2025)."""
+    best: dict[tuple[str, str], Fact] = {}
+    for f in facts:
+        key = (f.metric_id, f.entity_id)
+        b = best.get(key)
+        if b is None or (f.end, -_span(f)) > (b.end, -_span(b)):
+            best[key] = f
+    keep = {id(f) for f in best.values()}
+    return [f for f in facts if id(f) in keep]
+
+
+def _superseded(f: Fact, facts: list[Fact]) -> bool:
+    """True for a year-to-date flow a longer flow of the same series and start has replaced
+    (January–November once the full year is out)."""
+    return f.start is not None and any(
+        g is not f and g.metric_id == f.metric_id and g.entity_id == f.entity_id
+        and g.start == f.start and g.end > f.end for g in facts)
 
 
 # ============================================================================ entry point
