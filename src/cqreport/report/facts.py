@@ -180,6 +180,19 @@ class _Writer:
                 self.inline.add(s)
         return escape(s)
 
+    def source_label(self, source: pd.Series) -> dict[str, Any]:
+        """A source's title and publisher in the report's language (``title_zh``/``title_en``,
+        ``publisher_zh``/``publisher_en`` in sources.csv), falling back to them as stored.
+
+        ``translated`` is True when the title shown is a translation of a published title
+        (not a curator's description of an untitled text), so the report can say so.
+        """
+        title = _clean(source.get(f"title_{self.lang}", "")) or _clean(source["title"])
+        publisher = _clean(source.get(f"publisher_{self.lang}", "")) or _clean(source["publisher"])
+        translated = (str(source["language"]) != self.lang and title != _clean(source["title"])
+                      and not _clean(source["title"]).startswith("["))
+        return {"title": self.text(title), "publisher": self.text(publisher), "translated": translated}
+
     # ------------------------------------------------------------- facts
     def fact(self, row: pd.Series | None) -> Fact | None:
         if row is None:
@@ -320,11 +333,15 @@ class Fact:
 
     @property
     def source_title(self) -> Markup:
-        return self._w.text(self.source["title"])
+        return self._w.source_label(self.source)["title"]
+
+    @property
+    def source_title_translated(self) -> bool:
+        return self._w.source_label(self.source)["translated"]
 
     @property
     def source_publisher(self) -> Markup:
-        return self._w.text(self.source["publisher"])
+        return self._w.source_label(self.source)["publisher"]
 
     @property
     def source_date(self) -> str:

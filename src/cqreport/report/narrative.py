@@ -292,8 +292,7 @@ class ReportContext:
             else:
                 ids |= {ds.observation(i)["source_id"] for i in w.derived[r.ref_id].inputs}
         rows = ds.sources.loc[sorted(ids)].sort_values("date")
-        return [{"title": w.text(r["title"]), "publisher": w.text(r["publisher"]),
-                 "date": date_text(r["date"], self.lang), "reliability": r["reliability"]}
+        return [{**w.source_label(r), "date": date_text(r["date"], self.lang), "reliability": r["reliability"]}
                 for _, r in rows.iterrows()]
 
     def reliability_note(self, fact: Fact) -> Markup:
