@@ -337,16 +337,30 @@ def _same_series(ds: Dataset, o: pd.Series) -> pd.DataFrame:
     return s[s["obs_id"] != o["obs_id"]]
 
 
+def _period_key(metric: str, entity: str, start, end) -> tuple:
+    # a stock is matched on its exact date, a flow on its start and the month it ends in
+    if start is None or (not isinstance(start, date) and pd.isna(start)):
+        return (metric, entity, None, end)
+    return (metric, entity, start, (end.year, end.month))
+
+
+def _by_period(ds: Dataset) -> dict[tuple, pd.Series]:
+    """Preferred rows by series and period, the oldest first (computed once per Dataset):
+    finding the same series a year earlier is a lookup, not a scan of the table."""
+    if "by_period" not in ds.memo:
+        index: dict[tuple, pd.Series] = {}
+        for (metric, entity), rows in ds.preferred_by_series.items():
+            for _, r in rows.iterrows():
+                index.setdefault(_period_key(metric, entity, r["start"], r["end"]), r)
+        ds.memo["by_period"] = index
+    return ds.memo["by_period"]
+
+
 def year_earlier(ds: Dataset, o: pd.Series) -> pd.Series | None:
     """The same series a year earlier: the stock a year before, or the flow over the same span."""
-    s = _same_series(ds, o)
-    end = shift_years(o["end"], -1)
-    if o["start"] is None:
-        hit = s[(s["end"] == end) & s["start"].isna()]
-    else:
-        start = shift_years(o["start"], -1)
-        hit = s[(s["start"] == start) & s["end"].map(lambda d: (d.year, d.month) == (end.year, end.month))]
-    return None if hit.empty else hit.iloc[0]
+    start = None if o["start"] is None else shift_years(o["start"], -1)
+    hit = _by_period(ds).get(_period_key(o["metric_id"], o["entity_id"], start, shift_years(o["end"], -1)))
+    return None if hit is None or hit["obs_id"] == o["obs_id"] else hit
 
 
 def previous_quarter(ds: Dataset, o: pd.Series) -> pd.Series | None:
