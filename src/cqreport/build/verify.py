@@ -77,6 +77,7 @@ def audit_report(dataset: Any, params: ReportParams, page: str | None,
     texts = []
     if page is not None:
         texts.append(("html", audit.html_to_text(page)))
+        report.findings += audit.audit_chart_data(page, dataset)
     if pdf is not None:
         texts.append(("pdf", audit.pdf_to_text(pdf)))
     for where, text in texts:

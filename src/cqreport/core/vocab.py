@@ -275,6 +275,10 @@ SUFFIX_QUALIFIERS = frozenset({"余", "多", "以上"})
 #: its own (the country as a whole, a region that contains Chongqing).
 COMPARATOR_ENTITY_TYPES = frozenset({"country", "region"})
 
+#: The lowest source grade a chart draws a point from (reliability grades, best first):
+#: below it (forum posts, machine summaries) a figure is for the text only, labelled as such.
+CHART_MIN_GRADE = "mirror"
+
 #: Base units of minor counts (firms, members, events held, products launched, outlets):
 #: the report lists these in a compact table per section, never in its prose.
 MINOR_COUNT_BASES = frozenset({"entities", "events", "items", "documents", "persons", "households",

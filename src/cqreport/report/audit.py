@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import html as html_lib
+import io
 import math
 import re
 import unicodedata
@@ -561,6 +562,62 @@ def _check_derived(derived: dict, e: LedgerEntry, read: Figure) -> list[Finding]
                     f"the narrative wrote {_key_text(read.key)} (allowed rounding ±{tol:g})")]
 
 
+# ============================================================================ chart data
+_CSV_LINK = re.compile(r'<a [^>]*href="data:text/csv;charset=utf-8,([^"]*)"')
+
+
+def chart_csvs(page: str) -> list[list[dict[str, str]]]:
+    """The rows of every chart-data CSV download a rendered HTML page offers."""
+    import csv
+    from urllib.parse import unquote
+
+    out = []
+    for m in _CSV_LINK.finditer(page):
+        text = unquote(html_lib.unescape(m.group(1))).lstrip("\ufeff")
+        out.append(list(csv.DictReader(io.StringIO(text))))
+    return out
+
+
+def audit_chart_data(page: str, dataset: Dataset | None, where: str = "html") -> list[Finding]:
+    """Check every point a chart's CSV download gives against the data.
+
+    Each row names its observation (``obs_id``); its value, unit and source must be
+    that observation's, and the value its value (``measure`` value) or its year-on-year
+    growth (``yoy_pct``). A number planted in a chart's data, or a point of another
+    source, is a finding.
+    """
+    if dataset is None:
+        return []
+    findings = []
+    obs = dataset.observations.set_index("obs_id", drop=False)
+    for rows in chart_csvs(page):
+        for i, row in enumerate(rows, start=2):   # line 1 is the header
+            chart = row.get("chart", "?")
+            place = f"chart {chart}, CSV line {i}"
+            oid = row.get("obs_id", "")
+            if oid not in obs.index:
+                findings.append(Finding("data", where, row.get("value", ""), place,
+                                        f"obs_id {oid!r} is not an observation of the data"))
+                continue
+            o = obs.loc[oid]
+            yoy = row.get("measure") == "yoy_pct"
+            want = o["yoy_pct"] if yoy else o["value"]
+            want_unit = "%" if yoy else o["unit"]
+            try:
+                got = float(row.get("value", ""))
+            except ValueError:
+                got = math.nan
+            if want is None or want != want or not math.isclose(got, float(want), rel_tol=1e-9, abs_tol=1e-12):
+                findings.append(Finding("data", where, row.get("value", ""), place,
+                                        f"{oid}: the chart draws {row.get('value')!r} {row.get('unit')}, "
+                                        f"the data has {want} {want_unit}"))
+            elif row.get("unit") != want_unit or row.get("source_id") != o["source_id"]:
+                findings.append(Finding("data", where, row.get("value", ""), place,
+                                        f"{oid}: unit {row.get('unit')!r} / source {row.get('source_id')!r}, "
+                                        f"expected {want_unit!r} / {o['source_id']!r}"))
+    return findings
+
+
 # ============================================================================ all together
 def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Path | None = None,
           text: str | None = None, dataset: Dataset | None = None,
@@ -585,7 +642,9 @@ def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Pa
     report = AuditReport(str(narrative.quarter), narrative.lang)
     targets: list[tuple[str, str]] = []
     if html is not None:
-        targets.append(("html", html_to_text(_read(html))))
+        page = _read(html)
+        targets.append(("html", html_to_text(page)))
+        report.findings += audit_chart_data(page, dataset)
     if pdf is not None:
         targets.append(("pdf", pdf_to_text(pdf)))
     if text is not None:

@@ -278,6 +278,21 @@ class ReportContext:
                 yield r, self._w.derived_fact(self._w.derived[r.ref_id])
             i += 1
 
+    def chart_tables(self) -> list[dict[str, Any]]:
+        """Every chart's points, for the appendix (what the PDF reader gets instead of the
+        CSV download): one table per chart, one row per point, each value ledgered."""
+        from .chartdata import topic_chart_data
+
+        w = self._w
+        tables = []
+        for topic in report_topics():
+            for cd in topic_chart_data(w.qd, topic):
+                rows = [{"fact": w.fact(r), "measure": s.measure}
+                        for s in cd.series() for _, r in s.rows.iterrows()]
+                names = list(dict.fromkeys(str(x["fact"].name) for x in rows))
+                tables.append({"name": cd.name, "topic": topic, "series": names, "rows": rows})
+        return tables
+
     def cautioned(self) -> list[Fact]:
         """Figures of the quarter the curator cautioned against: listed, never used."""
         return [self._w.fact(r) for _, r in self._w.qd.cautioned.iterrows()]
