@@ -254,3 +254,16 @@ def test_chart_displays_as_embedded_png():
 def test_unknown_topic(real_ds):
     with pytest.raises(ValueError, match="unknown topic"):
         charts.topic_charts(quarter_data(real_ds, real_ds.latest_quarter()), "weather")
+
+
+def test_captions_describe_only_what_is_drawn_and_zh_ticks_have_no_english(redrawn):
+    from cqreport.core.vocab import word
+
+    for (q, lang), (_, made) in redrawn.items():
+        note = word("charts", "national_note", lang)
+        for c in made:
+            has_national = any(":china:" in str(ln.get_gid()) for ax in c.figure.axes for ln in ax.get_lines())
+            assert (note in c.caption) == has_national, (q, lang, c.name)
+            if lang == "zh":
+                ticks = [t.get_text() for ax in c.figure.axes for t in ax.get_xticklabels()]
+                assert not any(re.search(r"[A-Za-z]", t) for t in ticks), (q, c.name, ticks)

@@ -304,9 +304,13 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
         for rank, (yv, xv, text, color) in enumerate(sorted(labels, key=lambda t: -t[0])):
             ax.annotate(text, (xv, yv), textcoords="offset points", xytext=(7, 6 - 13 * rank if len(labels) > 1 else 0),
                         va="center", fontsize=8, color=color)
+        values = [v / factor for ser in panel.series for v in ser.values()]
+        top, bottom = max(values), min(values)
         if panel.measure == "value":
-            ax.set_ylim(bottom=0)     # a level axis starts at zero
-        ax.margins(y=0.2)
+            ax.set_ylim(0, top * 1.18 if top > 0 else 1)     # a level axis starts at zero
+        else:
+            span = max(top - bottom, 1.0)
+            ax.set_ylim(bottom - 0.25 * span, top + 0.25 * span)
         head = f"{series_label(qd, panel.series[0], lang)}（{unit}）" if lang == "zh" \
             else f"{series_label(qd, panel.series[0], lang)} ({unit})"
         ax.set_title(head if single else unit, fontsize=9, loc="left", color="#52606d")
@@ -316,12 +320,26 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
     lead = max((s for p in cd.panels for s in p.series if s.measure == "value" and not s.comparator),
                key=lambda s: s.rows["end"].iloc[-1], default=cd.series()[0])
     title = _message(qd, lead, lang)
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    axes[-1].xaxis.set_major_locator(locator)
-    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    years = (hi - lo).days / 365
+    if years > 3:   # a long series: a tick every few years
+        axes[-1].xaxis.set_major_locator(mdates.YearLocator(base=max(1, round(years / 8))))
+        axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    else:           # quarters, written in the report's language (no English months in zh)
+        from matplotlib.ticker import FuncFormatter
+
+        from ..core.vocab import month_name
+
+        def quarter_tick(x: float, _pos: int) -> str:
+            d = mdates.num2date(x)
+            return f"{d.year}年{d.month}月" if lang == "zh" else f"{month_name(d.month, abbr=True)} {d.year}"
+
+        axes[-1].xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        axes[-1].xaxis.set_major_formatter(FuncFormatter(quarter_tick))
     _finish(fig, title)
     # each catalogue chart (metrics.chart) has its own caption, <name>_caption, in the glossary
     caption = _tx(lang, f"{cd.name}_caption") + _tx(lang, "rules")
+    if any(ser.comparator for ser in cd.series()):
+        caption += _tx(lang, "national_note")
     return Chart(fig, caption, title, cd.name.replace("_", "-"), tuple(dict.fromkeys(s.metric_id for s in cd.series())),
                  data=cd, download_name=f"{qd.quarter}_{cd.name}_{lang}.csv",
                  download_label=_tx(lang, "download"))
