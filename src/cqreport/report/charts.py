@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date  # noqa: F401  (the doctests use it)
@@ -292,8 +293,15 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
             colour += 0 if s.comparator else 1
             x = _positions(s)
             y = pd.Series(s.values()) / factor
-            ax.plot(x, y, marker="o", ls="none", ms=5, color=color,
-                    mfc="white" if s.comparator else color, gid=f"series:{s.metric_id}:{s.entity_id}:{s.measure}")
+            # a bound (超, 突破, 近) is a triangle pointing the way the true value lies
+            bounds = s.rows["bound"].reset_index(drop=True) if s.measure == "value" \
+                else pd.Series(["exact"] * len(s.rows))
+            for bound, marker in (("exact", "o"), ("approx", "o"), ("lower", "^"), ("upper", "v")):
+                sel = (bounds == bound).to_numpy()
+                if sel.any():
+                    ax.plot(x[sel], y[sel], marker=marker, ls="none", ms=5.5, color=color,
+                            mfc="white" if s.comparator else color,
+                            gid=f"series:{s.metric_id}:{s.entity_id}:{s.measure}:{bound}")
             for a, b in s.runs():
                 ax.plot(x[a:b], y[a:b], color=color, lw=1.8 if s.measure == "value" else 1.4,
                         ls="-" if s.measure == "value" else "--")
@@ -321,7 +329,7 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
                key=lambda s: s.rows["end"].iloc[-1], default=cd.series()[0])
     title = _message(qd, lead, lang)
     years = (hi - lo).days / 365
-    if years > 3:   # a long series: a tick every few years
+    if years > 1.5:   # a long series: a tick every year or few years
         axes[-1].xaxis.set_major_locator(mdates.YearLocator(base=max(1, round(years / 8))))
         axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     else:           # quarters, written in the report's language (no English months in zh)
@@ -335,9 +343,12 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
 
         axes[-1].xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
         axes[-1].xaxis.set_major_formatter(FuncFormatter(quarter_tick))
-    _finish(fig, title)
+    # a long title wraps rather than running off the page
+    _finish(fig, "\n".join(textwrap.wrap(title, 30 if lang == "zh" else 64)))
     # each catalogue chart (metrics.chart) has its own caption, <name>_caption, in the glossary
     caption = _tx(lang, f"{cd.name}_caption") + _tx(lang, "rules")
+    if any(s.measure == "value" and s.rows["bound"].isin(["lower", "upper"]).any() for s in cd.series()):
+        caption += _tx(lang, "bound_note")
     if any(ser.comparator for ser in cd.series()):
         caption += _tx(lang, "national_note")
     return Chart(fig, caption, title, cd.name.replace("_", "-"), tuple(dict.fromkeys(s.metric_id for s in cd.series())),
