@@ -208,7 +208,7 @@ def figures(text: str) -> Counter:
     """The numbers a title states, comparable across languages.
 
     Amounts are brought to one scale (2300亿 = 230 billion = 2.3e11), months and periods to
-    tokens (3月 = March = "M3", 一季度 = Q1 = first quarter). Numbers written as words (第三,
+    tokens (3月 = March = "month3", 一季度 = Q1 = first quarter). Numbers written as words (第三,
     nine years) are prose in both languages and are not counted.
 
     >>> figures("一季度社融新增约2300亿元") == figures("grew by about 230 billion yuan in Q1")
@@ -226,10 +226,10 @@ def figures(text: str) -> Counter:
 
     for pattern, names in _PERIODS:
         take(pattern, (lambda m, n=names: n) if names else (lambda m: [f"Q{m[1]}"]))
-    take(_MONTH_RANGE_ZH, lambda m: [f"M{int(m[1])}", f"M{int(m[2])}"])
-    take(_MONTH_ZH, lambda m: [f"M{int(m[1])}"])
-    take(_MONTH_EN, lambda m: [f"M{_MONTHS.index(m[1][:3].lower()) + 1}"])
-    take(_MONTH_IT, lambda m: [f"M{_MONTHS_IT.index(m[1]) + 1}"])
+    take(_MONTH_RANGE_ZH, lambda m: [f"month{int(m[1])}", f"month{int(m[2])}"])
+    take(_MONTH_ZH, lambda m: [f"month{int(m[1])}"])
+    take(_MONTH_EN, lambda m: [f"month{_MONTHS.index(m[1][:3].lower()) + 1}"])
+    take(_MONTH_IT, lambda m: [f"month{_MONTHS_IT.index(m[1]) + 1}"])
     take(_BARE_SCALE, lambda m: [_canon(Decimal(10) ** (11 if m[1] == "千" else 10))])
     for n in find_numbers(text):
         if n.chinese:
@@ -289,3 +289,35 @@ def test_a_planted_wrong_number_in_a_translation_is_caught():
     row = next(r for r in _rows() if r["source_id"] == "ichongqing_2025_yearend")
     assert figures(row["title_zh"]) == figures(row["title"])
     assert figures(row["title_zh"].replace("9.5万亿", "9.5亿")) != figures(row["title"])
+
+
+# qualifiers a title puts on a number, by the bound they set (as in core/vocab's QUALIFIERS);
+# the Chinese ones count only before a number, so 近年 and 超级 are not read as qualifiers
+_BOUNDS = {
+    "approx": re.compile(r"约(?=[0-9零一二两三四五六七八九十百千])|\b(?:about|around|approximately)\b", re.I),
+    "upper": re.compile(r"近(?=[0-9零一二两三四五六七八九十百千])|\b(?:near(?:ly|ed)?|almost)\b", re.I),
+    "lower": re.compile(r"突破|(?<!突)破(?=[0-9零一二两三四五六七八九十百千])|超(?=[0-9零一二两三四五六七八九十百千])"
+                        r"|以上|逾|\b(?:surpass\w*|exceed\w*|over|more than|above)\b", re.I),
+}
+
+
+def qualifiers(text: str) -> Counter:
+    """How many qualifiers of each bound a title uses.
+
+    >>> qualifiers("资产突破9.5万亿元") == qualifiers("Assets Surpass 9.5 Trillion Yuan")
+    True
+    """
+    return Counter({bound: len(p.findall(text)) for bound, p in _BOUNDS.items() if p.search(text)})
+
+
+@pytest.mark.parametrize(("a", "b"), [("约2300亿元", "2300亿元"), ("近4000亿元", "about 400 billion"),
+                                      ("突破20亿元", "nearly 2 billion"), ("超6200亿元", "620 billion")])
+def test_qualifiers_tell_a_changed_qualifier_apart(a, b):
+    assert qualifiers(a) != qualifiers(b)
+
+
+@pytest.mark.parametrize("row", _rows(), ids=lambda r: r["source_id"])
+def test_a_translated_title_keeps_the_qualifiers_of_the_title(row):
+    want = qualifiers(row["title"])
+    for col in ("title_zh", "title_en"):
+        assert qualifiers(row[col]) == want, f"{col}: {row[col]!r} vs title {row['title']!r}"
