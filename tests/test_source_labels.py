@@ -125,6 +125,8 @@ def test_curator_descriptions_say_the_title_is_not_in_the_text_in_both_languages
     ("cqcb_2025q1", "publisher_zh", "iChongqing", "iChongqing"),
     # nor is the mirror's domain
     ("cq_2026q1_presser", "publisher_zh", "镜像网站（viennacitytours.com）", "viennacitytours"),
+    # whole words only: part of the row's own domain is not a name
+    ("xinhua_mirror_2024_auto_exports", "publisher_zh", "镜像网站（vienna）", "vienna"),
 ])
 def test_a_label_in_the_wrong_language_is_refused(data_copy, sources_dir, source_id, column, value, shown):
     row = _plant(data_copy, source_id, column, value)

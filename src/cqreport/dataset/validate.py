@@ -431,7 +431,8 @@ def check_source_labels(tables: dict[str, Table]) -> list[Problem]:
     problems = []
     own_cols = [c for c in ("title", "publisher", "url") if c in sf.columns]
     for row, s in sf.iterrows():
-        own = " ".join(s[c] for c in own_cols).lower()
+        # whole words: "news" in a url does not admit "newsletter"
+        own = set(re.findall(r"[a-z]+", " ".join(s[c] for c in own_cols).lower()))
         for col, lang in SOURCE_LABELS.items():
             cell = s.get(col, "")
             if not cell:
