@@ -12,7 +12,9 @@ tables and return :class:`Problem` lists:
 * a value (or YoY, gap to the national rate, streak, prior value) that does
   not occur in its quote;
 * a quote that does not occur in its source text, a source file that is
-  missing or whose sha256 differs (only when the sources folder is present).
+  missing or whose sha256 differs (only when the sources folder is present);
+* a source's title or publisher label in the wrong language (Chinese in
+  ``title_en``/``publisher_en``, an English word in ``title_zh``/``publisher_zh``).
 """
 
 from __future__ import annotations
