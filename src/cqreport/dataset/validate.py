@@ -12,7 +12,9 @@ tables and return :class:`Problem` lists:
 * a value (or YoY, gap to the national rate, streak, prior value) that does
   not occur in its quote;
 * a quote that does not occur in its source text, a source file that is
-  missing or whose sha256 differs (only when the sources folder is present).
+  missing or whose sha256 differs (only when the sources folder is present);
+* a source's title or publisher label in the wrong language (Chinese in
+  ``title_en``/``publisher_en``, an English word in ``title_zh``/``publisher_zh``).
 """
 
 from __future__ import annotations
@@ -171,6 +173,7 @@ def check_relations(tables: dict[str, Table], specs: dict[str, TableSpec]) -> li
     checks: list[Callable[[dict[str, Table]], list[Problem]]] = [
         check_foreign_keys, check_metric_units, check_metric_kinds,
         check_observation_units, check_periods, check_numbers_in_quotes, check_text_cells,
+        check_source_labels,
     ]
     problems: list[Problem] = []
     for fn in checks:
@@ -403,6 +406,51 @@ def check_text_cells(tables: dict[str, Table]) -> list[Problem]:
                     problems.append(Problem(where, row, col, f"{cell[:40]!r}, whose $…$ charts "
                                             "would render as a formula", "text without a pair of $ "
                                             "signs (write US$ once, or 美元 / USD)", "mathtext"))
+    return problems
+
+
+# Han (basic, extension A, compatibility), kana, CJK punctuation and full-width forms: any of
+# them in an English label would print as Chinese (or as a full-width bracket) in the en report
+CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f]")
+# a run this long is an English word, not an abbreviation such as NEV, TV, AI or M2
+LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
+#: The sources' per-language labels, and the language each is written in.
+SOURCE_LABELS = {"title_zh": "zh", "publisher_zh": "zh", "title_en": "en", "publisher_en": "en"}
+
+
+def check_source_labels(tables: dict[str, Table]) -> list[Problem]:
+    """Each report language lists its sources in that language.
+
+    ``title_en`` and ``publisher_en`` hold no Chinese or Japanese character. ``title_zh`` and
+    ``publisher_zh`` hold no English word (four or more Latin letters in a row) unless the word
+    is in the row's own ``title``, ``publisher`` or ``url``: a name with no Chinese form
+    (iChongqing, Reportify) or a domain (viennacitytours.com) is kept as it is.
+    """
+    sf = _frame(tables, "sources")
+    if sf is None:
+        return []
+    where = display_path(tables["sources"].path)
+    problems = []
+    own_cols = [c for c in ("title", "publisher", "url") if c in sf.columns]
+    for row, s in sf.iterrows():
+        # whole words: "news" in a url does not admit "newsletter"
+        own = set(re.findall(r"[a-z]+", " ".join(s[c] for c in own_cols).lower()))
+        for col, lang in SOURCE_LABELS.items():
+            cell = s.get(col, "")
+            if not cell:
+                continue  # a missing column or an empty cell is the schema's problem
+            if lang == "en" and (m := CJK.search(cell)):
+                problems.append(Problem(where, row, col, f"the character '{m.group()}' in {cell[:40]!r}",
+                                        "English only: translate it, or give the name in Latin "
+                                        "letters (pinyin or its English form)", "label-language"))
+            if lang == "zh":
+                foreign = [w for w in LATIN_WORD.findall(cell) if w.lower() not in own]
+                if foreign:
+                    problems.append(Problem(where, row, col, f"the English word '{foreign[0]}' in "
+                                            f"{cell[:40]!r}", "Chinese only: translate it (Latin words "
+                                            "are kept only when they occur in the row's title, "
+                                            "publisher or url, as names and domains do)",
+                                            "label-language"))
     return problems
 
 
