@@ -155,3 +155,15 @@ def test_the_summary_judges_the_quarter_and_the_table_has_one_row_per_series(rea
     assert "6.39万亿元[1],推算同比增长约6.5%" in zh
     # the superseded January–November output is not repeated once the full year is out
     assert "2025年1—11月" not in normalize_text(html_to_text(n["zh"].sections["auto"]))
+
+
+def test_sources_are_named_in_the_report_language(real_ds):
+    for q in ("2025Q2", "2025Q4", "2026Q1"):
+        n = _narratives(real_ds, q)
+        zh = re.search(r'<ul class="cq-sources">(.*?)</ul>', n["zh"].appendix_html, flags=re.S).group(1)
+        en = re.search(r'<ul class="cq-sources">(.*?)</ul>', n["en"].appendix_html, flags=re.S).group(1)
+        # no curator English in the zh list, no Chinese in the en list
+        assert "title not in stored text" not in zh and "spam mirror" not in zh, q
+        assert not re.search(r"[\u4e00-\u9fff]", html_to_text(en)), q
+        # a translated title says so
+        assert "（标题为译文）" in zh and "(title translated)" in en, q

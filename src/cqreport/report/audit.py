@@ -449,7 +449,8 @@ _BOUND_OK = {"exact": {"exact", "approx"}, "approx": {"approx"}, "lower": {"lowe
 def _data_text(ds: Dataset) -> set[str]:
     cells: set[str] = set()
     cols = {"observations": ("quote", "note", "caution", "period_label", "prior_label", "rank"),
-            "sources": ("title", "publisher", "reliability_note"),
+            "sources": ("title", "publisher", "reliability_note",
+                        "title_zh", "title_en", "publisher_zh", "publisher_en"),
             "metrics": ("name_zh", "name_en", "definition"),
             "entities": ("name_zh", "name_en")}
     for table, names in cols.items():
