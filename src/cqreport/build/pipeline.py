@@ -471,6 +471,8 @@ def build_one(params: ReportParams, options: BuildOptions, inputs: Inputs,
             "git_revision": git_revision(),
             "built_at": started.isoformat(timespec="seconds"),
             "timings_s": timings,
+            # which report this was in its kernel (1: a fresh kernel; more: a warm one, reset)
+            "kernel_run": kernel.reports,
             "warnings": notebook_warnings(nb),
             "audit": audit,
             "checks": _checks_ran(dataset, options, use_audit),
