@@ -512,3 +512,17 @@ def test_warm_kernel_reports_equal_cold_ones(real_reports, tmp_path):
         a, b = _what_a_reader_gets(folder), _what_a_reader_gets(cold_dir)
         assert a["charts"] and a["record"]
         assert a == b, f"{q}/{lang}: the warm kernel's report differs from a cold build"
+
+
+def test_the_skip_check_imports_neither_pandas_nor_papermill_and_hashes_the_data_files():
+    code = ("import sys; from pathlib import Path; from cqreport.build import pipeline, inputs\n"
+            f"i = inputs.collect_inputs(Path({str(build_mod.paths.notebooks_dir() / 'quarterly_report.ipynb')!r}),"
+            f" Path({str(DATA)!r}), 'cqreport', ('html', 'pdf'))\n"
+            "print(i.data, 'pandas' in sys.modules, 'papermill' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    digest, pandas, papermill = out.stdout.split()
+    assert (pandas, papermill) == ("False", "False")
+    from cqreport.core.files import hash_files
+    from cqreport.dataset.load import data_files
+
+    assert digest == hash_files(data_files(DATA), DATA)  # the files dataset.load names
