@@ -179,6 +179,15 @@ def test_preview_rebuilds_on_change_shows_a_bad_row_and_recovers(tmp_path, copie
         assert st["ok"], st["message"]
         page = _get(base)
         assert "6.54万亿元" in page and pv.STATE_PATH in page
+        # the reader sees what `cqreport build` makes of the same files
+        from cqreport.build.pipeline import build
+        from cqreport.report.audit import html_to_text
+
+        built = build(lang="zh", formats="html", data_dir=data, reports_dir=tmp_path / "built",
+                      jobs=1, progress=False)
+        assert built.ok, [r.message for r in built.results]
+        built_page = next((tmp_path / "built").glob("*/zh/report.html")).read_text(encoding="utf-8")
+        assert html_to_text(page) == html_to_text(built_page)
         out = tmp_path / "reports" / ".preview"
         written = next(out.glob("*/zh/report.html")).read_text(encoding="utf-8")
         assert "6.54万亿元" in written and pv.STATE_PATH not in written  # no script in the file

@@ -93,11 +93,14 @@ class WarmKernel:
         self.client.start_channels()
         self.client.wait_for_ready(timeout=120)
 
-    def run(self, code: str, timeout: float = CELL_TIMEOUT) -> list[Any]:
-        """Run code; return its outputs. Raises CellError when it raises."""
+    def run(self, code: str, timeout: float = CELL_TIMEOUT, cell: bool = True) -> list[Any]:
+        """Run code; return its outputs. Raises CellError when it raises.
+
+        A notebook cell (``cell``) is run as Jupyter runs one: stored in the (in-memory)
+        history, which is where IPython looks for a closing ``;`` that hides the value."""
         from nbformat.v4 import output_from_msg
 
-        msg_id = self.client.execute(code, store_history=False, allow_stdin=False,
+        msg_id = self.client.execute(code, store_history=cell, allow_stdin=False,
                                      stop_on_error=True)
         outputs: list[Any] = []
         error: CellError | None = None
@@ -392,7 +395,7 @@ class Preview:
         assert self.kernel is not None, "start() first"
         full = self.need_full or bool(kinds & {DATA, NOTEBOOK, LIBRARY})
         if LIBRARY in kinds:
-            self.kernel.run(PURGE_CODE)
+            self.kernel.run(PURGE_CODE, cell=False)
             _purge_library()
         if ASSETS in kinds or LIBRARY in kinds:
             _page_template.cache_clear()
@@ -443,7 +446,7 @@ class Preview:
 
     def _run_all(self) -> None:
         self.outputs = {}
-        self.kernel.run(RESET_CODE)
+        self.kernel.run(RESET_CODE, cell=False)
         for i in self._code_cells():
             cell = self.nb.cells[i]
             t = time.perf_counter()
