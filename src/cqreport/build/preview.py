@@ -383,7 +383,7 @@ class Preview:
             state = self.state
         self.echo(f"preview: build {state.build} {'ok' if ok else 'FAILED'} in {seconds:.2f} s"
                   + (f" ({', '.join(sorted(kinds))})" if kinds else "")
-                  + ("" if ok else f": {message.splitlines()[0] if message else ''}"))
+                  + ("" if ok else f": {_first_problem(message)}"))
         return state
 
     def _build(self, kinds: set[str]) -> str:
@@ -498,6 +498,14 @@ class Preview:
             if self.state.build == st.build:
                 self.state.pdf = target
         return target
+
+
+def _first_problem(message: str) -> str:
+    """The line of a message worth a log line: the first problem, not a "N problem(s):" heading."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    if len(lines) > 1 and lines[0].endswith(":"):
+        return f"{lines[0]} {lines[1]}" + (" …" if len(lines) > 2 else "")
+    return lines[0] if lines else ""
 
 
 def _purge_library() -> None:
@@ -650,6 +658,8 @@ def serve(quarter: str | None = None, lang: str = "zh", *, port: int = DEFAULT_P
             raise KeyboardInterrupt  # `kill` stops it as cleanly as Ctrl-C
 
         signal.signal(signal.SIGTERM, on_term)
+        # Ctrl-C even when started in the background of a script (which ignores SIGINT)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for t in threads:
             t.start()
