@@ -288,6 +288,10 @@ class Preview:
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
         self.kernel: WarmKernel | None = None
+        # On two cores or more, a second kernel draws the charts while the first writes
+        # the narrative: after a data change they are the two long parts of the report.
+        self.two_kernels = (os.cpu_count() or 1) >= 2
+        self.chart_kernel: WarmKernel | None = None
         self.dataset: Any = None
         self.params: Any = None
         self.nb: Any = None
@@ -307,13 +311,19 @@ class Preview:
         from .kernel import check_kernel
 
         check_kernel(self.kernel_name)
+        from .pipeline import Background
+
+        # the second kernel, for the chart cells, starts alongside the first
+        charts = Background(WarmKernel, self.kernel_name) if self.two_kernels else None
         self.kernel = WarmKernel(self.kernel_name)
+        self.chart_kernel = charts.result() if charts is not None else None
 
     def close(self) -> None:
         """Shut the kernel down."""
-        if self.kernel is not None:
-            self.kernel.shutdown()
-            self.kernel = None
+        for k in (self.kernel, self.chart_kernel):
+            if k is not None:
+                k.shutdown()
+        self.kernel = self.chart_kernel = None
 
     @property
     def outdir(self) -> Path:
@@ -321,16 +331,18 @@ class Preview:
         return self.reports_dir / PREVIEW_DIR / q / self.lang
 
     def _load_dataset(self) -> Any:
-        from ..analysis.derive import derived
-        from ..analysis.quarter import quarter_data
         from ..dataset.model import load_dataset
 
-        ds = load_dataset(self.data_dir, self.sources_dir)
-        if self.params is not None:
-            # both memoized on the dataset: the audit's ledger check then only reads them
-            # (done here, while the kernel runs, as the build's own _prepare does)
-            derived(ds)
-            quarter_data(ds, self.params.quarter)
+        return load_dataset(self.data_dir, self.sources_dir)
+
+    def _prepare_audit_data(self, ds: Any) -> Any:
+        from ..analysis.derive import derived
+        from ..analysis.quarter import quarter_data
+
+        # both memoized on the dataset: the audit's ledger check then only reads them
+        # (done while the kernels run, as the build's own _prepare does)
+        derived(ds)
+        quarter_data(ds, self.params.quarter)
         return ds
 
     def _resolve_params(self, dataset: Any) -> Any:
@@ -396,25 +408,27 @@ class Preview:
         full = self.need_full or bool(kinds & {DATA, NOTEBOOK, LIBRARY})
         if LIBRARY in kinds:
             self.kernel.run(PURGE_CODE, cell=False)
+            if self.chart_kernel is not None:
+                self.chart_kernel.run(PURGE_CODE, cell=False)
             _purge_library()
         if ASSETS in kinds or LIBRARY in kinds:
             _page_template.cache_clear()
         loader = None
+        t = time.perf_counter()
         if self.dataset is None or kinds & {DATA, LIBRARY}:
             from .pipeline import Background
 
+            # Validated here first: bad data shows at once, without running a cell, and
+            # good data leaves its validation stamp, so the kernels only read the tables.
             self.dataset = None
-            # validated here while the kernel runs the notebook (another process)
-            loader = Background(self._load_dataset)
+            self.dataset = self._load_dataset()
+            t = self._lap("validate", t)
+            if self.params is None:  # the first build (or after a failed one): the quarter
+                self.params = self._resolve_params(self.dataset)
+            loader = Background(self._prepare_audit_data, self.dataset)
         if self.nb is None or NOTEBOOK in kinds:
             self.nb = nbformat.read(str(self.notebook), as_version=4)
-        t = time.perf_counter()
         try:
-            if self.params is None:  # the first build (or after a failed one): the quarter
-                if loader is not None:
-                    self.dataset = loader.result()
-                    loader = None
-                self.params = self._resolve_params(self.dataset)
             if full:
                 self._run_all()
             elif kinds & {TEMPLATES}:
@@ -422,7 +436,7 @@ class Preview:
             t = self._lap("kernel", t)
         finally:
             if loader is not None:
-                self.dataset = loader.result()
+                loader.result()
         t = self._lap("wait_data", t)
         nb = copy.copy(self.nb)
         nb.cells = [copy.copy(c) for c in self.nb.cells]
@@ -446,14 +460,64 @@ class Preview:
 
     def _run_all(self) -> None:
         self.outputs = {}
-        self.kernel.run(RESET_CODE, cell=False)
-        for i in self._code_cells():
-            cell = self.nb.cells[i]
-            t = time.perf_counter()
-            self.outputs[i] = self.kernel.run(cell.source, self.timeout)
-            self._lap(f"cell{i}", t)
-            if "parameters" in cell.get("metadata", {}).get("tags", []):
-                self.kernel.run(self._inject())
+        plan = self._chart_plan() if self.chart_kernel is not None else None
+        charts = None
+        if plan is not None:
+            from .pipeline import Background
+
+            charts = Background(self._run_charts, plan)
+        try:
+            self.kernel.run(RESET_CODE, cell=False)
+            for i in self._code_cells():
+                if plan is not None and i in plan[0]:
+                    continue  # drawn by the chart kernel
+                cell = self.nb.cells[i]
+                t = time.perf_counter()
+                self.outputs[i] = self.kernel.run(cell.source, self.timeout)
+                self._lap(f"cell{i}", t)
+                if "parameters" in cell.get("metadata", {}).get("tags", []):
+                    self.kernel.run(self._inject())
+        finally:
+            if charts is not None:
+                t = time.perf_counter()
+                self.outputs.update(charts.result())
+                self._lap("wait_charts", t)
+
+    def _chart_plan(self) -> tuple[set[int], list[str]] | None:
+        """The chart cells (every statement reads ``charts``), and the code the chart
+        kernel runs first: the statements that bind what those cells read, and the
+        side-effect statements on it (``charts.setup()``). None when there is no chart cell."""
+        idx = self._code_cells()
+        stmts = statements([self.nb.cells[i].source for i in idx])
+        by_cell: dict[int, list[Statement]] = {}
+        for st in stmts:
+            by_cell.setdefault(st.cell, []).append(st)
+        chart_cells = {k for k, sts in by_cell.items()
+                       if sts and all("charts" in st.reads and not st.binds for st in sts)}
+        if not chart_cells:
+            return None
+        needed = set().union(*(st.reads for k in chart_cells for st in by_cell[k]))
+        params = {k for k, i in enumerate(idx)
+                  if "parameters" in self.nb.cells[i].get("metadata", {}).get("tags", [])}
+        before: list[str] = []  # after the parameters, which the chart kernel gets as they are
+        for st in reversed([st for st in stmts if st.cell not in chart_cells | params]):
+            if st.binds & needed or (not st.binds and st.reads & needed and "charts" in st.reads):
+                needed |= st.reads
+                before.append(st.source)
+        before.reverse()
+        return {idx[k] for k in chart_cells}, before
+
+    def _run_charts(self, plan: tuple[set[int], list[str]]) -> dict[int, list[Any]]:
+        cells, before = plan
+        k = self.chart_kernel
+        k.run(RESET_CODE, cell=False)
+        params_cell = next((c for c in self.nb.cells if c.cell_type == "code"
+                            and "parameters" in c.get("metadata", {}).get("tags", [])), None)
+        if params_cell is not None:
+            k.run(params_cell.source)
+        k.run(self._inject())
+        k.run("".join(s if s.endswith("\n") else s + "\n" for s in before), self.timeout)
+        return {i: k.run(self.nb.cells[i].source, self.timeout) for i in sorted(cells)}
 
     def _run_after_templates(self) -> None:
         """Re-run only what reads the narrative (templates are read when it writes)."""
