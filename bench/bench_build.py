@@ -127,9 +127,10 @@ def load() -> str:
 
 
 def baseline_checkout(rev: str, folder: Path) -> Path:
-    """That commit's tree (src, notebooks), exported without touching this checkout's git state."""
+    """That commit's tree (src, notebooks, data), exported without touching this checkout's git state."""
     folder.mkdir()
-    archive = subprocess.run(["git", "archive", rev, "src", "notebooks", "pyproject.toml"], cwd=ROOT,
+    # data too: the vocabulary reads the descriptor beside the code (the reports use DATA)
+    archive = subprocess.run(["git", "archive", rev, "src", "notebooks", "data", "pyproject.toml"], cwd=ROOT,
                              capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
