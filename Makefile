@@ -9,7 +9,7 @@ QUARTER ?=
 LANGS   ?= all
 
 .DEFAULT_GOAL := help
-.PHONY: help install report reports test test-fast test-lab lint fmt validate quarters bench lab screenshots clean
+.PHONY: help install report reports preview test test-fast test-lab lint fmt validate quarters bench lab screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ report: $(STAMP) ## build the latest quarter's report (zh and en, HTML and PDF) 
 
 reports: $(STAMP) ## build every quarter that has data
 	$(BIN)/cqreport build --all --lang all --format html,pdf
+
+preview: $(STAMP) ## serve the latest quarter's report on 127.0.0.1, rebuilt on every save (QUARTER=, LANGS=zh|en)
+	$(BIN)/cqreport preview $(if $(QUARTER),--quarter $(QUARTER),) --lang $(if $(filter all,$(LANGS)),zh,$(LANGS))
 
 test: $(STAMP) ## run the whole test suite (lint, unit, data, notebooks, PDF)
 	$(BIN)/ruff check src tests bench

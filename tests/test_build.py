@@ -464,3 +464,65 @@ def test_the_record_read_from_a_notebook_is_the_narrative_written(real_ds):
     assert (back.ledger, back.references, back.verbatim) == (nar.ledger, nar.references, nar.verbatim)
     assert str(back.quarter) == "2025Q4" and back.lang == "en"
     assert "2025Q4/en" in bundle["text/plain"]
+
+
+# ------------------------------------------------------------------ warm kernels change nothing
+
+
+def _what_a_reader_gets(folder: Path) -> dict:
+    """A report's narrative text, its ledger (the record) and its chart images, from the
+    executed notebook: everything but timings and the like."""
+    nb = nbformat.read(folder / "report.ipynb", 4)
+    text, charts = [], []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            html = out.get("data", {}).get("text/html", "")
+            charts += re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+            text.append(export.visible_text(re.sub(r"<img\b[^>]*>", "", html)))
+    from cqreport.report.ledger import RECORD_MIMETYPE
+
+    record = next(out["data"][RECORD_MIMETYPE] for cell in nb.cells if cell.cell_type == "code"
+                  for out in cell.get("outputs", []) if RECORD_MIMETYPE in out.get("data", {}))
+    # the verbatim strings are a set, listed in an order that follows the process's string
+    # hashing (PYTHONHASHSEED), so two cold builds differ in it too: compared as a set
+    record = {**record, "verbatim": sorted(record["verbatim"]),
+              "verbatim_inline": sorted(record["verbatim_inline"])}
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    return {"text": text, "page_text": html_to_text(page), "record": record,
+            "charts": [hashlib.sha256(base64.b64decode(c)).hexdigest() for c in charts]}
+
+
+@pytest.mark.slow
+def test_warm_kernel_reports_equal_cold_ones(real_reports, tmp_path):
+    # real_reports is a batch of four reports in two workers, one kernel each: two of
+    # them ran in a kernel that had already run another report (reset in between).
+    warm = []
+    for manifest in sorted(real_reports.glob("*/*/manifest.json")):
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        if m.get("kernel_run", 1) > 1:
+            warm.append(manifest.parent)
+    assert warm, "no report of the batch ran in a warm kernel"
+    for folder in warm:
+        q, lang = folder.parent.name, folder.name
+        cold = build_mod.build([q], lang=lang, formats="html", reports_dir=tmp_path / "cold",
+                               data_dir=DATA, jobs=1, progress=False, force=True)
+        assert cold.ok, [r.message for r in cold.results]
+        cold_dir = tmp_path / "cold" / q / lang
+        assert json.loads((cold_dir / "manifest.json").read_text())["kernel_run"] == 1
+        a, b = _what_a_reader_gets(folder), _what_a_reader_gets(cold_dir)
+        assert a["charts"] and a["record"]
+        assert a == b, f"{q}/{lang}: the warm kernel's report differs from a cold build"
+
+
+def test_the_skip_check_imports_neither_pandas_nor_papermill_and_hashes_the_data_files():
+    code = ("import sys; from pathlib import Path; from cqreport.build import pipeline, inputs\n"
+            f"i = inputs.collect_inputs(Path({str(build_mod.paths.notebooks_dir() / 'quarterly_report.ipynb')!r}),"
+            f" Path({str(DATA)!r}), 'cqreport', ('html', 'pdf'))\n"
+            "print(i.data, 'pandas' in sys.modules, 'papermill' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    digest, pandas, papermill = out.stdout.split()
+    assert (pandas, papermill) == ("False", "False")
+    from cqreport.core.files import hash_files
+    from cqreport.dataset.load import data_files
+
+    assert digest == hash_files(data_files(DATA), DATA)  # the files dataset.load names

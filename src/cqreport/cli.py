@@ -147,6 +147,31 @@ def build(quarters, all_quarters, lang, formats, force, jobs, extra, as_of, data
 
 
 @cli.command()
+@click.option("--quarter", "-q", default=None, metavar="YYYYQn",
+              help="Quarter to preview. Default: the latest quarter with data.")
+@click.option("--lang", "-l", default="zh", show_default=True, metavar=LANG_CHOICE,
+              help="Report language.")
+@DATA_OPTION
+@SOURCES_OPTION
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--no-browser", is_flag=True, help="Do not open the page in a browser.")
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=None,
+              help="Reports folder; the preview writes only to its .preview/ subfolder.")
+@click.option("--notebook", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Report notebook (default: notebooks/quarterly_report.ipynb).")
+@click.option("--kernel", default="cqreport", show_default=True,
+              help="Jupyter kernel to run the notebook with.")
+def preview(quarter, lang, data_dir, sources_dir, port, no_browser, reports_dir, notebook,
+            kernel) -> None:
+    """Serve one report on 127.0.0.1 and rebuild it on every saved change (Ctrl-C to stop)."""
+    from .build.preview import serve
+
+    serve(quarter, parse_lang(lang), port=port, open_browser=not no_browser, data_dir=data_dir,
+          sources_dir=sources_dir, notebook=notebook, reports_dir=reports_dir, kernel=kernel)
+
+
+@cli.command()
 @click.option("--notebook", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Notebook to read (default: notebooks/quarterly_report.ipynb).")
 def params(notebook: str | None) -> None:

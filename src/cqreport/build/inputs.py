@@ -19,7 +19,6 @@ from typing import Any
 
 from ..core import paths
 from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_file
-from ..dataset.load import data_files
 from ..errors import ParameterError
 from ..report.params import (
     ReportParams,
@@ -37,7 +36,21 @@ def data_hash(data_dir: Path) -> str:
     """Fingerprint of the curated data: the descriptor and the tables."""
     if not (Path(data_dir) / "datapackage.json").is_file():
         raise ParameterError(f"data folder {data_dir} holds no datapackage.json")
-    return hash_files(data_files(data_dir), Path(data_dir))
+    return hash_files(_data_files(Path(data_dir)), Path(data_dir))
+
+
+def _data_files(data_dir: Path) -> list[Path]:
+    """The descriptor and the tables it declares: the files ``dataset.load.data_files``
+    names (a test holds them equal), found without importing pandas, which
+    ``dataset.load`` needs, so that the skip check and the CLI start stay light."""
+    descriptor = data_dir / "datapackage.json"
+    try:
+        resources = json.loads(descriptor.read_text(encoding="utf-8"))["resources"]
+        return [descriptor, *(data_dir / r["path"] for r in resources)]
+    except (OSError, ValueError, KeyError, TypeError):  # validation says what is wrong
+        from ..dataset.load import data_files
+
+        return data_files(data_dir)
 
 
 def code_hash() -> str:

@@ -432,16 +432,19 @@ def build_one(params: ReportParams, options: BuildOptions, inputs: Inputs,
         (tmp / "report.html").write_text(page, encoding="utf-8")
         t = lap("html", t)
         dataset = background.result()  # no other thread runs past this point
-        if use_audit and auditor is audit_report:
-            prepare_audit(dataset, params, nb)
-        t = lap("ledger", t)
+        t = lap("wait_data", t)
         pdf = None
         pdf_done: Callable[[], None] = lambda: None  # noqa: E731
         if "pdf" in options.formats:
+            # printed from now on (forked when no other thread runs): the ledger check
+            # and the page's audit overlap it
             pdf = tmp / "report.pdf"
             pdf_done = start_pdf(page, pdf, tmp)
         audit = None
         try:
+            if use_audit and auditor is audit_report:
+                prepare_audit(dataset, params, nb)
+                t = lap("ledger", t)
             if use_audit:  # the page is audited while the PDF is being printed
                 audit = {"html": auditor(dataset, params, page, None)}
                 t = lap("audit_html", t)
@@ -471,6 +474,8 @@ def build_one(params: ReportParams, options: BuildOptions, inputs: Inputs,
             "git_revision": git_revision(),
             "built_at": started.isoformat(timespec="seconds"),
             "timings_s": timings,
+            # which report this was in its kernel (1: a fresh kernel; more: a warm one, reset)
+            "kernel_run": kernel.reports,
             "warnings": notebook_warnings(nb),
             "audit": audit,
             "checks": _checks_ran(dataset, options, use_audit),
