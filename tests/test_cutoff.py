@@ -101,4 +101,4 @@ def test_sources_are_listed_at_the_end_with_their_grade(real_ds, lang, heading):
     cited = {real_ds.observation(r.ref_id)["source_id"] for r in n.references if r.kind == "observation"}
     assert len(cited) >= 3
     for sid in cited:
-        assert normalize_text(real_ds.sources.loc[sid, "title"]) in tail
+        assert normalize_text(real_ds.sources.loc[sid, f"title_{lang}"]) in tail

@@ -233,7 +233,7 @@ def write_narrative(qd: QuarterData, lang: str = "zh", *,
     return Narrative(
         quarter=qd.quarter, lang=lang, title_html=title, key_points_html=key_points,
         headline_table_html=table, sections=sections, appendix_html=appendix,
-        ledger=list(w.ledger), verbatim=sorted(set(w.verbatim), key=len, reverse=True),
+        ledger=list(w.ledger), verbatim=sorted(set(w.verbatim), key=lambda s: (-len(s), s)),
         references=list(w.refs), verbatim_inline=sorted(w.inline), data_dir=getattr(ds, "data_dir", None),
         data_hash=getattr(ds, "content_hash", ""), as_of=qd.as_of)
 
