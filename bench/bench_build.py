@@ -31,9 +31,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import csv
-import hashlib
-import io
 import json
 import os
 import re
@@ -48,6 +45,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))   # the test helpers' edits of data copies: one home for both
+from tests.edits import change_figure  # noqa: E402
+
 BIN = Path(sys.executable).parent
 NOTEBOOK = ROOT / "notebooks" / "quarterly_report.ipynb"
 DATA = ROOT / "data"
@@ -146,34 +146,6 @@ def baseline_build(base: Path, reports: Path, *args: str, label: str | None = No
                 "--no-progress", "--data", str(DATA),
                 "--notebook", str(base / "notebooks" / "quarterly_report.ipynb"), *args],
                cwd=base, label=label, env=env)
-
-
-def _rewrite(path: Path, rows: list[dict]) -> None:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(buf.getvalue(), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def change_figure(data: Path, sources: Path, source_id: str, old: str, new: str) -> None:
-    """Change a figure as a corrected release would (copies only): the source text and its
-    sha256 in sources.csv, the quotes citing it, the value in observations.csv."""
-    rows = list(csv.DictReader(io.StringIO((data / "sources.csv").read_text(encoding="utf-8"))))
-    src = next(r for r in rows if r["source_id"] == source_id)
-    f = sources / src["file"]
-    f.write_text(f.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
-    src["sha256"] = hashlib.sha256(f.read_bytes()).hexdigest()
-    _rewrite(data / "sources.csv", rows)
-    obs = list(csv.DictReader(io.StringIO((data / "observations.csv").read_text(encoding="utf-8"))))
-    for r in obs:
-        if r["source_id"] == source_id and old in r["quote"]:
-            r["quote"] = r["quote"].replace(old, new)
-            if old.startswith(r["value"]):
-                r["value"] = new[:len(r["value"])]
-    _rewrite(data / "observations.csv", obs)
 
 
 def _get(url: str) -> bytes:

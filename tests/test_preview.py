@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import hashlib
-import io
 import json
 import os
 import re
@@ -23,6 +20,8 @@ import pytest
 from cqreport.build import preview as pv
 from cqreport.core import paths
 from cqreport.errors import ParameterError
+
+from .edits import change_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "quarterly_report.ipynb"
@@ -96,34 +95,6 @@ def test_server_binds_localhost_and_a_port_in_use_is_one_line():
 
 # ---------------------------------------------------------------------------
 # The real command
-
-
-def _rewrite(path: Path, rows: list[dict]) -> None:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(buf.getvalue(), encoding="utf-8")
-    os.replace(tmp, path)  # saved at once, as editors do
-
-
-def change_figure(data: Path, sources: Path, source_id: str, old: str, new: str) -> None:
-    """Change a reported figure as a corrected release would: the source text (and its
-    sha256 in sources.csv), the quotes that cite it and the value. Copies only."""
-    rows = list(csv.DictReader(io.StringIO((data / "sources.csv").read_text(encoding="utf-8"))))
-    src = next(r for r in rows if r["source_id"] == source_id)
-    f = sources / src["file"]
-    f.write_text(f.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
-    src["sha256"] = hashlib.sha256(f.read_bytes()).hexdigest()
-    _rewrite(data / "sources.csv", rows)
-    obs = list(csv.DictReader(io.StringIO((data / "observations.csv").read_text(encoding="utf-8"))))
-    for r in obs:
-        if r["source_id"] == source_id and old in r["quote"]:
-            r["quote"] = r["quote"].replace(old, new)
-            if old.startswith(r["value"]):
-                r["value"] = new[:len(r["value"])]
-    _rewrite(data / "observations.csv", obs)
 
 
 def _get(url: str) -> str:

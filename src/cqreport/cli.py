@@ -41,6 +41,10 @@ DATA_OPTION = click.option("--data", "data_dir", default=None, callback=_existin
 SOURCES_OPTION = click.option("--sources", "sources_dir", default=None, callback=_existing_dir(
     "the folder of source texts"),
     help="Source texts for the quote and hash checks (default: ../shared/sources, or $CQREPORT_SOURCES).")
+NOTEBOOK_OPTION = click.option("--notebook", type=click.Path(dir_okay=False, exists=True), default=None,
+                               help="Report notebook (default: notebooks/quarterly_report.ipynb).")
+KERNEL_OPTION = click.option("--kernel", default="cqreport", show_default=True,
+                             help="Jupyter kernel to run the notebook with.")
 LANG_CHOICE = f"{'|'.join(REPORT_LANGS)}"
 
 
@@ -113,10 +117,8 @@ def series(metric_id: str, entity_id: str, lang: str, data_dir: str | None, sour
 @DATA_OPTION
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: ./reports, or $CQREPORT_REPORTS).")
-@click.option("--notebook", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="Report notebook (default: notebooks/quarterly_report.ipynb).")
-@click.option("--kernel", default="cqreport", show_default=True,
-              help="Jupyter kernel to run the notebook with.")
+@NOTEBOOK_OPTION
+@KERNEL_OPTION
 @click.option("--timeout", type=click.IntRange(min=1), default=300, show_default=True,
               help="Seconds a notebook cell may run.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
@@ -158,10 +160,8 @@ def build(quarters, all_quarters, lang, formats, force, jobs, extra, as_of, data
 @click.option("--no-browser", is_flag=True, help="Do not open the page in a browser.")
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=None,
               help="Reports folder; the preview writes only to its .preview/ subfolder.")
-@click.option("--notebook", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="Report notebook (default: notebooks/quarterly_report.ipynb).")
-@click.option("--kernel", default="cqreport", show_default=True,
-              help="Jupyter kernel to run the notebook with.")
+@NOTEBOOK_OPTION
+@KERNEL_OPTION
 def preview(quarter, lang, data_dir, sources_dir, port, no_browser, reports_dir, notebook,
             kernel) -> None:
     """Serve one report on 127.0.0.1 and rebuild it on every saved change (Ctrl-C to stop)."""
