@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import AuditError, BuildError
+from ..errors import BuildError
 from ..report.params import (
     ReportParams,
 )
@@ -73,24 +73,7 @@ def audit_report(dataset: Any, params: ReportParams, page: str | None,
     from ..report import audit
 
     nar, ledger_findings = prepare_audit(dataset, params)
-    report = audit.AuditReport(params.quarter, params.lang)
-    texts = []
-    if page is not None:
-        texts.append(("html", audit.html_to_text(page)))
-        report.findings += audit.audit_chart_data(page, dataset)
-    if pdf is not None:
-        texts.append(("pdf", audit.pdf_to_text(pdf)))
-    for where, text in texts:
-        _, figs, _ = audit.read_figures(text, nar.verbatim, nar.verbatim_inline)
-        report.numbers_read[where] = len(figs)
-        report.findings += audit.audit_text(text, nar, where)
-    report.ledger_entries = len(nar.ledger)
-    report.findings += ledger_findings
-    if report.findings:
-        lines = [report.summary(), *(f"  - {f}" for f in report.findings[:25])]
-        if len(report.findings) > 25:
-            lines.append(f"  … and {len(report.findings) - 25} more")
-        raise AuditError("\n".join(lines))
+    report = audit.audit_rendered(nar, page=page, pdf=pdf, dataset=dataset, ledger_findings=ledger_findings)
     return {"summary": report.summary(), "numbers_read": dict(report.numbers_read),
             "ledger_entries": report.ledger_entries}
 

@@ -640,24 +640,39 @@ def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Pa
     Raises:
         AuditError: Listing every finding: the number, where it stands, what was expected.
     """
+    page = _read(html) if html is not None else None
+    extra = [("text", text)] if text is not None else []
+    if page is None and pdf is None and not extra:
+        page = narrative.html
+    return audit_rendered(narrative, page=page, pdf=pdf, extra=extra, dataset=dataset,
+                          ledger_findings=audit_ledger(narrative, dataset), complete=complete)
+
+
+def audit_rendered(narrative: Narrative, *, page: str | None, pdf: str | Path | None,
+                   dataset: Dataset | None, ledger_findings: list[Finding],
+                   extra: Iterable[tuple[str, str]] = (), complete: bool = True) -> AuditReport:
+    """The audit of one rendered report, shared by :func:`check` and the build.
+
+    Reads every number of the page's text (and its charts' CSV data) and of the PDF
+    against the narrative's ledger; ``ledger_findings`` are the ledger's own findings
+    against the data (the build computes them once, before the PDF is printed).
+
+    Raises:
+        AuditError: Listing every finding: the number, where it stands, what was expected.
+    """
     report = AuditReport(str(narrative.quarter), narrative.lang)
     targets: list[tuple[str, str]] = []
-    if html is not None:
-        page = _read(html)
+    if page is not None:
         targets.append(("html", html_to_text(page)))
         report.findings += audit_chart_data(page, dataset)
     if pdf is not None:
         targets.append(("pdf", pdf_to_text(pdf)))
-    if text is not None:
-        targets.append(("text", text))
-    if not targets:
-        targets.append(("html", html_to_text(narrative.html)))
-    for where, t in targets:
+    for where, t in [*targets, *extra]:
         _, figs, _ = read_figures(t, narrative.verbatim, narrative.verbatim_inline)
         report.numbers_read[where] = len(figs)
         report.findings += audit_text(t, narrative, where, complete=complete)
     report.ledger_entries = len(narrative.ledger)
-    report.findings += audit_ledger(narrative, dataset)
+    report.findings += ledger_findings
     if report.findings:
         shown = report.findings[:25]
         more = len(report.findings) - len(shown)
