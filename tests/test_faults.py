@@ -334,3 +334,12 @@ def test_the_cli_turns_ctrl_c_into_exit_130():
             "cli.cli.main = boom\ncli.main()")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 130 and out.stderr.strip() == "interrupted"
+
+
+def test_an_interrupted_batch_exits_130_and_is_a_build_error():
+    code = ("import sys; from cqreport import cli; from cqreport.errors import BuildInterrupted\n"
+            "def stop(**k): raise BuildInterrupted('interrupted: 1 of 4 report(s) finished')\n"
+            "cli.cli.main = stop\ncli.main()")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 130, out.stderr
+    assert out.stderr.strip() == "error: interrupted: 1 of 4 report(s) finished"

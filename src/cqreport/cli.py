@@ -7,7 +7,7 @@ import sys
 import click
 
 from .core.vocab import REPORT_LANGS
-from .errors import CqreportError, ParameterError
+from .errors import BuildInterrupted, CqreportError, ParameterError
 
 
 def parse_lang(value: str) -> str:
@@ -266,7 +266,7 @@ def main() -> None:
         sys.exit(130)
     except CqreportError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(130 if type(exc).__name__ == "BuildInterrupted" else 1)
+        sys.exit(130 if isinstance(exc, BuildInterrupted) else 1)
     except OSError as exc:
         # a full disk or a read-only folder the checks above did not foresee: one line
         where = f" ({exc.filename})" if exc.filename else ""

@@ -70,5 +70,9 @@ class BuildError(CqreportError):
     """A report build failed; the previous good report was kept."""
 
 
+class BuildInterrupted(BuildError):
+    """Ctrl-C stopped a batch; unfinished reports keep their previous version. The CLI exits 130."""
+
+
 class ExtractError(CqreportError):
     """A release or a candidates file could not be read or appended."""

@@ -54,7 +54,7 @@ from typing import Any
 from ..core import paths
 from ..core.files import atomic_write_text, sha256_file
 from ..core.periods import parse_quarter, require_quarter
-from ..errors import BuildError, ParameterError
+from ..errors import BuildInterrupted, ParameterError
 from ..report.params import (
     ReportParams,
     check_names,
@@ -726,10 +726,6 @@ def _run(pending: list[ReportParams], options: BuildOptions, inputs: Inputs,
 
 # ---------------------------------------------------------------------------
 # The index page
-
-
-class BuildInterrupted(BuildError):
-    """Ctrl-C stopped a batch: the CLI exits 130."""
 
 
 def _stop_pool(pool: ProcessPoolExecutor, reports_dir: Path) -> None:
