@@ -165,6 +165,33 @@ def test_a_broken_descriptor_is_one_line_naming_it(min_data, sources_dir, conten
     assert "datapackage.json" in out.stderr + out.stdout
 
 
+@pytest.mark.parametrize("command", ["validate", "quarters", "build", "preview"])
+def test_a_data_folder_without_descriptor_is_named_in_one_wording(tmp_path, command):
+    """One check, one message: every command that takes --data says the same thing."""
+    from cqreport.core.paths import DATA_FOLDER_EXPECTED
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = [command, "--data", str(empty)]
+    if command in ("build", "preview"):
+        args += ["--reports", str(tmp_path / "reports")]
+    if command == "preview":
+        args += ["--no-browser", "--port", "0"]
+    out = cqreport(*args)
+    assert out.returncode == 1, out
+    assert "Traceback" not in out.stderr + out.stdout
+    assert "datapackage.json" in out.stderr + out.stdout
+    assert DATA_FOLDER_EXPECTED in out.stderr + out.stdout
+
+
+def test_the_notebook_parameter_data_dir_gets_the_same_message(tmp_path):
+    from cqreport.core.paths import DATA_FOLDER_EXPECTED
+    from cqreport.report.params import check_data_dir
+
+    with pytest.raises(ParameterError, match=DATA_FOLDER_EXPECTED):
+        check_data_dir(tmp_path)
+
+
 def test_a_gb18030_source_text_is_named(min_data, sources_dir, tmp_path):
     texts = tmp_path / "sources"
     texts.mkdir()

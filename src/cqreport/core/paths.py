@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..errors import ParameterError
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "report" / "templates"
 ASSETS_DIR = PACKAGE_DIR / "report" / "assets"
@@ -36,6 +38,26 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
         return Path(path)
     env = os.environ.get("CQREPORT_DATA")
     return Path(env) if env else project_root() / "data"
+
+
+#: What a data folder must hold: every message that finds it missing says so in these words.
+DATA_FOLDER_EXPECTED = "a data folder holding datapackage.json and its CSV files"
+
+
+def descriptor(folder: str | os.PathLike | None = None) -> Path:
+    """The data package descriptor (``datapackage.json``) of a data folder (default: :func:`data_dir`).
+
+    The one check that a folder given as data is one: every command and the notebook's
+    parameters go through it, so the message is the same everywhere.
+
+    Raises:
+        ParameterError: The folder holds no descriptor.
+    """
+    path = data_dir(folder) / "datapackage.json"
+    if not path.is_file():
+        raise ParameterError(f"data folder {path.parent} has no datapackage.json; "
+                             f"expected {DATA_FOLDER_EXPECTED}")
+    return path
 
 
 def sources_dir(path: str | os.PathLike | None = None) -> Path | None:

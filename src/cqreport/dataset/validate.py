@@ -34,7 +34,7 @@ from ..core import paths
 from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_file
 from ..core.numbers import NumberMatch, decimals_of, find_numbers
 from ..core.vocab import UNITS
-from ..errors import DataError, Problem
+from ..errors import DataError, ParameterError, Problem
 from .load import TABLES, Table, data_files, display_path, read_table
 from .schema import TableSpec, check_schema, read_specs
 
@@ -115,11 +115,11 @@ def check_data(data_dir: str | Path | None = None,
     sdir = paths.sources_dir(sources_dir)
     descriptor = ddir / "datapackage.json"
     checks = dict.fromkeys(CHECKS, False)
-    if not descriptor.is_file():
-        where = display_path(descriptor)
-        return CheckResult({}, [Problem(where, None, None, "no such file",
-                                        "a data folder with datapackage.json and its CSV files",
-                                        "missing-file")], checks=checks)
+    try:
+        paths.descriptor(ddir)
+    except ParameterError:
+        return CheckResult({}, [Problem(display_path(descriptor), None, None, "no such file",
+                                        paths.DATA_FOLDER_EXPECTED, "missing-file")], checks=checks)
     try:
         specs = read_specs(descriptor)
     except DataError as exc:

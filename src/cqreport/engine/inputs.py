@@ -19,7 +19,6 @@ from typing import Any
 
 from ..core import paths
 from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_file
-from ..errors import ParameterError
 from ..report.params import (
     ReportParams,
 )
@@ -34,8 +33,7 @@ MANIFEST = "manifest.json"
 
 def data_hash(data_dir: Path) -> str:
     """Fingerprint of the curated data: the descriptor and the tables."""
-    if not (Path(data_dir) / "datapackage.json").is_file():
-        raise ParameterError(f"data folder {data_dir} holds no datapackage.json")
+    paths.descriptor(data_dir)
     return hash_files(_data_files(Path(data_dir)), Path(data_dir))
 
 

@@ -608,9 +608,7 @@ def build(quarters: Sequence[str] | None = None, *, all_quarters: bool = False,
     nb_path = Path(notebook) if notebook else paths.notebooks_dir() / REPORT_NOTEBOOK
     if not nb_path.is_file():
         raise ParameterError(f"notebook {nb_path} not found")
-    ddir = Path(paths.data_dir(data_dir))
-    if not (ddir / "datapackage.json").is_file():
-        raise ParameterError(f"data folder {ddir} has no datapackage.json")
+    ddir = paths.descriptor(data_dir).parent
     rdir = Path(paths.reports_dir(reports_dir))
     if source_check and paths.sources_dir() is None:
         raise ParameterError("source texts not found (../shared/sources, or $CQREPORT_SOURCES): "

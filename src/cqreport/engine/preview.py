@@ -270,9 +270,7 @@ class Preview:
 
         self.lang = parse_lang(lang)
         self.quarter_asked = quarter
-        self.data_dir = Path(paths.data_dir(data_dir)).resolve()
-        if not (self.data_dir / "datapackage.json").is_file():
-            raise ParameterError(f"data folder {self.data_dir} has no datapackage.json")
+        self.data_dir = paths.descriptor(data_dir).parent.resolve()
         if sources_dir is not None:
             # the kernel inherits it: the notebook's load_dataset checks the quotes against them
             os.environ["CQREPORT_SOURCES"] = str(Path(sources_dir).resolve())

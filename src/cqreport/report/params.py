@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..core import paths
 from ..core.periods import Quarter, parse_quarter, require_quarter
 from ..core.vocab import REPORT_LANGS
 from ..errors import ParameterError
@@ -222,13 +223,7 @@ def check_data_dir(data_dir: str | os.PathLike | None) -> str | None:
     """An existing data folder as an absolute path (None stays None: the default folder)."""
     if data_dir in (None, ""):
         return None
-    path = Path(data_dir).expanduser().resolve()
-    if not (path / "datapackage.json").is_file():
-        raise ParameterError(
-            f"data folder {str(data_dir)!r} has no datapackage.json; expected the curated data "
-            "folder (the project's data/)"
-        )
-    return str(path)
+    return str(paths.descriptor(Path(data_dir).expanduser().resolve()).parent)
 
 
 def check_as_of(value: Any) -> str | None:
