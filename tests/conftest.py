@@ -18,8 +18,10 @@ REAL_DATA = ROOT / "data"
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache(tmp_path_factory):
-    """Each test run keeps its validation stamps to itself, never in the user's ~/.cache."""
+    """Each test run keeps its validation stamps, work cache and sealing key to itself, never
+    in the user's ~/.cache or ~/.config."""
     os.environ["CQREPORT_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ["CQREPORT_KEY_FILE"] = str(tmp_path_factory.mktemp("key") / "seal.key")
 
 
 @pytest.fixture(scope="session")

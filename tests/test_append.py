@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from cqreport.core import files as files_mod
 from cqreport.extract import append as append_mod
 from cqreport.extract.append import LOCK_NAME, AppendError, append_candidates, is_formula
 
@@ -218,7 +219,7 @@ def test_a_full_disk_leaves_the_old_file_and_a_one_line_error(setup, sources_dir
     def enospc(*_a, **_k):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(append_mod.os, fail, enospc)
+    monkeypatch.setattr(files_mod.os, fail, enospc)
     with pytest.raises(AppendError) as err:
         append_candidates(setup.cand, setup.data, sources_dir)
     monkeypatch.undo()
@@ -340,3 +341,17 @@ def test_cli_append_reports_a_full_problem_list_without_traceback(setup, sources
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert "candidate 2:" in res.stderr and "candidate 5:" in res.stderr
     assert setup.obs.read_bytes() == setup.old
+
+
+def test_an_append_follows_a_symlinked_observations_file(setup, sources_dir, tmp_path):
+    """The link stays a link and the file it names gets the rows (issue 20)."""
+    store = tmp_path / "store"
+    store.mkdir()
+    real = store / "observations.csv"
+    setup.obs.rename(real)
+    setup.obs.symlink_to(real)
+    result = append_candidates(setup.cand, setup.data, sources_dir)
+    assert result.added == TAKEN
+    assert setup.obs.is_symlink() and setup.obs.resolve() == real.resolve()
+    assert real.read_bytes() == setup.full
+    assert _leftovers(setup.data) == [] and sorted(p.name for p in store.iterdir()) == ["observations.csv"]

@@ -1,18 +1,29 @@
-"""Files: the one sha256 helper family and the one atomic write.
+"""Files: the one sha256 helper family, the one keyed seal and the one atomic write.
 
 Every fingerprint in cqreport (source-text hashes, data hashes, validation
 stamps, build inputs, output hashes in manifests) is computed here, and every
-file cqreport writes in place goes through :func:`atomic_write_text` so that a
-crash or a full disk never leaves a half-written file where a good one stood.
+file cqreport writes in place goes through :func:`atomic_write_bytes` (or
+:func:`stage` and :meth:`Staged.commit`, for several files that change together)
+so that a crash, a kill or a full disk never leaves a half-written file where a
+good one stood.
+
+What cqreport keeps in its cache folder and later trusts (the work cache of the
+build) is sealed with :func:`seal`: a keyed hash whose key lives outside the
+cache folder, so that writing into the cache cannot plant a result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import hmac
 import os
-import tempfile
+import re
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
+
+from . import paths
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -39,26 +50,178 @@ def hash_files(files: Iterable[str | os.PathLike], root: Path | None = None) -> 
     return h.hexdigest()
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+# ---------------------------------------------------------------------------- the seal
+def _key() -> bytes:
+    """This user's sealing key, made on first use (32 random bytes, readable by the user only).
+
+    Made under a temporary name and linked into place, so that two processes starting
+    at once agree on one key and none reads a key half written.
+    """
+    path = paths.key_file()
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, secrets.token_bytes(32))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another process made it first: use that one
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_bytes()
+
+
+def seal(data: bytes, purpose: str) -> str:
+    """A keyed hash (HMAC-SHA256) of data for one purpose, with the key of :func:`paths.key_file`.
+
+    Only someone who can read the key can make a seal that :func:`seal_ok` accepts: a file
+    written into the cache folder by hand, or copied from another machine, is not trusted.
+    """
+    return hmac.new(_key(), purpose.encode() + b"\0" + data, hashlib.sha256).hexdigest()
+
+
+def seal_ok(data: bytes, purpose: str, claimed: str) -> bool:
+    """Whether ``claimed`` is the seal of data for that purpose (compared in constant time)."""
+    return hmac.compare_digest(seal(data, purpose), str(claimed))
+
+
+# ---------------------------------------------------------------------------- writing
+def write_target(path: str | os.PathLike) -> Path:
+    """The file a write to ``path`` replaces: a symbolic link is followed to the file it names,
+    so that the link stays a link and the file it points to gets the new content."""
+    p = Path(path)
+    return p.resolve() if p.is_symlink() else p
+
+
+_TEMP = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]+)(?:-[0-9a-f]+)?\.tmp")
+
+
+def _temp_for(target: Path) -> Path:
+    # the writer's pid in the name: a later write removes it once that process is gone
+    return target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
+class Staged:
+    """New content for one file, written and flushed to disk beside it, not yet in place.
+
+    :meth:`commit` renames it over the file (one atomic step); :meth:`discard` removes it.
+    """
+
+    def __init__(self, path: str | os.PathLike, data: bytes, mode: int | None = None):
+        self.target = write_target(path)
+        self.temp = _temp_for(self.target)
+        if mode is None:
+            with contextlib.suppress(FileNotFoundError):
+                mode = self.target.stat().st_mode & 0o777  # replacing a file keeps its mode
+        # a new file gets what the user's umask allows, like any file they make
+        fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            try:
+                if mode is not None:
+                    os.fchmod(fd, mode)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except BaseException:
+            self.discard()
+            raise
+
+    def commit(self) -> None:
+        """Put the new content in place: readers see the old file or the new one, never a part."""
+        os.replace(self.temp, self.target)
+
+    def discard(self) -> None:
+        """Remove the staged content if it was not committed."""
+        with contextlib.suppress(OSError):
+            self.temp.unlink()
+
+
+def stage(path: str | os.PathLike, data: bytes, mode: int | None = None) -> Staged:
+    """Write data beside ``path`` (following a symbolic link) and flush it; commit it later.
+
+    For several files that change together: stage them all, check what must still hold,
+    then commit each; a failure before the commits leaves every file as it was.
+    """
+    return Staged(path, data, mode)
+
+
+def sync_folder(folder: str | os.PathLike) -> None:
+    """Make renames in a folder durable; some filesystems can't open a folder, then the OS decides."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, mode: int | None = None) -> Path:
     """Write a file so that readers see the old content or the new, never a part.
 
-    The bytes go to a temporary file beside the target, are flushed to disk, and
-    the temporary file replaces the target in one rename. On any error the
-    temporary file is removed and the target is left as it was.
+    The bytes go to a temporary file beside the target, are flushed to disk, and the
+    temporary file replaces the target in one rename. A symbolic link is followed: the
+    file it points to is replaced and the link stays. A replaced file keeps its mode (a
+    new one gets ``mode``, else what the umask allows). On any error the temporary file is removed and
+    the target is left as it was. Returns the file written (the link's target for a link).
     """
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    staged = stage(path, data, mode)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        staged.commit()
+    finally:
+        staged.discard()
+    sync_folder(staged.target.parent)
+    return staged.target
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """:func:`atomic_write_bytes` for UTF-8 text."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8",
+                      mode: int | None = None) -> Path:
+    """:func:`atomic_write_bytes` for text (UTF-8 unless told otherwise)."""
+    return atomic_write_bytes(path, text.encode(encoding), mode)
+
+
+def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files that killed writers of ``path`` left beside it (their process
+    is gone); returns what was removed."""
+    target = write_target(path)
+    removed = []
+    for p in target.parent.glob(f".{glob_escape(target.name)}.*.tmp"):
+        m = _TEMP.fullmatch(p.name)
+        if m and m["name"] == target.name and not pid_alive(int(m["pid"])):
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed.append(p)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """A file name with glob's special characters taken literally.
+
+    >>> glob_escape("a[1].csv")
+    'a[[]1].csv'
+    """
+    return re.sub(r"([*?[])", r"[\1]", name)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with that id exists (this process counts as alive)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

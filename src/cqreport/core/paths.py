@@ -90,6 +90,20 @@ def cache_dir() -> Path:
     return Path(base) / "cqreport"
 
 
+def key_file() -> Path:
+    """This user's key for sealing what cqreport trusts from its cache (``core.files.seal``):
+    $CQREPORT_KEY_FILE, else $XDG_CONFIG_HOME/cqreport/seal.key, else ~/.config/cqreport/seal.key.
+
+    It is kept outside :func:`cache_dir` on purpose: whoever can write the cache folder but
+    not read this file cannot make a seal the build accepts.
+    """
+    env = os.environ.get("CQREPORT_KEY_FILE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "cqreport" / "seal.key"
+
+
 def notebooks_dir() -> Path:
     """The notebooks folder of the checkout."""
     return project_root() / "notebooks"

@@ -18,7 +18,8 @@ How the write stays all-or-nothing:
 * each file is written whole (its old bytes, unchanged, then the new rows) to a
   temporary file beside it, fsynced, and moved over the old one with
   ``os.replace``, which is atomic: a reader or a kill sees the old file or the
-  new one, never a half-written row;
+  new one, never a half-written row (the one writer, :mod:`cqreport.core.files`;
+  a file that is a symbolic link is followed, and the file it names is replaced);
 * ``metrics.csv`` is replaced before ``observations.csv``, so a kill between the
   two renames leaves at worst catalogue rows that nothing uses yet, never an
   observation whose metric is missing; running the same append again then
@@ -27,11 +28,9 @@ How the write stays all-or-nothing:
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import errno
 import io
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..core import paths
+from ..core.files import remove_stale_temps, stage, sync_folder
 from ..core.vocab import QUALIFIERS
 from ..dataset.load import display_path, read_table
 from ..errors import ExtractError, Problem
@@ -355,62 +355,30 @@ def _payload(t: _Table, rows: list[dict[str, str]]) -> bytes:
                         bool(t.raw) and not t.raw.endswith(b"\n"))
 
 
-def _temp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def _remove_stale_temps(ddir: Path) -> None:
-    """Temp files left by an append that was killed; under the lock no other append owns one."""
+    """Temp files left by an append that was killed (beside the file a link points to)."""
     for name in ("observations.csv", "metrics.csv"):
-        for p in ddir.glob(f".{name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                p.unlink()
-
-
-def _write_synced(path: Path, data: bytes, mode: int) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        remove_stale_temps(ddir / name)
 
 
 def _commit(writes: list[tuple[Path, bytes, bytes]]) -> None:
-    """Write every new file beside its old one, then rename each over the old one."""
-    temps = []
+    """Stage every new file beside its old one (the one writer, :mod:`cqreport.core.files`:
+    a symbolic link is followed to the file it names), then rename each over the old one."""
+    staged = []
     try:
         for path, raw, payload in writes:
-            tmp = _temp_name(path)
-            temps.append(tmp)
-            _write_synced(tmp, raw + payload, path.stat().st_mode & 0o777)
+            staged.append(stage(path, raw + payload))
         for path, raw, _ in writes:
             if path.read_bytes() != raw:  # edited by hand while we checked: don't overwrite that
                 raise AppendError(f"{display_path(path)} changed while the append was being "
                                   "checked; nothing was appended (run it again)")
-        for (path, _, _), tmp in zip(writes, temps, strict=True):
-            os.replace(tmp, path)
-        if writes:
-            _fsync_dir(writes[0][0].parent)
+        for s in staged:
+            s.commit()
+        for folder in dict.fromkeys(s.target.parent for s in staged):
+            sync_folder(folder)
     finally:
-        for tmp in temps:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the renames durable; some filesystems can't open a folder, then the OS decides."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
+        for s in staged:
+            s.discard()
 
 
 def _encode_rows(header: list[str], rows: list[dict[str, str]], newline: str,

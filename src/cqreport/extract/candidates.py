@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from ..core import paths
+from ..core.files import atomic_write_text
 from .catalogue import Catalogue
 from .reading import read_release
 from .rows import EXTRA_COLUMNS, Candidate, build_candidates, observation_columns, resolve_release_date
@@ -25,10 +26,9 @@ def metrics_path(out: str | Path) -> Path:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write atomically: a half-written candidates file must never be left behind."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8-sig", newline="")
-    tmp.replace(path)
+    """Write atomically (with a BOM, for spreadsheets): a half-written candidates file must
+    never be left behind."""
+    atomic_write_text(path, text, encoding="utf-8-sig")
 
 
 @dataclass

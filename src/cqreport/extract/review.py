@@ -20,12 +20,12 @@ from __future__ import annotations
 import csv
 import html
 import json
-import os
 import re
 from importlib import resources
 from pathlib import Path
 
 from ..core import paths
+from ..core.files import atomic_write_text
 from ..errors import ExtractError
 from .append import metrics_path_for
 from .reading import read_release
@@ -201,14 +201,8 @@ def write_review(candidates: str | Path, release: str | Path, data_dir: str | Pa
     """Write ``C.review.html`` beside the candidates file (atomically) and return its path."""
     target = Path(out) if out else review_path_for(candidates)
     text = build_review_html(candidates, release, data_dir, encoding, lang)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        atomic_write_text(target, text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ExtractError(f"{target}: could not write the review page ({exc.strerror or exc})") from None
     return target
