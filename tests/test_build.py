@@ -24,12 +24,15 @@ import pytest
 from pypdf import PdfReader
 
 from cqreport.analysis.quarter import quarter_data
-from cqreport.engine import export, index, kernel, verify
+from cqreport.core.periods import parse_quarter
+from cqreport.core.vocab import Lang
+from cqreport.engine import export, folders, index, kernel, plan, verify
 from cqreport.engine import inputs as build_inputs
 from cqreport.engine import pipeline as build_mod
 from cqreport.errors import AuditError, BuildError, ParameterError
 from cqreport.report.audit import html_to_text, pdf_to_text
 from cqreport.report.narrative import write_narrative
+from cqreport.report.params import ReportParams
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -245,9 +248,9 @@ def _mini(reports: Path, **kw):
     kw.setdefault("progress", False)
     kw.setdefault("jobs", 1)
     kw.setdefault("echo", lambda s: None)
+    kw.setdefault("notebook", MINI)
     quarter = kw.pop("quarter", None)
-    return build_mod.build([quarter] if quarter else None, notebook=MINI, data_dir=DATA,
-                           reports_dir=reports, **kw)
+    return build_mod.build([quarter] if quarter else None, data_dir=DATA, reports_dir=reports, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -297,11 +300,11 @@ def test_unchanged_inputs_are_skipped_and_force_rebuilds(mini_built):
 @pytest.mark.slow
 def test_changed_data_is_rebuilt(mini_built, tmp_path):
     reports, q, _ = mini_built
-    inputs = build_inputs.collect_inputs(MINI, DATA, kernel.KERNEL_NAME, build_mod.FORMATS)
-    params = build_mod.ReportParams(q, "zh", str(DATA.resolve()))
-    assert build_inputs.is_current(reports / q / "zh", inputs.key(params, {}), build_mod.FORMATS)
+    inputs = build_inputs.collect_inputs(MINI, DATA, kernel.KERNEL_NAME, plan.FORMATS)
+    params = ReportParams(parse_quarter(q), Lang.ZH, DATA.resolve())
+    assert build_inputs.is_current(reports / q / "zh", inputs.key(params), plan.FORMATS)
     changed = build_inputs.Inputs(**{**vars(inputs), "data": "0" * 64})
-    assert not build_inputs.is_current(reports / q / "zh", changed.key(params, {}), build_mod.FORMATS)
+    assert not build_inputs.is_current(reports / q / "zh", changed.key(params), plan.FORMATS)
 
 
 @pytest.mark.slow
@@ -309,7 +312,7 @@ def test_cell_error_fails_and_keeps_the_previous_report(mini_built):
     reports, q, _ = mini_built
     out = reports / q / "en"
     good = {p.name: _sha(p) for p in out.iterdir()}
-    summary = _mini(reports, quarter=q, lang="en", extra={"fail": "error"})
+    summary = _mini(reports, quarter=q, lang="en", params={"fail": "error"})
     assert not summary.ok
     (res,) = summary.results
     assert res.status == "failed" and "RuntimeError" in res.message
@@ -323,7 +326,7 @@ def test_cell_error_fails_and_keeps_the_previous_report(mini_built):
 @pytest.mark.slow
 def test_missing_glyph_fails_the_build(mini_built):
     reports, q, _ = mini_built
-    summary = _mini(reports, quarter=q, lang="zh", extra={"fail": "glyph"})
+    summary = _mini(reports, quarter=q, lang="zh", params={"fail": "glyph"})
     (res,) = summary.results
     assert res.status == "failed" and "missing glyphs" in res.message
 
@@ -334,10 +337,19 @@ def test_failed_audit_fails_the_build(mini_built):
     out = reports / q / "zh"
     good = _sha(out / "report.pdf")
 
-    def strict_audit(dataset, params, page, pdf):
+    def strict_audit(narrative, dataset, page, pdf, ledger):
         raise AuditError("number 42 not in the ledger")
 
-    summary = _mini(reports, quarter=q, lang="zh", force=True, audit=True, auditor=strict_audit)
+    # the fixture notebook with a record of an empty narrative, so that the audit runs
+    nb = nbformat.read(MINI, 4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "from cqreport.report.ledger import NarrativeRecord\n"
+        "NarrativeRecord({'quarter': quarter, 'lang': lang, 'ledger': [], 'references': [],"
+        " 'verbatim': [], 'verbatim_inline': []})", metadata={"tags": ["remove-from-report"]}))
+    recorded = reports.parent / "mini_recorded.ipynb"
+    nbformat.write(nb, recorded)
+    summary = _mini(reports, quarter=q, lang="zh", force=True, audit=True, auditor=strict_audit,
+                    notebook=recorded)
     (res,) = summary.results
     assert res.status == "failed" and "42 not in the ledger" in res.message
     assert _sha(out / "report.pdf") == good
@@ -370,9 +382,9 @@ def test_data_hash_follows_the_csv_content(tmp_path):
 
 
 def test_formats_are_checked():
-    assert build_mod._parse_formats("pdf,html,pdf") == ("pdf", "html")
+    assert plan.parse_formats("pdf,html,pdf") == ("pdf", "html")
     with pytest.raises(ParameterError):
-        build_mod._parse_formats("html,docx")
+        plan.parse_formats("html,docx")
 
 
 def test_export_copy_drops_stderr_notes_and_parameters():
@@ -408,7 +420,7 @@ def test_index_lists_manifests(tmp_path):
         d.mkdir(parents=True)
         (d / "report.html").write_text("<p></p>")
         (d / "manifest.json").write_text(json.dumps({"built_at": "now"}))
-    (tmp_path / "2026Q1" / "en" / build_inputs.FAILED_NOTEBOOK).write_text("{}")
+    (tmp_path / "2026Q1" / "en" / folders.FAILED_NOTEBOOK).write_text("{}")
     page = index.write_index(tmp_path).read_text(encoding="utf-8")
     order = [page.index(f"{x}/report.html") for x in ("2026Q1/zh", "2026Q1/en", "2025Q4/zh")]
     assert order == sorted(order)
@@ -516,7 +528,7 @@ def test_warm_kernel_reports_equal_cold_ones(real_reports, tmp_path):
 
 def test_the_skip_check_imports_neither_pandas_nor_papermill_and_hashes_the_data_files():
     code = ("import sys; from pathlib import Path; from cqreport.engine import pipeline, inputs\n"
-            f"i = inputs.collect_inputs(Path({str(build_mod.paths.notebooks_dir() / 'quarterly_report.ipynb')!r}),"
+            f"i = inputs.collect_inputs(Path({str(ROOT / 'notebooks' / 'quarterly_report.ipynb')!r}),"
             f" Path({str(DATA)!r}), 'cqreport', ('html', 'pdf'))\n"
             "print(i.data, 'pandas' in sys.modules, 'papermill' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -17,7 +17,7 @@ import pytest
 from cqreport import load_dataset
 from cqreport.dataset import validate
 from cqreport.dataset.validate import check_data, summarize
-from cqreport.engine import index, inputs, kernel, pipeline
+from cqreport.engine import folders, index, inputs, kernel, pipeline
 from cqreport.errors import BuildError, DataError, ParameterError, Problem
 
 from .test_validate import set_cell
@@ -249,18 +249,20 @@ def test_stale_leftovers_of_dead_builds_are_removed(tmp_path):
     stale = tmp_path / "2026Q1" / f".zh.building-{dead}-abc"
     for d in (mine, stale):
         d.mkdir(parents=True)
-    removed = pipeline.clean_leftovers(tmp_path)
+    removed = folders.clean_leftovers(tmp_path)
     assert stale in removed and not stale.exists() and mine.exists()
 
 
-def test_quarters_cache_of_the_wrong_type_is_rebuilt(tmp_path, monkeypatch):
-    monkeypatch.setattr(inputs, "load_data", lambda d: type("D", (), {"quarters": lambda s: ["2026Q1"]})())
+def test_quarters_cache_of_the_wrong_type_is_rebuilt(tmp_path):
+    def load():
+        return type("D", (), {"quarters": lambda s: ["2026Q1"]})()
+
     for body in ("[1, 2]", '{"data_hash": "h", "quarters": "2026Q1"}', '"x"'):
         (tmp_path / "quarters.json").write_text(body, encoding="utf-8")
-        assert inputs.quarters_with_data(tmp_path, "h", tmp_path) == ["2026Q1"]
+        assert inputs.quarters_with_data("h", tmp_path, load) == ["2026Q1"]
     (tmp_path / "dir").mkdir()
     (tmp_path / "dir" / "quarters.json").mkdir()    # a folder where the file should be
-    assert inputs.quarters_with_data(tmp_path, "h", tmp_path / "dir") == ["2026Q1"]
+    assert inputs.quarters_with_data("h", tmp_path / "dir", load) == ["2026Q1"]
 
 
 def test_corrupt_outputs_are_not_up_to_date(tmp_path):
@@ -286,9 +288,36 @@ def test_a_foreign_reports_folder_is_refused_unless_forced(tmp_path):
     (tmp_path / "etc").mkdir()
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(ParameterError, match="not a cqreport reports folder"):
-        pipeline.check_reports_dir(tmp_path, force=False)
-    pipeline.check_reports_dir(tmp_path, force=True)
-    pipeline.check_reports_dir(tmp_path, force=False)  # marked as ours now
+        folders.check_reports_dir(tmp_path, force=False)
+    folders.check_reports_dir(tmp_path, force=True)
+    folders.check_reports_dir(tmp_path, force=False)  # marked as ours now
+
+
+@pytest.mark.parametrize("held", [["index.html"], ["index.html", "README.md", ".git", ".DS_Store"],
+                                  [".bashrc"]])
+def test_a_folder_cqreport_did_not_make_is_refused_even_with_only_its_own_names(tmp_path, held):
+    """Issue 20: index.html, README.md and dotfiles were taken for ours, and index.html replaced."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for name in held:
+        (mine / name).write_text(f"the user's {name}", encoding="utf-8")
+    with pytest.raises(ParameterError, match="not a cqreport reports folder"):
+        folders.check_reports_dir(mine, force=False)
+    out = cqreport("build", "--reports", str(mine), "--no-progress", "--no-source-check")
+    assert out.returncode == 1 and "not a cqreport reports folder" in out.stderr, out.stderr
+    assert sorted(p.name for p in mine.iterdir()) == sorted(held)
+    assert all((mine / n).read_text(encoding="utf-8") == f"the user's {n}" for n in held)
+
+
+def test_a_new_or_empty_folder_becomes_a_reports_folder(tmp_path):
+    for folder in (tmp_path / "new" / "reports", tmp_path / "empty"):
+        if folder.name == "empty":
+            folder.mkdir()
+        folders.check_reports_dir(folder, force=False)
+        assert (folder / folders.REPORTS_MARK).is_file()
+        folders.check_reports_dir(folder, force=False)  # ours from now on
+    # the checkout's own reports/ is marked in git
+    assert (ROOT / "reports" / folders.REPORTS_MARK).is_file()
 
 
 def test_reports_root_is_refused_by_the_cli(sources_dir):
@@ -305,7 +334,7 @@ def test_a_read_only_reports_folder_is_one_line(tmp_path):
     ro.chmod(0o555)
     try:
         with pytest.raises(ParameterError, match="cannot be written"):
-            pipeline.check_reports_dir(ro, force=False)
+            folders.check_reports_dir(ro, force=False)
     finally:
         ro.chmod(0o755)
 
@@ -313,9 +342,9 @@ def test_a_read_only_reports_folder_is_one_line(tmp_path):
 def test_an_unwritable_reports_folder_is_one_line(tmp_path, monkeypatch):
     def full(*a, **k):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(pipeline.tempfile, "mkdtemp", full)
+    monkeypatch.setattr(folders.tempfile, "mkdtemp", full)
     with pytest.raises(ParameterError, match="No space left on device"):
-        pipeline.check_reports_dir(tmp_path / "reports", force=False)
+        folders.check_reports_dir(tmp_path / "reports", force=False)
 
 
 def test_a_full_disk_during_the_index_write_is_one_line_and_leaves_no_temp(tmp_path, monkeypatch):
@@ -337,9 +366,9 @@ def test_only_whole_failed_files_are_kept(tmp_path):
     tmp.mkdir()
     (tmp / "report.ipynb").write_bytes(b"")                     # 0 bytes: the disk was full
     (tmp / "report.html").write_bytes(b"<html><body>cut")
-    assert pipeline._keep_failed(tmp, out) == []
+    assert folders.keep_failed(tmp, out) == []
     (tmp / "report.ipynb").write_text('{"cells": []}', encoding="utf-8")
-    assert pipeline._keep_failed(tmp, out) == [str(out / "report.failed.ipynb")]
+    assert folders.keep_failed(tmp, out) == [str(out / "report.failed.ipynb")]
 
 
 def test_the_failing_cell_is_named_as_in_the_source_notebook(tmp_path):
@@ -351,7 +380,7 @@ def test_the_failing_cell_is_named_as_in_the_source_notebook(tmp_path):
     exc = type("PapermillExecutionError", (Exception,), {})()
     exc.ename, exc.evalue, exc.cell_index = "ValueError", "boom", 4   # 4 in the executed copy
     exc.source = "x = 1\nraise ValueError('boom')"
-    msg = kernel._failure_message(exc, path)
+    msg = kernel.failure_message(exc, path)
     assert msg.startswith("cell 3 of report.ipynb (`x = 1`) raised ValueError: boom")
 
 

@@ -5,21 +5,26 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cqreport.cli import cli
+from cqreport.core.periods import Quarter, parse_quarter
+from cqreport.core.vocab import Lang
+from cqreport.engine import kernel as kernel_mod
 from cqreport.engine import pipeline as build_mod
+from cqreport.engine.plan import BuildOptions, plan
 from cqreport.errors import ParameterError, QuarterError
 from cqreport.report.params import (
     PARAMETER_NAMES,
     ReportParams,
     expand_langs,
     notebook_parameters,
+    parse_as_of,
     parse_assignments,
-    parse_lang,
     resolve_params,
     validate_params,
 )
@@ -105,7 +110,8 @@ def test_notebook_must_declare_the_report_parameters():
 def test_quarter_reaches_papermill_as_a_string(real_ds):
     q = str(real_ds.quarters()[-1])
     p = validate_params({"quarter": q.lower(), "lang": "EN"}, quarters=[q])
-    assert p == ReportParams(q, "en", None)
+    assert p == ReportParams(parse_quarter(q), Lang.EN, None)
+    assert isinstance(p.quarter, Quarter) and isinstance(p.lang, Lang)
     values = p.to_papermill()
     assert values["quarter"] == q and isinstance(values["quarter"], str)
 
@@ -114,17 +120,18 @@ def test_data_dir_must_hold_a_descriptor(tmp_path):
     with pytest.raises(ParameterError, match=r"no datapackage\.json"):
         validate_params({"quarter": "2026Q1", "data_dir": str(tmp_path)})
     p = validate_params({"quarter": "2026Q1", "data_dir": str(ROOT / "data")})
-    assert p.data_dir == str((ROOT / "data").resolve())
+    assert p.data_dir == (ROOT / "data").resolve()
+    assert p.to_papermill()["data_dir"] == str((ROOT / "data").resolve())
 
 
 def test_resolve_defaults_to_the_latest_quarter(real_ds):
     p = resolve_params(real_ds)
-    assert p.quarter == str(max(real_ds.quarters()))
-    assert p.lang == "zh"
+    assert p.quarter == max(real_ds.quarters())
+    assert p.lang == "zh" and p.lang is Lang.ZH
 
 
 def test_language_helpers():
-    assert parse_lang("Chinese") == "zh"
+    assert Lang.parse("Chinese") is Lang.ZH
     assert expand_langs("all") == ["zh", "en"]
     assert expand_langs("en") == ["en"]
     with pytest.raises(ParameterError):
@@ -145,7 +152,7 @@ def no_kernel(monkeypatch):
     """Fail the test if anything tries to start a kernel."""
     def boom(*a, **k):
         raise AssertionError("a kernel was started")
-    monkeypatch.setattr(build_mod, "Kernel", boom)
+    monkeypatch.setattr(kernel_mod.Kernel, "__init__", boom)
     monkeypatch.setattr(build_mod, "check_kernel", boom)
 
 
@@ -156,6 +163,10 @@ def no_kernel(monkeypatch):
     (["--quarter", "2026Q1", "-p", "colour=red"], ParameterError, "unknown parameter 'colour'"),
     (["--quarter", "2026Q1", "-p", "lang=en"], ParameterError, "--lang"),
     (["--quarter", "2026Q1", "--format", "docx"], ParameterError, "unknown format"),
+    (["--quarter", "2026Q1", "-p", "as_of=7 Feb 2026"], ParameterError, "expected a date like 2026-02-07"),
+    (["--quarter", "2026Q1", "-p", "as_of=garbage"], ParameterError, "parameter as_of is 'garbage'"),
+    (["--quarter", "2026Q1", "-p", "as_of=2026-02-07", "--as-of", "2026-02-08"], ParameterError,
+     "--as-of or -p as_of"),
 ])
 def test_build_rejects_bad_parameters_before_any_kernel(no_kernel, tmp_path, args, exc, words):
     result = CliRunner().invoke(cli, ["build", *args, "--reports", str(tmp_path)])
@@ -181,13 +192,40 @@ def test_params_command_lists_defaults():
 
 
 def test_as_of_is_an_iso_date_or_nothing():
-    from cqreport.report.params import check_as_of, validate_params
-    assert validate_params({"quarter": "2025Q4", "as_of": "2026-02-07"},
-                           declared=(*PARAMETER_NAMES, "as_of")).as_of_date.isoformat() == "2026-02-07"
+    p = validate_params({"quarter": "2025Q4", "as_of": "2026-02-07"}, declared=(*PARAMETER_NAMES, "as_of"))
+    assert p.as_of == date(2026, 2, 7) and p.to_papermill()["as_of"] == "2026-02-07"
     assert validate_params({"quarter": "2025Q4"}).as_of is None
     assert "as_of" not in validate_params({"quarter": "2025Q4"}).to_papermill()
     with pytest.raises(ParameterError, match=r"as_of .*expected a date like"):
-        check_as_of("2026/02/07")
+        parse_as_of("2026/02/07")
+
+
+def _options(notebook=REPORT_NB) -> BuildOptions:
+    return BuildOptions(notebook, ROOT / "data", ROOT / "reports")
+
+
+def test_the_plan_gives_every_parameter_as_a_value():
+    [p] = plan(_options(), quarters=["2025q4"], lang="EN", assignments={"as_of": "2026-02-07"},
+               quarters_available=lambda: ["2025Q3", "2025Q4"])
+    assert p.quarter == Quarter(2025, 4) and p.lang is Lang.EN and p.as_of == date(2026, 2, 7)
+    assert p.data_dir == (ROOT / "data").resolve()
+    # the kernel receives strings and parses them back with the same functions
+    assert validate_params(p.to_papermill(), declared=notebook_parameters(REPORT_NB)) == p
+
+
+def test_further_notebook_parameters_are_typed_by_their_default(tmp_path):
+    nb = _write_nb(tmp_path / "x.ipynb", [_code('quarter = None\nlang = "zh"\ndata_dir = None\n'
+                                                'fail = ""\ndpi = 150\nfast = False\nlabel = None',
+                                                ["parameters"])])
+    have = lambda: ["2026Q1"]  # noqa: E731
+    [p] = plan(_options(nb), assignments={"fail": "glyph", "dpi": "200", "fast": "true"},
+               quarters_available=have)
+    assert dict(p.notebook) == {"fail": "glyph", "dpi": 200, "fast": True}
+    assert p.to_papermill()["dpi"] == "200"
+    with pytest.raises(ParameterError, match="parameter dpi is 'x2'; expected a whole number"):
+        plan(_options(nb), assignments={"dpi": "x2"}, quarters_available=have)
+    with pytest.raises(ParameterError, match="parameter label cannot be set"):
+        plan(_options(nb), assignments={"label": "x"}, quarters_available=have)
 
 
 def test_build_passes_as_of_to_the_notebook(monkeypatch, tmp_path):
@@ -199,6 +237,6 @@ def test_build_passes_as_of_to_the_notebook(monkeypatch, tmp_path):
 
     monkeypatch.setattr(build_mod, "build", fake_build)
     CliRunner().invoke(cli, ["build", "-q", "2025Q4", "--as-of", "2026-02-07", "--reports", str(tmp_path)])
-    assert seen["extra"] == {"as_of": "2026-02-07"}
+    assert seen["as_of"] == date(2026, 2, 7) and seen["params"] == {}
     bad = CliRunner().invoke(cli, ["build", "-q", "2025Q4", "--as-of", "Feb 2026", "--reports", str(tmp_path)])
     assert (bad.exit_code != 0 and "YYYY-MM-DD" in bad.output) or "%Y-%m-%d" in bad.output

@@ -19,6 +19,8 @@ import pytest
 
 from cqreport.core import paths
 from cqreport.engine import preview as pv
+from cqreport.engine import server as srv
+from cqreport.engine import warm
 from cqreport.errors import ParameterError
 
 from .edits import change_figure
@@ -38,8 +40,8 @@ def _code(nb_path: Path = NOTEBOOK) -> list[str]:
 
 
 def test_a_template_change_reruns_the_narrative_and_not_the_charts():
-    stmts = pv.statements(_code())
-    dirty = pv.dirty_statements(stmts, {"narrative"})
+    stmts = warm.statements(_code())
+    dirty = warm.dirty_statements(stmts, {"narrative"})
     rerun = [st.source.strip() for st, d in zip(stmts, dirty, strict=True) if d]
     kept = [st.source.strip() for st, d in zip(stmts, dirty, strict=True) if not d]
     assert any("write_narrative" in s for s in rerun)
@@ -50,21 +52,21 @@ def test_a_template_change_reruns_the_narrative_and_not_the_charts():
 
 
 def test_names_flow_in_notebook_order():
-    stmts = pv.statements(["a = f(x)\nb = 1", "c = a + b", "d = b", "x = 2\ne = x"])
-    assert pv.dirty_statements(stmts, {"x"}) == [True, False, True, False, False, True]
+    stmts = warm.statements(["a = f(x)\nb = 1", "c = a + b", "d = b", "x = 2\ne = x"])
+    assert warm.dirty_statements(stmts, {"x"}) == [True, False, True, False, False, True]
     # a cell that does not parse depends on everything
-    assert pv.dirty_statements(pv.statements(["a = 1", "def ("]), {"zzz"}) == [False, True]
+    assert warm.dirty_statements(warm.statements(["a = 1", "def ("]), {"zzz"}) == [False, True]
 
 
 def test_saved_files_are_classified(tmp_path):
     data, src, nb = tmp_path / "data", tmp_path / "src", tmp_path / "nb.ipynb"
     kw = {"data_dir": data, "sources_dir": src, "notebook": nb}
-    assert pv.classify([data / "observations.csv"], **kw) == {pv.DATA}
-    assert pv.classify([src / "x.txt"], **kw) == {pv.DATA}
-    assert pv.classify([nb], **kw) == {pv.NOTEBOOK}
-    assert pv.classify([paths.TEMPLATES_DIR / "narrative_zh.j2"], **kw) == {pv.TEMPLATES}
-    assert pv.classify([paths.ASSETS_DIR / "report.css"], **kw) == {pv.ASSETS}
-    assert pv.classify([paths.PACKAGE_DIR / "report" / "charts.py"], **kw) == {pv.LIBRARY}
+    assert pv.classify([data / "observations.csv"], **kw) == {warm.DATA}
+    assert pv.classify([src / "x.txt"], **kw) == {warm.DATA}
+    assert pv.classify([nb], **kw) == {warm.NOTEBOOK}
+    assert pv.classify([paths.TEMPLATES_DIR / "narrative_zh.j2"], **kw) == {warm.TEMPLATES}
+    assert pv.classify([paths.ASSETS_DIR / "report.css"], **kw) == {warm.ASSETS}
+    assert pv.classify([paths.PACKAGE_DIR / "report" / "charts.py"], **kw) == {warm.LIBRARY}
     assert pv.classify([tmp_path / "elsewhere.txt"], **kw) == set()
     keep = pv.watch_filter(nb.resolve())
     assert not keep(None, str(paths.PACKAGE_DIR / "report" / "__pycache__" / "charts.cpython-311.pyc"))
@@ -73,22 +75,22 @@ def test_saved_files_are_classified(tmp_path):
 
 
 def test_the_error_page_shows_the_message_escaped_with_the_reload_script():
-    st = pv.State(build=3, ok=False, message="observations.csv, row 2, column 'value': found '<b>'")
-    page = pv.served_page(st)
+    st = srv.State(build=3, ok=False, message="observations.csv, row 2, column 'value': found '<b>'")
+    page = srv.served_page(st)
     assert "row 2, column &#x27;value&#x27;: found &#x27;&lt;b&gt;&#x27;" in page
-    assert pv.STATE_PATH in page and "var b=3;" in page
-    ok = pv.served_page(pv.State(build=4, ok=True, page="<html><body><p>x</p></body></html>"))
+    assert srv.STATE_PATH in page and "var b=3;" in page
+    ok = srv.served_page(srv.State(build=4, ok=True, page="<html><body><p>x</p></body></html>"))
     assert ok.index("<p>x</p>") < ok.index("<script>") < ok.index("</body>")
 
 
-def test_server_binds_localhost_and_a_port_in_use_is_one_line():
-    preview = object.__new__(pv.Preview)  # the server only reads its state
-    server = pv.make_server(preview, 0)
+def test_server_binds_localhost_and_a_port_in_use_is_one_line(tmp_path):
+    printer = srv.PdfPrinter(tmp_path, srv.print_with_limit)
+    server = srv.make_server(srv.State, printer, 0)
     try:
         host, port = server.server_address[:2]
         assert host == "127.0.0.1"
         with pytest.raises(ParameterError, match=rf"^port {port} on 127.0.0.1 is in use; "):
-            pv.make_server(preview, port)
+            srv.make_server(srv.State, printer, port)
     finally:
         server.server_close()
 
@@ -106,7 +108,7 @@ def _wait_build(base: str, after: int, timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError):  # not listening yet
-            st = json.loads(_get(base + pv.STATE_PATH.lstrip("/")))
+            st = json.loads(_get(base + srv.STATE_PATH.lstrip("/")))
             if st["build"] > after and not st["building"]:
                 return st
         time.sleep(0.1)
@@ -149,7 +151,7 @@ def test_preview_rebuilds_on_change_shows_a_bad_row_and_recovers(tmp_path, copie
         st = _wait_build(base, 0)
         assert st["ok"], st["message"]
         page = _get(base)
-        assert "6.54万亿元" in page and pv.STATE_PATH in page
+        assert "6.54万亿元" in page and srv.STATE_PATH in page
         # the reader sees what `cqreport build` makes of the same files
         from cqreport.engine.pipeline import build
         from cqreport.report.audit import html_to_text
@@ -161,7 +163,7 @@ def test_preview_rebuilds_on_change_shows_a_bad_row_and_recovers(tmp_path, copie
         assert html_to_text(page) == html_to_text(built_page)
         out = tmp_path / "reports" / ".preview"
         written = next(out.glob("*/zh/report.html")).read_text(encoding="utf-8")
-        assert "6.54万亿元" in written and pv.STATE_PATH not in written  # no script in the file
+        assert "6.54万亿元" in written and srv.STATE_PATH not in written  # no script in the file
         assert not list((tmp_path / "reports").glob("20*"))  # reports/<Q>/ untouched
         # only 127.0.0.1 listens
         listening = [c.laddr for c in psutil.Process(proc.pid).net_connections()

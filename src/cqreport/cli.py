@@ -6,16 +6,8 @@ import sys
 
 import click
 
-from .core.vocab import REPORT_LANGS
+from .core.vocab import REPORT_LANGS, Lang
 from .errors import BuildInterrupted, CqreportError, ParameterError
-
-
-def parse_lang(value: str) -> str:
-    """A report language from the command line (zh, en; case and common aliases accepted)."""
-    from .report.params import parse_lang as parse
-
-    return parse(value)
-
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,7 +87,7 @@ def series(metric_id: str, entity_id: str, lang: str, data_dir: str | None, sour
     from .analysis.quarter import describe_series
     from .dataset.model import load_dataset
 
-    click.echo(describe_series(load_dataset(data_dir, sources_dir), metric_id, entity_id, parse_lang(lang)))
+    click.echo(describe_series(load_dataset(data_dir, sources_dir), metric_id, entity_id, Lang.parse(lang)))
 
 
 @cli.command()
@@ -125,8 +117,11 @@ def series(metric_id: str, entity_id: str, lang: str, data_dir: str | None, sour
 @click.option("--no-source-check", is_flag=True,
               help="Build without the source texts: quotes are not checked against them "
                    "(the manifest and the report's appendix say so).")
+@click.option("--cold", is_flag=True,
+              help="Run each report in a fresh kernel with papermill's own engine and reuse no "
+                   "cached work (slower; what a cached build is checked against).")
 def build(quarters, all_quarters, lang, formats, force, jobs, extra, as_of, data_dir, reports_dir,
-          notebook, kernel, timeout, no_progress, no_source_check) -> int:
+          notebook, kernel, timeout, no_progress, no_source_check, cold) -> int:
     """Build the quarterly report as HTML and PDF under reports/<quarter>/<lang>/."""
     from .engine.pipeline import build as build_reports
     from .report.params import parse_assignments
@@ -134,10 +129,9 @@ def build(quarters, all_quarters, lang, formats, force, jobs, extra, as_of, data
     summary = build_reports(list(quarters) or None, all_quarters=all_quarters, lang=lang,
                             formats=formats, force=force, jobs=jobs, notebook=notebook,
                             data_dir=data_dir, reports_dir=reports_dir, kernel=kernel,
-                            timeout=timeout,
-                            extra={**parse_assignments(extra),
-                                   **({"as_of": as_of.date().isoformat()} if as_of else {})},
-                            progress=not no_progress, source_check=not no_source_check)
+                            timeout=timeout, params=parse_assignments(extra),
+                            as_of=as_of.date() if as_of else None,
+                            progress=not no_progress, source_check=not no_source_check, cold=cold)
     click.echo(f"cqreport build: {summary.line()}")
     # Everything loaded stays alive until exit anyway: freezing it spares the
     # interpreter a last collection over it (most of a second at exit).
@@ -167,7 +161,7 @@ def preview(quarter, lang, data_dir, sources_dir, port, no_browser, reports_dir,
     """Serve one report on 127.0.0.1 and rebuild it on every saved change (Ctrl-C to stop)."""
     from .engine.preview import serve
 
-    serve(quarter, parse_lang(lang), port=port, open_browser=not no_browser, data_dir=data_dir,
+    serve(quarter, Lang.parse(lang), port=port, open_browser=not no_browser, data_dir=data_dir,
           sources_dir=sources_dir, notebook=notebook, reports_dir=reports_dir, kernel=kernel)
 
 
@@ -176,7 +170,7 @@ def preview(quarter, lang, data_dir, sources_dir, port, no_browser, reports_dir,
               help="Notebook to read (default: notebooks/quarterly_report.ipynb).")
 def params(notebook: str | None) -> None:
     """List the report notebook's parameters with their defaults."""
-    from .engine.pipeline import describe_parameters
+    from .engine.plan import describe_parameters
 
     for p in describe_parameters(notebook):
         click.echo(f"{p['name']:<10} = {p['default']:<8}  {p['help']}".rstrip())
@@ -235,7 +229,7 @@ def extract(path, source_id, out, release_date, encoding, lang, append, gold, de
     result = extract_file(path, source_id=source_id,
                           release_date=release_date.date() if release_date else None,
                           out=out, data_dir=data_dir, encoding=encoding,
-                          lang=parse_lang(lang) if lang else None)
+                          lang=Lang.parse(lang) if lang else None)
     click.echo(result.review_table())
     if out:
         page = write_review(out, path, data_dir, encoding=encoding, lang=lang)

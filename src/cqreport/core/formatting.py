@@ -43,7 +43,7 @@ from .vocab import (
     SCALES_ZH,
     SUFFIX_QUALIFIERS,
     UNITS,
-    require_lang,
+    Lang,
 )
 from .vocab import word as glossary_word
 
@@ -137,10 +137,6 @@ def _exp(src_factor: float, dst_factor: float) -> int:
 
 
 # ---------------------------------------------------------------------------- amounts
-def _check_lang(lang: str) -> None:
-    require_lang(lang)
-
-
 def _unit(unit: str):
     try:
         return UNITS[unit]
@@ -206,7 +202,7 @@ def format_amount(value: float | None, unit: str, qualifier: str = "", lang: str
         >>> format_amount(6.0, "万亿元", decimals=1), format_amount(None, "亿元")
         ('6.0万亿元', '未公布')
     """
-    _check_lang(lang)
+    lang = Lang.parse(lang)
     if is_missing(value):
         return _missing(lang)
     u = _unit(unit)
@@ -299,7 +295,7 @@ def format_yoy(pct: float | None, lang: str = "zh", *, wording: str = "",
         >>> format_yoy(3.5, basis="qoq"), format_yoy(None)
         ('环比增长3.5%', '同比增速未公布')
     """
-    _check_lang(lang)
+    lang = Lang.parse(lang)
     zh_basis, en_basis = _BASIS[basis]
     if is_missing(pct):
         return f"{zh_basis}增速未公布" if lang == "zh" else \
@@ -336,7 +332,7 @@ def format_pp(pp: float | None, lang: str = "zh", *, decimals: int | None = None
         >>> format_pp(-1.2), format_pp(1, "en"), format_pp(0)
         ('低于全国1.2个百分点', '1 percentage point above the national average', '与全国持平')
     """
-    _check_lang(lang)
+    lang = Lang.parse(lang)
     if is_missing(pp):
         return "与全国比较未公布" if lang == "zh" else "comparison with the national average not released"
     pp = float(pp)
@@ -355,7 +351,7 @@ def format_pp_change(pp: float | None, lang: str = "zh", *, decimals: int | None
     >>> format_pp_change(2.8), format_pp_change(-0.3, "en")
     ('提高2.8个百分点', 'down 0.3 percentage points')
     """
-    _check_lang(lang)
+    lang = Lang.parse(lang)
     if is_missing(pp):
         return _missing(lang)
     pp = float(pp)
@@ -379,7 +375,7 @@ def format_yoy_diff(diff: float | None, unit: str, lang: str = "zh", *, qualifie
         >>> format_yoy_diff(0, "亿元")
         '与上年同期持平'
     """
-    _check_lang(lang)
+    lang = Lang.parse(lang)
     if is_missing(diff):
         return "同比增减未公布" if lang == "zh" else "change from a year earlier not released"
     diff = float(diff)
@@ -400,7 +396,7 @@ def format_change(diff: float | None, unit: str, lang: str = "zh", *, qualifier:
     >>> format_change(-20, "亿元", "en", basis="yoy")
     'a decrease of RMB 2 billion year on year'
     """
-    _check_lang(lang)
+    lang = Lang.parse(lang)
     if is_missing(diff):
         return _missing(lang)
     diff = float(diff)
@@ -417,7 +413,7 @@ def format_streak(months: int | None, lang: str = "zh") -> str:
     >>> format_streak(13), format_streak(13, "en"), format_streak(1, "en")
     ('连续13个月', 'for 13 consecutive months', 'for 1 month')
     """
-    _check_lang(lang)
+    lang = Lang.parse(lang)
     if is_missing(months):
         return _missing(lang)
     n = int(months)
@@ -432,7 +428,7 @@ def format_multiple(times: float, lang: str = "zh", *, decimals: int | None = No
     >>> format_multiple(5.4), format_multiple(5.4, "en")
     ('5.4倍', '5.4 times')
     """
-    _check_lang(lang)
+    lang = Lang.parse(lang)
     num = write_number(times, _pct_decimals(times, decimals), lang)
     return f"{num}倍" if lang == "zh" else f"{num} times"
 
@@ -497,7 +493,7 @@ def format_rank(rank: Rank, lang: str = "zh") -> str:
     >>> format_rank(Rank("全国", 3, ""), "zh"), format_rank(Rank("全国", 12, ""), "zh")
     ('居全国第三', '居全国第12')
     """
-    _check_lang(lang)
+    lang = Lang.parse(lang)
     if lang == "zh":
         if rank.position is None:
             return f"居{rank.region}前列"

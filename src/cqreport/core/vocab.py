@@ -22,14 +22,51 @@ from __future__ import annotations
 import json
 import tomllib
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
 from ..errors import ParameterError
 from . import paths
 
-#: The languages a report is written in; the first is the default.
-REPORT_LANGS: tuple[str, ...] = ("zh", "en")
+
+class Lang(StrEnum):
+    """A language a report is written in: the one list of them (the first is the default).
+
+    A member compares and hashes equal to its code (``Lang.ZH == "zh"``), so text and
+    glossary entries keyed by code serve it as they are. :meth:`parse` is the one check
+    of a language, wherever one enters.
+
+    >>> Lang.parse("ZH"), Lang.parse("english"), str(Lang.EN)
+    (<Lang.ZH: 'zh'>, <Lang.EN: 'en'>, 'en')
+    >>> Lang.parse("fr")
+    Traceback (most recent call last):
+    cqreport.errors.ParameterError: unknown language 'fr'; expected one of: zh, en
+    """
+
+    ZH = "zh"
+    EN = "en"
+
+    @classmethod
+    def parse(cls, value: object) -> Lang:
+        """The language a code names (case and a few common aliases accepted).
+
+        Raises:
+            ParameterError: Naming the value and the languages there are.
+        """
+        if isinstance(value, cls):
+            return value
+        raw = str(value).strip().lower()
+        try:
+            return cls(_LANG_ALIASES.get(raw, raw))
+        except ValueError:
+            raise ParameterError(f"unknown language {value!r}; expected one of: "
+                                 f"{', '.join(REPORT_LANGS)}") from None
+
+
+_LANG_ALIASES = {"zh-cn": "zh", "cn": "zh", "chinese": "zh", "english": "en", "en-us": "en"}
+#: The report languages in order; the first is the default.
+REPORT_LANGS: tuple[Lang, ...] = tuple(Lang)
 
 _GLOSSARY_FILE = Path(__file__).with_name("glossary.toml")
 
@@ -367,26 +404,12 @@ def word(section: str, key: str, lang: str) -> str:
         ParameterError: For a language that is not a report language.
         KeyError: For a section or key the glossary does not hold.
     """
-    return glossary()[section][key][require_lang(lang)]
+    return glossary()[section][key][Lang.parse(lang)]
 
 
 def words(section: str, lang: str) -> dict[str, str]:
     """Every word of a glossary section in one language: ``words("reliability", "en")``."""
     return {k: word(section, k, lang) for k in glossary()[section]}
-
-
-def require_lang(lang: str) -> str:
-    """The language, checked against the report languages.
-
-    >>> require_lang("en")
-    'en'
-
-    Raises:
-        ParameterError: Naming the unknown language and the known ones.
-    """
-    if lang not in REPORT_LANGS:
-        raise ParameterError(f"unknown language {lang!r}; expected one of: {', '.join(REPORT_LANGS)}")
-    return lang
 
 
 def require_topic(topic: str) -> str:

@@ -43,7 +43,8 @@ def page_title(body: str) -> str:
 
 
 @functools.cache
-def _html_exporter():
+def html_exporter():
+    """nbconvert's HTML exporter as the report uses it (made once per process)."""
     from nbconvert import HTMLExporter
 
     return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
@@ -51,7 +52,9 @@ def _html_exporter():
 
 
 @functools.cache
-def _page_template():
+def page_template():
+    """The page frame (``assets/report_page.html``), loaded once per process (the preview
+    clears it when the assets change)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(paths.ASSETS_DIR),
@@ -63,10 +66,10 @@ def export_html(nb, lang: str) -> str:
     """The executed notebook as one self-contained HTML page (no code, embedded font)."""
     from ..report.fonts import css_font_face
 
-    body, _ = _html_exporter().from_notebook_node(_notebook_for_export(nb))
+    body, _ = html_exporter().from_notebook_node(_notebook_for_export(nb))
     title = page_title(body)
     css = (paths.ASSETS_DIR / "report.css").read_text(encoding="utf-8")
-    page = _page_template().render(lang="zh-CN" if lang == "zh" else "en", title=title,
+    page = page_template().render(lang="zh-CN" if lang == "zh" else "en", title=title,
                                    css=css, body=body)
     font_css = css_font_face(visible_text(page) + title)
     return page.replace("/*@font-face*/", font_css, 1)
@@ -83,14 +86,33 @@ def visible_text(page: str) -> str:
     return html_lib.unescape(page).strip()
 
 
-def start_pdf(page: str, target: Path, base_url: Path) -> Callable[[], None]:
+@functools.cache
+def warm_up_printer() -> None:
+    """Print one tiny page, once per process: the first document pays for Pango, fontconfig
+    and WeasyPrint's default stylesheet, so the report's own PDF does not."""
+    import weasyprint
+
+    from ..report import fonts
+
+    font = fonts.find_cjk_font()
+    weasyprint.HTML(string=f'<p style="font-family: \'{font.family}\'">重庆 A4</p>').write_pdf()
+
+
+def start_pdf(page: str, target: Path, base_url: Path, limit: float | None = None
+              ) -> Callable[[], None]:
     """Start printing the PDF; return the function that waits for it.
 
     On Linux the PDF is printed by a forked child process, so that this process
     can audit the HTML meanwhile (on the other core). Elsewhere it is printed here.
 
+    Args:
+        page: The HTML page.
+        target: The PDF file to write.
+        base_url: Folder that relative URLs in the page resolve against.
+        limit: Seconds the print may take; a child still printing then is stopped.
+
     Raises:
-        BuildError: From the returned function, if the PDF could not be made.
+        BuildError: From the returned function, if the PDF could not be made in time.
     """
     if not sys.platform.startswith("linux"):
         export_pdf(page, target, base_url)
@@ -101,9 +123,15 @@ def start_pdf(page: str, target: Path, base_url: Path) -> Callable[[], None]:
     proc.start()
 
     def wait() -> None:
-        proc.join()
+        proc.join(limit)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+            target.unlink(missing_ok=True)
+            raise BuildError(f"WeasyPrint did not print the PDF within {limit:.0f} s; stopped it")
         if proc.exitcode != 0 or not target.is_file():
             detail = error_file.read_text(encoding="utf-8") if error_file.is_file() else ""
+            error_file.unlink(missing_ok=True)
             raise BuildError(f"WeasyPrint could not print the PDF (exit code {proc.exitcode})"
                              + (f": {detail}" if detail else ""))
 

@@ -10,7 +10,8 @@ from ..core.files import atomic_write_text
 from ..core.vocab import REPORT_LANGS
 from ..errors import BuildError
 from .export import visible_text
-from .inputs import FAILED_NOTEBOOK, MANIFEST, read_manifest
+from .folders import FAILED_NOTEBOOK
+from .inputs import MANIFEST, read_manifest
 
 QUARTER_DIR = re.compile(r"[0-9]{4}Q[1-4]")
 

@@ -11,7 +11,7 @@ import contextlib
 import json
 import platform
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -19,9 +19,8 @@ from typing import Any
 
 from ..core import paths
 from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_file
-from ..report.params import (
-    ReportParams,
-)
+from ..report.params import ReportParams
+from .units import font_digest
 
 VERSIONED = ("cqreport", "papermill", "nbconvert", "nbclient", "ipykernel", "weasyprint",
              "matplotlib", "seaborn", "pandas", "pandera", "jinja2", "pypdf",
@@ -95,19 +94,10 @@ class Inputs:
     kernel: str
     formats: tuple[str, ...]
 
-    def key(self, params: ReportParams, extra: dict[str, str]) -> str:
+    def key(self, params: ReportParams) -> str:
         """The cache key of one report: same key, same report."""
-        blob = json.dumps({"inputs": asdict(self), "params": asdict(params), "extra": extra},
-                          sort_keys=True)
+        blob = json.dumps({"inputs": asdict(self), "params": params.to_papermill()}, sort_keys=True)
         return sha256_bytes(blob.encode())
-
-
-def font_fingerprint() -> str:
-    """Which CJK font file the charts and pages use (path, face, size)."""
-    from ..report.fonts import find_cjk_font
-
-    f = find_cjk_font()
-    return f"{f.path}#{f.index}:{f.path.stat().st_size}"
 
 
 def collect_inputs(notebook: Path, data_dir: Path, kernel: str,
@@ -118,24 +108,15 @@ def collect_inputs(notebook: Path, data_dir: Path, kernel: str,
         data=data_hash(data_dir),
         code=code_hash(),
         packages=package_versions(),
-        font=font_fingerprint(),
+        font=font_digest(),
         kernel=kernel,
         formats=tuple(formats),
     )
 
 
-def load_data(data_dir: Path) -> Any:
-    """Load (once per process) and validate the dataset."""
-    key = str(Path(data_dir).resolve())
-    if key not in _DATASETS:
-        from ..dataset.model import load_dataset
-
-        _DATASETS[key] = load_dataset(data_dir)
-    return _DATASETS[key]
-
-
-def quarters_with_data(data_dir: Path, digest: str, cache_dir: Path | None) -> list[str]:
-    """Quarters that have data, from a small cache keyed by the data hash, else from the data."""
+def quarters_with_data(digest: str, cache_dir: Path | None, load: Callable[[], Any]) -> list[str]:
+    """Quarters that have data, from a small cache keyed by the data hash, else from the data
+    (``load`` returns the dataset)."""
     cache = cache_dir / "quarters.json" if cache_dir else None
     if cache and cache.is_file():
         with contextlib.suppress(ValueError, OSError):
@@ -145,7 +126,7 @@ def quarters_with_data(data_dir: Path, digest: str, cache_dir: Path | None) -> l
                     and isinstance(saved.get("quarters"), list)
                     and all(isinstance(q, str) for q in saved["quarters"])):
                 return list(saved["quarters"])
-    quarters = [str(q) for q in load_data(data_dir).quarters()]
+    quarters = [str(q) for q in load().quarters()]
     if cache:
         with contextlib.suppress(OSError):
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -189,12 +170,3 @@ def is_current(outdir: Path, key: str, formats: Sequence[str]) -> bool:
                 and sha256_file(f) == rec.get("sha256")):
             return False
     return True
-
-
-FAILED_NOTEBOOK = "report.failed.ipynb"
-
-
-FAILED_HTML = "report.failed.html"
-
-
-_DATASETS: dict[str, Any] = {}

@@ -1,7 +1,9 @@
-"""The Jupyter kernel a report runs in, started early and reset between reports.
+"""The Jupyter kernels reports run in: started early, reset between reports, or kept warm.
 
-Also the checks on an executed notebook that are about execution: missing
-glyphs, warnings, and a failing cell's message.
+:class:`Kernel` is a kernel process (the cold executor hands it to papermill);
+:class:`WarmKernel` is a client of one that runs code cell by cell and returns the
+outputs as nbformat nodes (the warm executor). Also the checks on an executed
+notebook that are about execution: missing glyphs, warnings, and a failing cell's message.
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import re
 import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import BuildError, CqreportError
 
@@ -157,6 +162,87 @@ class Kernel:
             self._control = None
 
 
+@dataclass
+class CellError(Exception):
+    """A cell raised: its exception name and message."""
+
+    ename: str
+    evalue: str
+
+    def __str__(self) -> str:
+        return f"{self.ename}: {self.evalue}"
+
+
+class WarmKernel:
+    """A kernel kept across builds, running code cell by cell and returning nbformat outputs."""
+
+    def __init__(self, name: str = KERNEL_NAME):
+        from jupyter_client.session import Session
+
+        self.kernel = Kernel(name)
+        km = self.kernel.km
+        # a session of its own, as Kernel.reset does, so replies are routed to this client
+        own = Session(key=km.session.key, signature_scheme=km.session.signature_scheme)
+        self.client = km.client(session=own)
+        self.client.start_channels()
+        self._ready = False
+
+    def wait_ready(self) -> None:
+        """Wait until the kernel answers (it imports the library as it starts)."""
+        if not self._ready:
+            self.client.wait_for_ready(timeout=120)
+            self._ready = True
+
+    def run(self, code: str, timeout: float = CELL_TIMEOUT, cell: bool = True) -> list[Any]:
+        """Run code; return its outputs. Raises :class:`CellError` when it raises, with the
+        outputs so far (the error among them) as ``outputs`` on the exception.
+
+        A notebook cell (``cell``) is run as Jupyter runs one: stored in the (in-memory)
+        history, which is where IPython looks for a closing ``;`` that hides the value."""
+        from nbformat.v4 import output_from_msg
+
+        self.wait_ready()
+        msg_id = self.client.execute(code, store_history=cell, allow_stdin=False,
+                                     stop_on_error=True)
+        outputs: list[Any] = []
+        error: CellError | None = None
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kernel.km.interrupt_kernel()
+                raise BuildError(f"a cell ran longer than {timeout:.0f} s")
+            try:
+                msg = self.client.get_iopub_msg(timeout=min(left, 1.0))
+            except queue.Empty:
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "status" and content.get("execution_state") == "idle":
+                break
+            if kind == "clear_output":
+                outputs.clear()
+            elif kind in ("stream", "display_data", "execute_result", "error"):
+                outputs.append(output_from_msg(msg))
+                if kind == "error":
+                    error = CellError(content.get("ename", "Error"), content.get("evalue", ""))
+        # the shell reply follows the idle status; drain it so replies never pile up
+        with contextlib.suppress(queue.Empty):
+            while self.client.get_shell_msg(timeout=5)["parent_header"].get("msg_id") != msg_id:
+                pass
+        if error is not None:
+            error.outputs = outputs  # type: ignore[attr-defined]
+            raise error
+        return outputs
+
+    def shutdown(self) -> None:
+        """Stop the kernel and close the client."""
+        with contextlib.suppress(Exception):
+            self.client.stop_channels()
+        self.kernel.shutdown()
+
+
 def notebook_warnings(nb) -> list[str]:
     """stderr text of every code cell, each prefixed with its cell number."""
     found = []
@@ -174,7 +260,8 @@ def check_glyphs(nb) -> None:
         raise BuildError("a chart is missing glyphs (text would show as boxes): " + bad[0][:300])
 
 
-def _failure_message(exc: BaseException, notebook: Path | None = None) -> str:
+def failure_message(exc: BaseException, notebook: Path | None = None) -> str:
+    """One line saying why a report failed: the failing cell as the user finds it, or the error."""
     ename = getattr(exc, "ename", None)
     if ename is not None:  # papermill.PapermillExecutionError
         return (f"{_cell_name(exc, notebook)} raised {ename}: "

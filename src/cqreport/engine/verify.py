@@ -1,4 +1,12 @@
-"""Audit a built report: read the ledger the notebook recorded and check the HTML and PDF text."""
+"""The audit step: read the ledger the notebook recorded, check it and the HTML and PDF text.
+
+The narrative the notebook wrote travels in the executed notebook as a record
+(``report.record()``); :func:`read_record` reads it back. :func:`check_ledger`
+checks that ledger against the data this process loaded; :func:`audit_report`
+checks every number of a rendered page or PDF against the ledger. An audit
+that passed is kept in the work cache under a key of exactly what it read
+(:func:`audit_key`), so that an unchanged report is not read again.
+"""
 
 from __future__ import annotations
 
@@ -7,75 +15,61 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BuildError
-from ..report.params import (
-    ReportParams,
-)
+from .cache import key_of
+from .units import library_digest
 
-# (dataset, params, page or None, pdf or None) -> summary; raises AuditError
-Auditor = Callable[[Any, ReportParams, str | None, Path | None], dict]
+#: (narrative, dataset, page or None, pdf or None, the ledger's findings) -> summary; raises AuditError
+Auditor = Callable[[Any, Any, str | None, Path | None, list], dict]
 
 
-def read_record(nb) -> Any:
-    """The narrative the executed notebook wrote, from its record output.
+def record_of(nb: Any) -> dict:
+    """The narrative record the executed notebook showed (the output of ``report.record()``).
 
     Raises:
-        BuildError: If the notebook shows no record (the cell ``report.record()``).
+        BuildError: If the notebook shows no record.
     """
-    from ..report.ledger import RECORD_MIMETYPE, Narrative
+    from ..report.ledger import RECORD_MIMETYPE
 
     for cell in nb.cells:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
             data = out.get("data", {})
             if RECORD_MIMETYPE in data:
-                return Narrative.from_record(data[RECORD_MIMETYPE])
+                return data[RECORD_MIMETYPE]
     raise BuildError("the notebook showed no narrative record (a cell `report.record()`): "
                      "the numbers audit has nothing to check the report against")
 
 
-def prepare_audit(dataset: Any, params: ReportParams, nb: Any = None) -> Any:
-    """Check the ledger of the narrative the notebook wrote against the data.
+def read_record(nb: Any) -> Any:
+    """The narrative the executed notebook wrote, from its record output."""
+    from ..report.ledger import Narrative
 
-    Args:
-        dataset: The data, loaded and validated in this process.
-        params: The report's parameters.
-        nb: The executed notebook; when given, its narrative record is read and
-            checked, and kept for :func:`audit_report`.
+    return Narrative.from_record(record_of(nb))
 
-    Returns:
-        The narrative and the ledger findings.
 
-    Raises:
-        BuildError: If no notebook's record was read for this report.
-    """
+def check_ledger(narrative: Any, dataset: Any) -> list:
+    """The ledger's own findings against the data loaded in this process."""
     from ..report import audit
 
-    key = (id(dataset), params.quarter, params.lang)
-    if nb is not None:
-        nar = read_record(nb)
-        _NARRATIVES[key] = (nar, audit.audit_ledger(nar, dataset))
-    if key not in _NARRATIVES:
-        raise BuildError(f"no narrative record read for {params.slug}")
-    return _NARRATIVES[key]
+    return audit.audit_ledger(narrative, dataset)
 
 
-def audit_report(dataset: Any, params: ReportParams, page: str | None,
-                 pdf: Path | None) -> dict:
-    """Check every number in the HTML (and PDF) text against the narrative's ledger,
-    and the ledger against the data.
-
-    The ledger is the one the notebook's narrative recorded as it wrote
-    (:func:`prepare_audit`); it is checked against the data loaded here, and the
-    rendered text against it.
+def audit_report(narrative: Any, dataset: Any, page: str | None, pdf: Path | None,
+                 ledger_findings: list) -> dict:
+    """Check every number in the HTML (or PDF) text against the narrative's ledger, and the
+    ledger's findings against the data (computed once per report by :func:`check_ledger`).
 
     Raises:
         AuditError: Listing every number that does not trace back to the data.
     """
     from ..report import audit
 
-    nar, ledger_findings = prepare_audit(dataset, params)
-    report = audit.audit_rendered(nar, page=page, pdf=pdf, dataset=dataset, ledger_findings=ledger_findings)
+    report = audit.audit_rendered(narrative, page=page, pdf=pdf, dataset=dataset,
+                                  ledger_findings=ledger_findings)
     return {"summary": report.summary(), "numbers_read": dict(report.numbers_read),
             "ledger_entries": report.ledger_entries}
 
 
-_NARRATIVES: dict[tuple[int, str, str], Any] = {}
+def audit_key(auditor: Auditor, where: str, text: bytes, record: dict, data: str) -> str:
+    """The key of a passed audit: the auditor, what it read, the ledger, the data, the code."""
+    name = f"{getattr(auditor, '__module__', '')}.{getattr(auditor, '__qualname__', repr(auditor))}"
+    return key_of("audit", name, where, text, record, data, library_digest())

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..core.phrases import period_phrase
-from ..core.vocab import CHART_SCALES, EN_MONEY_AXIS, report_topics, require_topic, word
+from ..core.vocab import CHART_SCALES, EN_MONEY_AXIS, Lang, report_topics, require_topic, word
 from . import fonts
 from .chartdata import ChartData, Series, topic_chart_data
 
@@ -367,9 +367,7 @@ def topic_charts(qd: QuarterData, topic: str, lang: str = "zh") -> Charts:
         topic: One of the report topics (:func:`cqreport.core.vocab.report_topics`).
         lang: ``zh`` or ``en``.
     """
-    from .params import parse_lang
-
-    lang = parse_lang(lang)
+    lang = Lang.parse(lang)
     require_topic(topic)  # raises ParameterError
     return Charts(draw(qd, cd, lang) for cd in topic_chart_data(qd, topic))
 

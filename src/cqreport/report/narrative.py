@@ -34,7 +34,7 @@ from markupsafe import Markup
 from ..core import paths
 from ..core.formatting import is_missing
 from ..core.phrases import date_text
-from ..core.vocab import report_topics, require_lang, unnamed_grades, words
+from ..core.vocab import Lang, report_topics, unnamed_grades, words
 from .facts import Fact, _Writer
 from .ledger import Narrative
 
@@ -212,7 +212,7 @@ def write_narrative(qd: QuarterData, lang: str = "zh", *,
         ValueError: For an unknown language.
         jinja2.TemplateError: If the template is broken (the message names the line).
     """
-    require_lang(lang)
+    lang = Lang.parse(lang)
     w = _Writer(qd, lang)
     env = _environment(templates_dir)
     tmpl = env.get_template(f"narrative_{lang}.j2")

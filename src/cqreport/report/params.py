@@ -1,19 +1,29 @@
-"""Report parameters: read from the notebook, checked before any kernel starts.
+"""Report parameters: typed values, parsed and checked before any kernel starts.
 
-Parameters flow one way: command line → :class:`ReportParams` (validated here)
-→ papermill → the notebook's cell tagged ``parameters``. Papermill itself only
+Parameters flow one way: command line → :class:`ReportParams` (parsed here,
+each value to its type: a :class:`~cqreport.core.periods.Quarter`, a
+:class:`~cqreport.core.vocab.Lang`, a folder, a date) → papermill, which
+passes strings → the notebook's cell tagged ``parameters``, which parses them
+back with the same functions (:func:`resolve_params`). Papermill itself only
 warns about an unknown parameter and guesses the types of command-line values;
-here an unknown name, a malformed quarter, an unknown language or a quarter
-without data is a :class:`~cqreport.errors.ParameterError` (or
-:class:`~cqreport.errors.QuarterError`) with a message saying what to type
-instead, and every value reaches the notebook as a string.
+here an unknown name, a malformed value or a quarter without data is a
+:class:`~cqreport.errors.ParameterError` (or :class:`~cqreport.errors.QuarterError`)
+saying what to type instead.
+
+A notebook may declare parameters beyond the report's own (the test notebook's
+``fail``): each is typed by its default (a string, a number, a flag) and
+parsed to that type; one whose default says nothing of its type (None) cannot
+be set from the command line.
 
 Examples:
-    >>> p = ReportParams(quarter="2026Q1", lang="en")
+    >>> p = validate_params({"quarter": "2026q1", "lang": "EN", "as_of": "2026-02-07"},
+    ...                     declared=(*PARAMETER_NAMES, "as_of"))
+    >>> p.quarter, p.lang, p.as_of
+    (Quarter(year=2026, q=1), <Lang.EN: 'en'>, datetime.date(2026, 2, 7))
     >>> p.to_papermill()
-    {'quarter': '2026Q1', 'lang': 'en', 'data_dir': None}
+    {'quarter': '2026Q1', 'lang': 'en', 'data_dir': None, 'as_of': '2026-02-07'}
     >>> expand_langs("all")
-    ['zh', 'en']
+    [<Lang.ZH: 'zh'>, <Lang.EN: 'en'>]
     >>> parse_assignments(["quarter=2025Q4", "lang=en"])
     {'quarter': '2025Q4', 'lang': 'en'}
 """
@@ -24,20 +34,22 @@ import ast
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ..core import paths
 from ..core.periods import Quarter, parse_quarter, require_quarter
-from ..core.vocab import REPORT_LANGS
+from ..core.vocab import REPORT_LANGS, Lang
 from ..errors import ParameterError
-
-_LANG_ALIASES = {"zh-cn": "zh", "cn": "zh", "chinese": "zh", "english": "en", "en-us": "en"}
 
 #: The parameters the report notebook must declare.
 PARAMETER_NAMES: tuple[str, ...] = ("quarter", "lang", "data_dir")
+#: The report's own parameters, each set by its own option, never with ``-p``.
+OWN_OPTIONS: dict[str, str] = {"quarter": "--quarter", "lang": "--lang", "data_dir": "--data"}
+#: Literal types a further notebook parameter may have, by its default.
+_SCALARS = (bool, int, float, str)
 
 
 @dataclass(frozen=True)
@@ -59,33 +71,36 @@ class NotebookParameter:
 
 @dataclass(frozen=True)
 class ReportParams:
-    """Validated parameters of one report.
+    """The parameters of one report, each a value of its type.
 
     Attributes:
-        quarter: Quarter label, normalised (``2026Q1``).
-        lang: ``zh`` or ``en``.
-        data_dir: Folder of the curated data as an absolute path, or None for the default.
-        as_of: ISO date the report is rebuilt as of (only sources published by then),
-            or None for the quarter's own cut-off.
+        quarter: The quarter reported.
+        lang: The report language.
+        data_dir: The curated data folder (absolute), or None for the default.
+        as_of: Rebuild from the sources published by this date, or None for the
+            quarter's own cut-off.
+        notebook: Values of further parameters the notebook declares, by name, each of
+            the type of its default (sorted by name, so that equal parameters compare equal).
     """
 
-    quarter: str
-    lang: str = "zh"
-    data_dir: str | None = None
-    as_of: str | None = None
+    quarter: Quarter
+    lang: Lang = Lang.ZH
+    data_dir: Path | None = None
+    as_of: date | None = None
+    notebook: tuple[tuple[str, bool | int | float | str], ...] = ()
 
     def to_papermill(self) -> dict[str, str | None]:
         """The parameters as papermill injects them: every value a string (or None).
 
         ``as_of`` only when set, so notebooks written before it keep working.
         """
-        return {k: (None if v is None else str(v)) for k, v in asdict(self).items()
-                if k != "as_of" or v is not None}
-
-    @property
-    def as_of_date(self) -> date | None:
-        """``as_of`` as a date (None: the quarter's own cut-off)."""
-        return date.fromisoformat(self.as_of) if self.as_of else None
+        out: dict[str, str | None] = {
+            "quarter": str(self.quarter), "lang": str(self.lang),
+            "data_dir": None if self.data_dir is None else str(self.data_dir)}
+        if self.as_of is not None:
+            out["as_of"] = self.as_of.isoformat()
+        out.update((name, str(value)) for name, value in self.notebook)
+        return out
 
     @property
     def slug(self) -> str:
@@ -151,34 +166,18 @@ def notebook_parameters(notebook: str | os.PathLike) -> dict[str, NotebookParame
     return found
 
 
-def parse_lang(value: str) -> str:
-    """Normalise a language code.
-
-    >>> parse_lang("ZH")
-    'zh'
-    >>> parse_lang("fr")
-    Traceback (most recent call last):
-    cqreport.errors.ParameterError: unknown language 'fr'; expected one of: zh, en
-    """
-    raw = str(value).strip().lower()
-    lang = _LANG_ALIASES.get(raw, raw)
-    if lang not in REPORT_LANGS:
-        raise ParameterError(f"unknown language {value!r}; expected one of: {', '.join(REPORT_LANGS)}")
-    return lang
-
-
-def expand_langs(value: str) -> list[str]:
+def expand_langs(value: str) -> list[Lang]:
     """``all`` → every language; ``zh,en`` → both; ``en`` → one. Order kept, duplicates dropped.
 
     >>> expand_langs("en,zh,en")
-    ['en', 'zh']
+    [<Lang.EN: 'en'>, <Lang.ZH: 'zh'>]
     """
     if str(value).strip().lower() == "all":
         return list(REPORT_LANGS)
-    out: list[str] = []
+    out: list[Lang] = []
     for part in str(value).split(","):
         if part.strip():
-            lang = parse_lang(part)
+            lang = Lang.parse(part)
             if lang not in out:
                 out.append(lang)
     if not out:
@@ -219,34 +218,34 @@ def check_names(names: Iterable[str], declared: Iterable[str], where: str = "the
         )
 
 
-def check_data_dir(data_dir: str | os.PathLike | None) -> str | None:
+def check_data_dir(data_dir: str | os.PathLike | None) -> Path | None:
     """An existing data folder as an absolute path (None stays None: the default folder)."""
     if data_dir in (None, ""):
         return None
-    return str(paths.descriptor(Path(data_dir).expanduser().resolve()).parent)
+    return paths.descriptor(Path(data_dir).expanduser().resolve()).parent
 
 
-def check_as_of(value: Any) -> str | None:
+def parse_as_of(value: Any) -> date | None:
     """An ISO date (YYYY-MM-DD) to rebuild a report as of; None or '' stay None.
 
-    >>> check_as_of("2026-02-07"), check_as_of(None)
-    ('2026-02-07', None)
-    >>> check_as_of("7 Feb 2026")
+    >>> parse_as_of("2026-02-07"), parse_as_of(None)
+    (datetime.date(2026, 2, 7), None)
+    >>> parse_as_of("7 Feb 2026")
     Traceback (most recent call last):
     cqreport.errors.ParameterError: parameter as_of is '7 Feb 2026'; expected a date like 2026-02-07
     """
     if value in (None, ""):
         return None
     if isinstance(value, date):
-        return value.isoformat()
+        return value
     try:
-        return date.fromisoformat(str(value).strip()).isoformat()
+        return date.fromisoformat(str(value).strip())
     except ValueError:
         raise ParameterError(f"parameter as_of is {value!r}; expected a date like 2026-02-07") from None
 
 
-def check_quarter(quarter: str | Quarter, quarters: Iterable[str | Quarter] | None = None) -> str:
-    """A well-formed quarter label that has data.
+def check_quarter(quarter: str | Quarter, quarters: Iterable[str | Quarter] | None = None) -> Quarter:
+    """A well-formed quarter that has data.
 
     Args:
         quarter: The label as typed, or a Quarter already parsed where it entered.
@@ -258,39 +257,70 @@ def check_quarter(quarter: str | Quarter, quarters: Iterable[str | Quarter] | No
     q = quarter if isinstance(quarter, Quarter) else parse_quarter(quarter)
     if quarters is not None:
         require_quarter(q, [x if isinstance(x, Quarter) else parse_quarter(x) for x in quarters])
-    return str(q)
+    return q
+
+
+def parse_notebook_value(param: NotebookParameter, value: Any) -> bool | int | float | str:
+    """A further notebook parameter's value, of the type of its default.
+
+    >>> parse_notebook_value(NotebookParameter("fail", "", '""'), "glyph")
+    'glyph'
+    >>> parse_notebook_value(NotebookParameter("dpi", 150, "150"), "x2")
+    Traceback (most recent call last):
+    cqreport.errors.ParameterError: parameter dpi is 'x2'; expected a whole number like its default 150
+    """
+    kind = type(param.default)
+    if kind not in _SCALARS:
+        raise ParameterError(
+            f"parameter {param.name} cannot be set: its default ({param.source or None}) does not "
+            "say its type; expected a notebook default that is a string, a number or True/False")
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    text = str(value).strip()
+    try:
+        if kind is bool:
+            if text.lower() not in ("true", "false"):
+                raise ValueError(text)
+            return text.lower() == "true"
+        return kind(text) if kind is not str else str(value)
+    except ValueError:
+        what = {bool: "True or False", int: "a whole number", float: "a number"}[kind]
+        raise ParameterError(f"parameter {param.name} is {value!r}; expected {what} like its "
+                             f"default {param.source}") from None
 
 
 def validate_params(
     raw: Mapping[str, Any],
     *,
-    declared: Iterable[str] = PARAMETER_NAMES,
+    declared: Iterable[str] | Mapping[str, NotebookParameter] = PARAMETER_NAMES,
     quarters: Iterable[str] | None = None,
 ) -> ReportParams:
-    """Check raw parameters (as typed) and build the parameter object.
+    """Parse raw parameters (strings as typed or as papermill passes them) into their values.
 
     Args:
         raw: Name → value; ``quarter`` is required.
-        declared: Parameter names the notebook declares.
+        declared: The names the notebook declares, or its declarations
+            (:func:`notebook_parameters`), which type any further parameter.
         quarters: Quarters that have data; None skips that check.
 
     Returns:
-        The validated parameters.
+        The parameters, each parsed to its type.
 
     Raises:
-        ParameterError: Unknown parameter, unknown language, missing quarter, bad data folder.
+        ParameterError: Unknown parameter, unknown language, missing quarter, bad data
+            folder, a date or further value that does not parse.
         QuarterError: Malformed quarter, or one without data.
 
     Examples:
         >>> validate_params({"quarter": "2026q1", "lang": "EN"}, quarters=["2026Q1"])
-        ReportParams(quarter='2026Q1', lang='en', data_dir=None, as_of=None)
+        ReportParams(quarter=Quarter(year=2026, q=1), lang=<Lang.EN: 'en'>, data_dir=None, as_of=None, notebook=())
         >>> validate_params({"quarter": "2026Q1", "colour": "red"})
         Traceback (most recent call last):
         cqreport.errors.ParameterError: unknown parameter 'colour'; the notebook takes: quarter, lang, data_dir
     """
-    declared = list(declared)
-    check_names(raw, declared)
-    missing = [n for n in PARAMETER_NAMES if n not in declared]
+    decl = dict(declared) if isinstance(declared, Mapping) else dict.fromkeys(declared)
+    check_names(raw, decl)
+    missing = [n for n in PARAMETER_NAMES if n not in decl]
     if missing:
         raise ParameterError(
             f"the notebook does not declare {', '.join(missing)}; its parameters cell must "
@@ -298,21 +328,26 @@ def validate_params(
         )
     if raw.get("quarter") in (None, ""):
         raise ParameterError("no quarter given; expected a label like 2026Q1")
+    further = []
+    for name in sorted(n for n in raw if n not in (*PARAMETER_NAMES, "as_of")):
+        param = decl[name] if decl[name] is not None else NotebookParameter(name, "", '""')
+        further.append((name, parse_notebook_value(param, raw[name])))
     return ReportParams(
         quarter=check_quarter(raw["quarter"], quarters),
-        lang=parse_lang(raw.get("lang", REPORT_LANGS[0])),
+        lang=Lang.parse(raw.get("lang", REPORT_LANGS[0])),
         data_dir=check_data_dir(raw.get("data_dir")),
-        as_of=check_as_of(raw.get("as_of")),
+        as_of=parse_as_of(raw.get("as_of")),
+        notebook=tuple(further),
     )
 
 
 def resolve_params(dataset, quarter: str | None = None, lang: str = "zh",
                    data_dir: str | os.PathLike | None = None, as_of: Any = None) -> ReportParams:
-    """Parameters as the notebook receives them, checked against the loaded data.
+    """Parameters as the notebook receives them, parsed and checked against the loaded data.
 
-    The notebook calls this first, so that it fails with the same messages as
-    ``cqreport build`` when opened by hand; ``quarter=None`` means the latest
-    quarter with data.
+    The notebook calls this first, with the strings papermill passed, so that it
+    parses them with the functions ``cqreport build`` used and fails with the same
+    messages when opened by hand; ``quarter=None`` means the latest quarter with data.
 
     Args:
         dataset: The loaded :class:`~cqreport.dataset.model.Dataset`.
