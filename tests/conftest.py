@@ -16,12 +16,20 @@ FIXTURES = ROOT / "tests" / "fixtures"
 REAL_DATA = ROOT / "data"
 
 
+def shared_dir(tmp_path_factory) -> Path:
+    """A folder all pytest-xdist workers of this run see."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache(tmp_path_factory):
     """Each test run keeps its validation stamps, work cache and sealing key to itself, never
-    in the user's ~/.cache or ~/.config."""
-    os.environ["CQREPORT_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    os.environ["CQREPORT_KEY_FILE"] = str(tmp_path_factory.mktemp("key") / "seal.key")
+    in the user's ~/.cache or ~/.config; its xdist workers share them, as the processes of one
+    user do (a report built by one worker fills the cache another reads)."""
+    root = shared_dir(tmp_path_factory)
+    os.environ["CQREPORT_CACHE"] = str(root / "cache")
+    os.environ["CQREPORT_KEY_FILE"] = str(root / "key" / "seal.key")
 
 
 @pytest.fixture(scope="session")

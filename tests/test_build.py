@@ -13,7 +13,6 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -34,6 +33,8 @@ from cqreport.report.audit import html_to_text, pdf_to_text
 from cqreport.report.narrative import write_narrative
 from cqreport.report.params import ReportParams
 
+from .conftest import shared_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 MINI = ROOT / "tests" / "fixtures" / "notebooks" / "mini_report.ipynb"
@@ -50,12 +51,6 @@ def _sha(path: Path) -> str:
 def _squash(text: str) -> str:
     """Text without whitespace: PDF extraction breaks lines anywhere."""
     return re.sub(r"\s+", "", text)
-
-
-def _shared_dir(tmp_path_factory) -> Path:
-    """A folder all pytest-xdist workers of this run see."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @contextlib.contextmanager
@@ -82,7 +77,7 @@ def report_quarters(real_ds) -> list[str]:
 @pytest.fixture(scope="session")
 def real_reports(tmp_path_factory, report_quarters):
     """Reports of two quarters, zh and en, built once per run (shared by xdist workers)."""
-    root = _shared_dir(tmp_path_factory) / "real-reports"
+    root = shared_dir(tmp_path_factory) / "real-reports"
     root.mkdir(exist_ok=True)
     done = root / "summary.json"
     with _lock(root.parent / "real-reports.lock"):
@@ -478,7 +473,7 @@ def test_the_record_read_from_a_notebook_is_the_narrative_written(real_ds):
     assert "2025Q4/en" in bundle["text/plain"]
 
 
-# ------------------------------------------------------------------ warm kernels change nothing
+# ------------------------------------------------------------------ warm and cached builds change nothing
 
 
 def _what_a_reader_gets(folder: Path) -> dict:
@@ -505,25 +500,33 @@ def _what_a_reader_gets(folder: Path) -> dict:
 
 
 @pytest.mark.slow
-def test_warm_kernel_reports_equal_cold_ones(real_reports, tmp_path):
-    # real_reports is a batch of four reports in two workers, one kernel each: two of
-    # them ran in a kernel that had already run another report (reset in between).
-    warm = []
-    for manifest in sorted(real_reports.glob("*/*/manifest.json")):
-        m = json.loads(manifest.read_text(encoding="utf-8"))
-        if m.get("kernel_run", 1) > 1:
-            warm.append(manifest.parent)
-    assert warm, "no report of the batch ran in a warm kernel"
-    for folder in warm:
-        q, lang = folder.parent.name, folder.name
-        cold = build_mod.build([q], lang=lang, formats="html", reports_dir=tmp_path / "cold",
-                               data_dir=DATA, jobs=1, progress=False, force=True)
-        assert cold.ok, [r.message for r in cold.results]
-        cold_dir = tmp_path / "cold" / q / lang
-        assert json.loads((cold_dir / "manifest.json").read_text())["kernel_run"] == 1
-        a, b = _what_a_reader_gets(folder), _what_a_reader_gets(cold_dir)
-        assert a["charts"] and a["record"]
-        assert a == b, f"{q}/{lang}: the warm kernel's report differs from a cold build"
+def test_a_warm_cached_batch_equals_a_cold_one_byte_for_byte(real_reports, report_quarters, tmp_path):
+    """Every report of a batch built warm with its work cached, then cold (papermill's own
+    engine, a fresh kernel each, nothing cached): the same HTML and PDF, byte for byte."""
+    # real_reports was built warm, in two workers (two reports each ran in a kernel that had
+    # already run one), and filled the work cache this run shares
+    cached = build_mod.build(report_quarters, lang="all", reports_dir=tmp_path / "cached",
+                             data_dir=DATA, jobs=2, progress=False)
+    cold = build_mod.build(report_quarters, lang="all", reports_dir=tmp_path / "cold",
+                           data_dir=DATA, jobs=2, progress=False, cold=True)
+    assert cached.ok and cold.ok, [r.message for r in cached.results + cold.results]
+    reports = sorted(p.parent.relative_to(real_reports) for p in real_reports.glob("*/*/manifest.json"))
+    assert len(reports) == 2 * len(report_quarters)
+    assert any(json.loads((real_reports / r / "manifest.json").read_text())["kernel_run"] > 1
+               for r in reports), "no report of the batch ran in a kernel that had run another"
+    for rel in reports:
+        warm_m, cached_m, cold_m = (json.loads((root / rel / "manifest.json").read_text())
+                                    for root in (real_reports, tmp_path / "cached", tmp_path / "cold"))
+        # the cached build took every unit from the cache; the cold one took nothing
+        assert cached_m["work_cache"]["misses"] == {}, (rel, cached_m["work_cache"])
+        assert set(cached_m["work_cache"]["hits"]) == {"chart", "pdf", "audit"}
+        assert cold_m["executor"] == "papermill" and cold_m["work_cache"] == {"hits": {}, "misses": {}}
+        for name in ("report.html", "report.pdf"):
+            warm, hot, fresh = (_sha(root / rel / name)
+                                for root in (real_reports, tmp_path / "cached", tmp_path / "cold"))
+            assert warm == hot == fresh, f"{rel}/{name}: warm, cached and cold builds differ"
+        assert _what_a_reader_gets(tmp_path / "cached" / rel) == _what_a_reader_gets(tmp_path / "cold" / rel)
+        assert warm_m["audit"] == cached_m["audit"] == cold_m["audit"]
 
 
 def test_the_skip_check_imports_neither_pandas_nor_papermill_and_hashes_the_data_files():

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -135,6 +136,21 @@ def _start(tmp_path, data, sources, port=0):
     return proc, m.group(0)
 
 
+def _concurrently(urls: list[str], timeout: float) -> list[tuple[int, str, bytes]]:
+    """GET every URL at once; (status, content type, body) of each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def get(url: str) -> tuple[int, str, bytes]:
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as r:
+                return r.status, r.headers["Content-Type"], r.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers["Content-Type"], exc.read()
+
+    with ThreadPoolExecutor(len(urls)) as pool:
+        return list(pool.map(get, urls))
+
+
 def _stop(proc) -> str:
     proc.send_signal(signal.SIGINT)  # Ctrl-C
     _, err = proc.communicate(timeout=60)
@@ -196,13 +212,27 @@ def test_preview_rebuilds_on_change_shows_a_bad_row_and_recovers(tmp_path, copie
         assert st["ok"], st["message"]
         assert "6.53万亿元" in _get(base)
 
-        # the PDF on request
-        with urllib.request.urlopen(base + "pdf", timeout=120) as r:
-            assert r.headers["Content-Type"] == "application/pdf"
-            assert r.read(5) == b"%PDF-"
+        # the PDF on request: six at once get one print, the same whole file (issue 20: six
+        # prints, three cut short), within a bounded time
+        t0 = time.monotonic()
+        answers = _concurrently([base + "pdf"] * 6, timeout=120)
+        assert time.monotonic() - t0 < 120
+        pdfs = {body for code, ctype, body in answers if code == 200}
+        assert len(pdfs) == 1 and all(code in (200, 503) for code, _, _ in answers), answers
+        (pdf,) = pdfs
+        assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+        assert all(ctype == "application/pdf" for code, ctype, _ in answers if code == 200)
+        assert json.loads(_get(base + srv.STATE_PATH.lstrip("/")))["pdf_prints"] == 1
+        # another site rebinding its name to 127.0.0.1 is not answered (issue 20)
+        port = base.rstrip("/").rsplit(":", 1)[1]
+        for host in ("evil.example", f"evil.example:{port}", "127.0.0.1:1"):
+            req = urllib.request.Request(base + "pdf", headers={"Host": host})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(req, timeout=30)
+            assert refused.value.code == 421
+        assert json.loads(_get(base + srv.STATE_PATH.lstrip("/")))["pdf_prints"] == 1
 
         # the port is taken now: a second preview says so in one line
-        port = base.rstrip("/").rsplit(":", 1)[1]
         second = subprocess.run([str(CQREPORT), "preview", "--no-browser", "--data", str(data),
                                  "--port", port], capture_output=True, text=True, timeout=60)
         assert second.returncode == 1
@@ -245,3 +275,78 @@ def test_the_page_reloads_itself_in_chromium(tmp_path, copies):
             browser.close()
     finally:
         _stop(proc)
+
+
+# ---------------------------------------------------------------------------
+# The server: one print at a time, only its own address
+
+
+def _serve(printer, state):
+    import threading
+
+    server = srv.make_server(lambda: state, printer, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def test_concurrent_pdf_requests_share_one_print_or_are_told_busy(tmp_path):
+    prints = []
+
+    def slow_print(page, target, limit):
+        prints.append(page)
+        time.sleep(1.0)  # a print takes a while: the others arrive meanwhile
+        srv.print_with_limit(page, target, limit)
+
+    state = srv.State(build=7, ok=True, building=False,
+                      page="<html><body><h1>重庆 preview</h1></body></html>")
+    printer = srv.PdfPrinter(tmp_path / "pdf", slow_print, waiters=3)
+    server, base = _serve(printer, state)
+    try:
+        t0 = time.monotonic()
+        answers = _concurrently([base + "pdf"] * 8, timeout=60)
+        assert time.monotonic() - t0 < 30
+    finally:
+        server.shutdown()
+        server.server_close()
+    codes = sorted(code for code, _, _ in answers)
+    assert codes.count(200) >= 1 and set(codes) <= {200, 503}, codes
+    assert codes.count(503) >= 8 - 1 - 3           # beyond the printer and 3 waiters: busy
+    bodies = {body for code, _, body in answers if code == 200}
+    assert len(bodies) == 1 and len(prints) == 1    # one print, one file for everyone
+    (pdf,) = bodies
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    busy = next(body for code, _, body in answers if code == 503)
+    assert b"try again" in busy
+    assert [p.name for p in (tmp_path / "pdf").iterdir()] == ["report-7.pdf"]  # no part file
+
+
+def test_a_print_that_runs_too_long_is_stopped_and_said(tmp_path):
+    printer = srv.PdfPrinter(tmp_path, srv.print_with_limit, limit=0.01)
+    state = srv.State(build=1, ok=True, building=False, page="<html><body>" + "<p>重庆</p>" * 4000
+                      + "</body></html>")
+    with pytest.raises(srv.BuildError, match="did not print the PDF within"):
+        printer.pdf(state)
+    assert not list(tmp_path.glob("*.pdf")) and not list(tmp_path.glob(".*part"))
+
+
+def test_only_requests_addressed_to_the_preview_are_answered(tmp_path):
+    printer = srv.PdfPrinter(tmp_path, srv.print_with_limit)
+    state = srv.State(build=1, ok=True, building=False, page="<html><body>secret</body></html>")
+    server, base = _serve(printer, state)
+    port = server.server_address[1]
+    try:
+        for host, code in ((f"127.0.0.1:{port}", 200), (f"localhost:{port}", 200),
+                           ("evil.example", 421), (f"evil.example:{port}", 421),
+                           (f"127.0.0.1:{port + 1}", 421), ("", 421)):
+            req = urllib.request.Request(base, headers={"Host": host})
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    got, body = r.status, r.read()
+            except urllib.error.HTTPError as exc:
+                got, body = exc.code, exc.read()
+            assert got == code, host
+            assert (b"secret" in body) == (code == 200)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert printer.prints == 0
