@@ -173,3 +173,35 @@ def test_every_glossary_entry_has_both_languages_and_is_used():
     assert not unused
     assert set(g["topics"]) == set(vocab.topics())
     assert set(g["reliability"]) == set(vocab.reliability_grades())
+
+
+@pytest.fixture
+def data_in_use():
+    """Put the vocabulary back on the shipped data after the test."""
+    yield
+    vocab.use_data(ROOT / "data")
+
+
+def test_the_vocabulary_reads_the_data_in_use_not_the_checkout(min_data, sources_dir, data_in_use):
+    """--data DIR with its own descriptor: its enums are the vocabulary's (issue 18)."""
+    import json
+
+    from cqreport.dataset.model import load_dataset
+
+    pkg = json.loads((min_data / "datapackage.json").read_text(encoding="utf-8"))
+    sources = next(r for r in pkg["resources"] if r["name"] == "sources")
+    field = next(f for f in sources["schema"]["fields"] if f["name"] == "reliability")
+    field["constraints"]["enum"].append("hearsay")
+    (min_data / "datapackage.json").write_text(json.dumps(pkg, ensure_ascii=False), encoding="utf-8")
+    assert "hearsay" not in vocab.reliability_grades()
+    load_dataset(min_data, sources_dir)
+    assert vocab.reliability_grades()[-1] == "hearsay"
+    assert vocab.descriptor_in_use() == (min_data / "datapackage.json").resolve()
+    # and a command given --data reads it before it does anything else
+    from click.testing import CliRunner
+
+    from cqreport.cli import cli
+
+    vocab.use_data(ROOT / "data")
+    CliRunner().invoke(cli, ["quarters", "--data", str(min_data), "--sources", str(sources_dir)])
+    assert vocab.reliability_grades()[-1] == "hearsay"

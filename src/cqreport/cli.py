@@ -27,9 +27,18 @@ def _existing_dir(what: str):
     return check
 
 
-DATA_OPTION = click.option("--data", "data_dir", default=None, callback=_existing_dir(
-    "the curated data folder (holding datapackage.json)"),
-    help="Data folder (default: ./data of the checkout, or $CQREPORT_DATA).")
+def _data_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--data``: an existing folder holding a descriptor, whose enums the vocabulary then reads."""
+    value = _existing_dir("the curated data folder (holding datapackage.json)")(ctx, param, value)
+    if value is not None:
+        from .core.vocab import use_data
+
+        use_data(value)  # one check of the descriptor, one message (paths.descriptor)
+    return value
+
+
+DATA_OPTION = click.option("--data", "data_dir", default=None, callback=_data_dir,
+                           help="Data folder (default: ./data of the checkout, or $CQREPORT_DATA).")
 SOURCES_OPTION = click.option("--sources", "sources_dir", default=None, callback=_existing_dir(
     "the folder of source texts"),
     help="Source texts for the quote and hash checks (default: ../shared/sources, or $CQREPORT_SOURCES).")

@@ -346,10 +346,37 @@ BOUND_WORDS: dict[str, dict[str, str]] = {
 
 
 # ------------------------------------------------------------ from the descriptor and the glossary
-@cache
+#: The data folder whose descriptor the enums are read from: the data in use (set by
+#: :func:`use_data` when a command is given ``--data`` and when a dataset is loaded).
+_IN_USE: dict[str, Path] = {}
+
+
+def use_data(folder: str | Path) -> None:
+    """Read the vocabulary's enums (topics, grades…) from this data folder's descriptor.
+
+    Raises:
+        ParameterError: The folder holds no datapackage.json.
+    """
+    _IN_USE["descriptor"] = paths.descriptor(Path(folder).resolve())
+
+
+def descriptor_in_use() -> Path:
+    """The descriptor of the data in use: the one :func:`use_data` named, else the default data
+    folder's (``--data`` unset: $CQREPORT_DATA or the checkout's data/), else the checkout's."""
+    if "descriptor" in _IN_USE:
+        return _IN_USE["descriptor"]
+    found = paths.data_dir() / "datapackage.json"
+    return found if found.is_file() else paths.DESCRIPTOR
+
+
 def descriptor_enums() -> dict[tuple[str, str], tuple[str, ...]]:
-    """Every enum the data package declares, by (table, column), in the descriptor's order."""
-    pkg = json.loads(paths.DESCRIPTOR.read_text(encoding="utf-8"))
+    """Every enum the descriptor of the data in use declares, by (table, column), in its order."""
+    return _enums_of(descriptor_in_use())
+
+
+@cache
+def _enums_of(descriptor: Path) -> dict[tuple[str, str], tuple[str, ...]]:
+    pkg = json.loads(descriptor.read_text(encoding="utf-8"))
     return {(r["name"], f["name"]): tuple(f["constraints"]["enum"])
             for r in pkg["resources"] for f in r["schema"]["fields"]
             if "enum" in f.get("constraints", {})}

@@ -37,7 +37,7 @@ from ..core import paths
 from ..core.files import hash_files
 from ..core.numbers import decimals_of
 from ..core.periods import Quarter, is_month_end, parse_quarter, require_quarter
-from ..core.vocab import QUALIFIERS, UNITS, reliability_grades
+from ..core.vocab import QUALIFIERS, UNITS, reliability_grades, use_data
 from ..errors import ParameterError, QuarterError
 from .load import Table, data_files
 from .validate import metric_units, read_validated
@@ -275,6 +275,7 @@ def load_dataset(data_dir: str | Path | None = None,
     ddir = paths.data_dir(data_dir)
     result = read_validated(ddir, sources_dir, require_sources)
     result.raise_for_problems()
+    use_data(ddir)  # the vocabulary's enums are this data's from now on
     ds = Dataset.from_tables(result.tables, ddir, result.notes)
     ds.checks = dict(result.checks)
     return ds
