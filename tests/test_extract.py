@@ -569,3 +569,26 @@ def test_cli_score_prints_both_splits(sources_dir):
 def test_cli_without_input_is_a_usage_error():
     res = CliRunner().invoke(cli, ["extract"])
     assert res.exit_code != 0 and "release file" in res.output
+
+
+def test_candidate_columns_come_from_the_data_descriptor_and_nothing_else(tmp_path, min_data):
+    """No hand-typed copy of the columns: the descriptor in use, or a one-line error (issue 18)."""
+    import json
+
+    from cqreport.dataset.schema import read_specs
+    from cqreport.errors import DataError
+    from cqreport.extract.rows import observation_columns
+
+    assert observation_columns(min_data) == read_specs(min_data / "datapackage.json")["observations"].columns
+    pkg = json.loads((min_data / "datapackage.json").read_text(encoding="utf-8"))
+    obs = next(r for r in pkg["resources"] if r["name"] == "observations")
+    obs["schema"]["fields"].append({"name": "reviewer", "type": "string"})
+    (min_data / "datapackage.json").write_text(json.dumps(pkg, ensure_ascii=False), encoding="utf-8")
+    assert observation_columns(min_data)[-1] == "reviewer"
+    # a release read without curated data: the columns of the data in use
+    from cqreport.core.vocab import descriptor_in_use
+
+    assert observation_columns(tmp_path / "nowhere") == read_specs(descriptor_in_use())["observations"].columns
+    (min_data / "datapackage.json").write_text('{"resources": [', encoding="utf-8")
+    with pytest.raises(DataError, match="not valid JSON"):
+        observation_columns(min_data)

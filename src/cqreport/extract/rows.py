@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from ..core import paths
-from ..core.vocab import UNITS
+from ..core.vocab import UNITS, descriptor_in_use
+from ..dataset.schema import read_specs
 from ..errors import ExtractError
 from . import en, zh
 from .catalogue import Catalogue, parse_date
@@ -19,22 +19,19 @@ from .reading import Block, Release, paragraphs
 from .timespans import Span, find_en_spans, find_zh_spans
 
 EXTRA_COLUMNS = ["confidence", "suggestions", "reason", "quote_start", "quote_end", "status"]
-_FALLBACK_COLUMNS = [
-    "metric_id", "entity_id", "period_start", "period_end", "period_label", "value", "unit",
-    "qualifier", "yoy_pct", "yoy_wording", "yoy_diff", "vs_national_pp", "streak_months", "rank",
-    "prior_value", "prior_label", "source_id", "quote", "note"]
 _ZH_END = "。！？!?"
 
 
 def observation_columns(data_dir: Path | None = None) -> list[str]:
-    """The observation columns, in the order datapackage.json gives them."""
-    d = paths.data_dir(data_dir)
-    try:
-        pkg = json.loads((d / "datapackage.json").read_text(encoding="utf-8"))
-        res = next(r for r in pkg["resources"] if r["name"] == "observations")
-        return [f["name"] for f in res["schema"]["fields"]]
-    except (OSError, StopIteration, KeyError, ValueError):
-        return list(_FALLBACK_COLUMNS)
+    """The observation columns, in the order the data's datapackage.json gives them (the one
+    schema, read by :mod:`cqreport.dataset.schema`). A release can be read without curated
+    data: then the descriptor of the data in use gives them.
+
+    Raises:
+        DataError: The descriptor is broken (the message names it).
+    """
+    own = paths.data_dir(data_dir) / "datapackage.json"
+    return read_specs(own if own.is_file() else descriptor_in_use())["observations"].columns
 
 
 @dataclass
