@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 FLIP = {"lower": "upper", "upper": "lower", "approx": "approx", "exact": "exact"}
 PCT_DECIMALS = 1
-METHODS = ("implied_base", "increment", "yoy_pct", "qoq_pct", "yoy_diff", "share")
 
 
 @dataclass(frozen=True)

@@ -89,11 +89,6 @@ class QuarterData:
         hit = c[(c["obs_id"] == oid) & (c["relation"] == relation)]
         return None if hit.empty else self.dataset.observation(hit.iloc[0]["other_id"])
 
-    def derived_of(self, oid: str, method: str | None = None) -> list[Derived]:
-        """Derived figures whose main input is the observation oid (optionally of one method)."""
-        return [d for d in self.derived
-                if d.inputs[0] == oid and (method is None or d.method == method)]
-
     def used_ids(self) -> set[str]:
         """obs_ids of every observation the report may cite."""
         ids = set(self.figures["obs_id"]) | set(self.context["obs_id"])

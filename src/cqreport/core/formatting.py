@@ -422,17 +422,6 @@ def format_streak(months: int | None, lang: str = "zh") -> str:
     return f"for {n} consecutive months" if n != 1 else "for 1 month"
 
 
-def format_multiple(times: float, lang: str = "zh", *, decimals: int | None = None) -> str:
-    """Write a ratio: 5.4倍 / 5.4 times.
-
-    >>> format_multiple(5.4), format_multiple(5.4, "en")
-    ('5.4倍', '5.4 times')
-    """
-    lang = Lang.parse(lang)
-    num = write_number(times, _pct_decimals(times, decimals), lang)
-    return f"{num}倍" if lang == "zh" else f"{num} times"
-
-
 # ---------------------------------------------------------------------------- ranks
 _REGIONS = {
     "中西部": "in central and western China", "全国": "nationwide", "西部": "in western China",

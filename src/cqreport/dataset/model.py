@@ -36,7 +36,7 @@ import pandas as pd
 from ..core import paths
 from ..core.files import hash_files
 from ..core.numbers import decimals_of
-from ..core.periods import Quarter, is_month_end, parse_quarter, require_quarter
+from ..core.periods import Quarter, parse_quarter, require_quarter
 from ..core.vocab import QUALIFIERS, UNITS, reliability_grades, use_data
 from ..errors import ParameterError, QuarterError
 from .load import Table, data_files
@@ -369,17 +369,3 @@ def _pick_preferred(o: pd.DataFrame) -> tuple[list[int], list[bool]]:
     preferred = (chosen.to_numpy() & ~cautioned).tolist()
     return figure, preferred
 
-
-def period_text(row: pd.Series) -> str:
-    """A compact machine-readable period: 2026-03-31 for a stock, 2026-01-01..2026-03-31 for a span."""
-    if row["start"] is None:
-        return row["end"].isoformat()
-    return f"{row['start'].isoformat()}..{row['end'].isoformat()}"
-
-
-def span_months(row: pd.Series) -> int | None:
-    """Length in months of a flow that runs from a month's first day to a month's last day."""
-    start, end = row["start"], row["end"]
-    if start is None or start.day != 1 or not is_month_end(end):
-        return None
-    return (end.year - start.year) * 12 + end.month - start.month + 1

@@ -292,11 +292,6 @@ def check_periods(tables: dict[str, Table]) -> list[Problem]:
     return problems
 
 
-def numbers_in(text: str) -> list[float]:
-    """Every number a text contains (Arabic, full-width or Chinese numerals)."""
-    return [m.value for m in find_numbers(text, words=True)]
-
-
 MINUS_SIGNS = "-−－"
 # words that make an unsigned number in a quote a fall: 下降6.8% is a yoy_pct of -6.8
 FALL_WORDS = ("下降", "减少", "少增", "回落", "下滑", "降低", "下跌", "负增长", "减", "降",

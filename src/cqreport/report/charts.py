@@ -174,28 +174,6 @@ def unit_scale(base_unit: str, values: Iterable[float], lang: str) -> tuple[floa
     return 1.0, BASE_UNITS.get(base_unit, (base_unit, base_unit))[0]
 
 
-def _value_text(value: float, row: pd.Series, lang: str, factor: float | None = None) -> str:
-    """A value label with its qualifier word (超 / over), as precise as the data.
-
-    When the chart shows the value in the unit it was reported in, it is written
-    with the reported decimals (6.00 stays 6.00).
-    """
-    from ..core.vocab import QUALIFIERS, UNITS
-
-    reported = UNITS.get(str(row.get("unit", "")))
-    if factor is not None and reported is not None and reported.factor == factor \
-            and not pd.isna(row.get("decimals")):
-        text = f"{value:,.{int(row['decimals'])}f}"
-    else:
-        dec = 0 if abs(value) >= 100 else (1 if abs(value) >= 10 else 2)
-        text = f"{value:,.{dec}f}".rstrip("0").rstrip(".") if dec else f"{value:,.0f}"
-    q = row.get("qualifier") or ""
-    if q and q in QUALIFIERS:
-        word = QUALIFIERS[q].zh if lang == "zh" else QUALIFIERS[q].en
-        text = f"{word}{text}" if lang == "zh" else f"{word} {text}"
-    return text
-
-
 def _new_figure(height: float) -> Figure:
     from matplotlib.figure import Figure
 

@@ -64,17 +64,6 @@ def _round(value: float, decimals: int, bound: str) -> float:
     return float(q)
 
 
-def significant_decimals(value: float, significant: int) -> int:
-    """Decimals (negative for tens, hundreds) that keep some significant digits.
-
-    >>> significant_decimals(433.8, 2), significant_decimals(6.1236, 3), significant_decimals(0, 2)
-    (-1, 2, 0)
-    """
-    if value == 0 or is_missing(value):
-        return 0
-    return significant - 1 - math.floor(math.log10(abs(value)))
-
-
 def is_increment(ds, metric_id: str) -> bool:
     """True for an increment (新增贷款, 社融增量): the only figures 多增/少增 is said of.
 
