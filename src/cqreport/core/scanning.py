@@ -251,6 +251,43 @@ def _is_cjk_or_pct(ch: str) -> bool:
     return ch in "%余多万亿" or has_chinese(ch)
 
 
+class _Found:
+    """The figures read so far, and which characters they took (each is read once)."""
+
+    def __init__(self, size: int):
+        self.taken = [False] * size
+        self.figures: list[Figure] = []
+
+    def free(self, a: int, b: int) -> bool:
+        return not any(self.taken[a:b])
+
+    def take(self, f: Figure, a: int, b: int) -> None:
+        for i in range(min(a, f.start), max(b, f.end)):
+            self.taken[i] = True
+        self.figures.append(f)
+
+
+def _cn_figure(norm: str, m: re.Match) -> Figure | None:
+    """A figure in Chinese numerals (十三个月, 百分之六点八), or None when they do not parse."""
+    raw = m.group()
+    pct = raw.startswith("百分之")
+    body = raw[3:] if pct else raw
+    stripped = body
+    while stripped and stripped[-1] in "万亿" and len(stripped) > 1:
+        stripped = stripped[:-1]
+    try:
+        value = parse_chinese_numeral(stripped)
+    except ValueError:
+        return None
+    num_end = m.start() + (3 if pct else 0) + len(stripped)
+    if not pct:
+        return _zh_figure(norm, m.start(), num_end, value)
+    f = Figure(value, "%", "percent", value, "exact", raw, m.start(), m.end())
+    if _before_word(norm, m.start(), _ZH_NEGATIVE):
+        f = replace(f, value=-value, value_base=-value)
+    return f
+
+
 def scan_figures(text: str) -> list[Figure]:
     """Find every figure in a text: each number with its unit, qualifier and sign.
 
@@ -270,25 +307,15 @@ def scan_figures(text: str) -> list[Figure]:
         [('yuan', 230000000000.0, 'approx'), ('percent', 110.0, 'exact')]
     """
     norm = normalize_digits(text)
-    taken = [False] * len(norm)
-    found: list[Figure] = []
-
-    def free(a: int, b: int) -> bool:
-        return not any(taken[a:b])
-
-    def take(f: Figure, a: int, b: int) -> None:
-        for i in range(min(a, f.start), max(b, f.end)):
-            taken[i] = True
-        found.append(f)
-
+    found = _Found(len(norm))
     for m in _SPECIAL_RE.finditer(norm):
         base, value = _SPECIAL_WORDS[m.group()]
         start = m.start()
         sign = 1.0
-        take(Figure(sign * value, "%" if base == "percent" else base, base, sign * value,
-                    "exact", m.group(), start, m.end()), m.start(), m.end())
+        found.take(Figure(sign * value, "%" if base == "percent" else base, base, sign * value,
+                          "exact", m.group(), start, m.end()), m.start(), m.end())
     for m in ARABIC_RE.finditer(norm):
-        if not free(m.start(), m.end()):
+        if not found.free(m.start(), m.end()):
             continue
         value = float(m.group().replace(",", ""))
         nxt = norm[m.end():m.end() + 1]
@@ -301,31 +328,14 @@ def scan_figures(text: str) -> list[Figure]:
         if norm.endswith(("-", "−"), 0, m.start()) and f.start == m.start() and not (
                 norm[m.start() - 2:m.start() - 1].isalnum()):
             f = replace(f, value=-f.value, value_base=-f.value_base, start=f.start - 1)
-        take(f, m.start(), m.end())
+        found.take(f, m.start(), m.end())
     for m in CN_RE.finditer(norm):
-        if not free(m.start(), m.end()):
-            continue
-        raw = m.group()
-        pct = raw.startswith("百分之")
-        body = raw[3:] if pct else raw
-        stripped = body
-        while stripped and stripped[-1] in "万亿" and len(stripped) > 1:
-            stripped = stripped[:-1]
-        try:
-            value = parse_chinese_numeral(stripped)
-        except ValueError:
-            continue
-        num_end = m.start() + (3 if pct else 0) + len(stripped)
-        if pct:
-            f = Figure(value, "%", "percent", value, "exact", raw, m.start(), m.end())
-            pre = _before_word(norm, m.start(), _ZH_NEGATIVE)
-            if pre:
-                f = replace(f, value=-value, value_base=-value)
-        else:
-            f = _zh_figure(norm, m.start(), num_end, value)
-        take(f, m.start(), m.end())
+        if found.free(m.start(), m.end()):
+            f = _cn_figure(norm, m)
+            if f is not None:
+                found.take(f, m.start(), m.end())
     for m in _EN_WORD_RE.finditer(norm):
-        if not free(m.start(), m.end()):
+        if not found.free(m.start(), m.end()):
             continue
         w = m.group().lower()
         if w in EN_ORDINALS:
@@ -333,9 +343,8 @@ def scan_figures(text: str) -> list[Figure]:
             f = Figure(v, "rank", "rank", v, "exact", m.group(), m.start(), m.end())
         else:
             f = _en_figure(norm, m.start(), m.end(), float(_EN_CARDINALS[w]))
-        take(f, m.start(), m.end())
-    found.sort(key=lambda f: f.start)
-    return [replace(f, text=text[f.start:f.end]) for f in found]
+        found.take(f, m.start(), m.end())
+    return [replace(f, text=text[f.start:f.end]) for f in sorted(found.figures, key=lambda f: f.start)]
 
 
 def parse_figure(text: str) -> Figure:

@@ -124,99 +124,110 @@ SCALES_ZH: dict[str, float] = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "": 1.0}
 SCALES_EN: dict[str, float] = {"trillion": 1e12, "billion": 1e9, "million": 1e6, "thousand": 1e3, "": 1.0}
 
 
+#: Chinese counters and the base unit each counts; each is written with every scale (万辆, 亿元).
+ZH_COUNTERS: dict[str, str] = {
+    "元": "yuan",
+    "美元": "usd",
+    "辆": "vehicles",
+    "标箱": "teu",
+    "列": "trains",
+    "班": "train_trips",
+    "家": "entities",
+    "项": "items",
+    "场": "events",
+    "只": "funds",
+    "条": "routes",
+    "笔": "transactions",
+    "单": "documents",
+    "人次": "person_visits",
+    "人": "persons",
+    "名": "persons",
+    "吨": "tonnes",
+    "件": "pieces",
+    "户": "households",
+}
+
+#: English nouns and the base unit each counts; each is written with every scale (million vehicles).
+EN_COUNT_NOUNS: dict[str, str] = {
+    "yuan": "yuan",
+    "USD": "usd",
+    "vehicles": "vehicles",
+    "units": "vehicles",
+    "TEU": "teu",
+    "trains": "trains",
+    "enterprises": "entities",
+    "institutions": "entities",
+    "businesses": "entities",
+    "items": "items",
+    "events": "events",
+    "RMB": "yuan",
+    "TEUs": "teu",
+    "tonnes": "tonnes",
+    "tons": "tonnes",
+    "companies": "entities",
+    "firms": "entities",
+    "banks": "entities",
+    "projects": "items",
+    "products": "items",
+    "models": "items",
+    "scenarios": "items",
+    "services": "items",
+    "cars": "vehicles",
+    "people": "persons",
+    "visitors": "persons",
+    "routes": "routes",
+    "ports": "ports",
+    "countries": "countries",
+    "transactions": "transactions",
+    "funds": "funds",
+    "measures": "items",
+    "standards": "items",
+    "tools": "items",
+    "policies": "items",
+    "regions": "items",
+    "outlets": "entities",
+    "branches": "entities",
+    "members": "entities",
+    "cities": "items",
+    # English reports count Land-Sea Corridor train runs as "trips" (班)
+    "trips": "train_trips",
+}
+
+#: Units written without a scale: label -> (base unit, factor to it, language). 个 counts ports
+#: and countries alike (the metric decides which); 成 is tenths (五成 = 50%), a basis point a
+#: hundredth of a point, 倍 "times".
+PLAIN_UNITS: dict[str, tuple[str, float, str]] = {
+    "个": ("items", 1.0, "zh"),
+    "%": ("percent", 1.0, "zh"),
+    "percent": ("percent", 1.0, "en"),
+    "个百分点": ("pp", 1.0, "zh"),
+    "percentage points": ("pp", 1.0, "en"),
+    "成": ("percent", 10.0, "zh"),
+    "个基点": ("pp", 0.01, "zh"),
+    "基点": ("pp", 0.01, "zh"),
+    "basis points": ("pp", 0.01, "en"),
+    "倍": ("times", 1.0, "zh"),
+    "times": ("times", 1.0, "en"),
+    "公里": ("km", 1.0, "zh"),
+    "平方公里": ("km2", 1.0, "zh"),
+    "万平方公里": ("km2", 1e4, "zh"),
+    "km": ("km", 1.0, "en"),
+    "square kilometers": ("km2", 1.0, "en"),
+}
+
+
 def _build_units() -> dict[str, Unit]:
     units: dict[str, Unit] = {}
-    zh_counters = {
-        "元": "yuan",
-        "美元": "usd",
-        "辆": "vehicles",
-        "标箱": "teu",
-        "列": "trains",
-        "班": "train_trips",
-        "家": "entities",
-        "项": "items",
-        "场": "events",
-        "只": "funds",
-        "条": "routes",
-        "笔": "transactions",
-        "单": "documents",
-        "人次": "person_visits",
-        "人": "persons",
-        "名": "persons",
-        "吨": "tonnes",
-        "件": "pieces",
-        "户": "households",
-    }
-    for counter, base in zh_counters.items():
+    for counter, base in ZH_COUNTERS.items():
         for scale, factor in SCALES_ZH.items():
             label = scale + counter
             units[label] = Unit(label, base, factor, "zh")
-    # 个 counts ports and countries alike; the metric decides which.
-    units["个"] = Unit("个", "items", 1.0, "zh")
-    en_nouns = {
-        "yuan": "yuan",
-        "USD": "usd",
-        "vehicles": "vehicles",
-        "units": "vehicles",
-        "TEU": "teu",
-        "trains": "trains",
-        "enterprises": "entities",
-        "institutions": "entities",
-        "businesses": "entities",
-        "items": "items",
-        "events": "events",
-        "RMB": "yuan",
-        "TEUs": "teu",
-        "tonnes": "tonnes",
-        "tons": "tonnes",
-        "companies": "entities",
-        "firms": "entities",
-        "banks": "entities",
-        "projects": "items",
-        "products": "items",
-        "models": "items",
-        "scenarios": "items",
-        "services": "items",
-        "cars": "vehicles",
-        "people": "persons",
-        "visitors": "persons",
-        "routes": "routes",
-        "ports": "ports",
-        "countries": "countries",
-        "transactions": "transactions",
-        "funds": "funds",
-        "measures": "items",
-        "standards": "items",
-        "tools": "items",
-        "policies": "items",
-        "regions": "items",
-        "outlets": "entities",
-        "branches": "entities",
-        "members": "entities",
-        "cities": "items",
-        # English reports count Land-Sea Corridor train runs as "trips" (班)
-        "trips": "train_trips",
-    }
-    for noun, base in en_nouns.items():
+    for noun, base in EN_COUNT_NOUNS.items():
         for scale, factor in SCALES_EN.items():
             label = f"{scale} {noun}".strip()
             units[label] = Unit(label, base, factor, "en")
-    units["%"] = Unit("%", "percent", 1.0, "zh")
-    units["percent"] = Unit("percent", "percent", 1.0, "en")
-    units["个百分点"] = Unit("个百分点", "pp", 1.0, "zh")
-    units["percentage points"] = Unit("percentage points", "pp", 1.0, "en")
-    # 成 is tenths (五成 = 50%), a basis point a hundredth of a point, 倍 "times"
-    units["成"] = Unit("成", "percent", 10.0, "zh")
-    units["个基点"] = Unit("个基点", "pp", 0.01, "zh")
-    units["基点"] = Unit("基点", "pp", 0.01, "zh")
-    units["basis points"] = Unit("basis points", "pp", 0.01, "en")
-    units["倍"] = Unit("倍", "times", 1.0, "zh")
-    units["times"] = Unit("times", "times", 1.0, "en")
-    units["公里"] = Unit("公里", "km", 1.0, "zh")
-    units["平方公里"] = Unit("平方公里", "km2", 1.0, "zh")
-    units["万平方公里"] = Unit("万平方公里", "km2", 1e4, "zh")
-    units["km"] = Unit("km", "km", 1.0, "en")
-    units["square kilometers"] = Unit("square kilometers", "km2", 1.0, "en")
+    units.update({label: Unit(label, base, factor, lang)
+                  for label, (base, factor, lang) in PLAIN_UNITS.items()})
     return units
 
 

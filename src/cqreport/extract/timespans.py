@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -222,31 +223,7 @@ def _zh_span(m: re.Match, text: str, release: date | None, last_year: int | None
             return Span(s, e, label, None, month_end(year, 3 * q), "stock")
         return Span(s, e, label, date(year, 3 * q - 2, 1), month_end(year, 3 * q), "flow")
     if m["mon"]:
-        mon = _num(m["mon"])
-        if not 1 <= mon <= 12:
-            return None
-        tail, day = m["tail"], m["d"]
-        if day and 1 <= int(day) <= 28:
-            year = resolve(lambda y: date(y, mon, int(day)))
-        else:
-            year = resolve(lambda y: month_end(y, mon))
-        if not year:
-            return None
-        if m["since"]:
-            first = date(year, mon, int(day)) if day else date(year, mon, 1)
-            return Span(s, e, label, first, release, "since")
-        if day:
-            d = int(day)
-            if not 1 <= d <= calendar.monthrange(year, mon)[1]:
-                return None
-            return Span(s, e, label, None, date(year, mon, d), "stock")
-        if tail in ("中旬",):
-            return Span(s, e, label, None, date(year, mon, 15), "stock")
-        if tail in ("上旬", "初"):
-            return Span(s, e, label, None, date(year, mon, 10), "stock")
-        if tail in ("末", "底", "下旬") or upto:
-            return Span(s, e, label, None, month_end(year, mon), "stock")
-        return Span(s, e, label, date(year, mon, 1), month_end(year, mon), "flow")
+        return _zh_month_span(m, resolve, release, upto)
     if m["full"]:
         year = resolve(lambda y: date(y, 12, 31))
         return year and Span(s, e, label, date(year, 1, 1), date(year, 12, 31), "flow")
@@ -254,6 +231,37 @@ def _zh_span(m: re.Match, text: str, release: date | None, last_year: int | None
         year = resolve(lambda y: date(y, 12, 31))
         return year and Span(s, e, label, None, date(year, 12, 31), "stock")
     return None
+
+
+def _zh_month_span(m: re.Match, resolve: Callable[[Callable[[int], date]], int | None],
+                   release: date | None, upto: bool) -> Span | None:
+    """A month phrase (3月, 3月末, 3月15日, 3月以来) as a date or a span, its year by ``resolve``."""
+    label, s, e = m[0], m.start(), m.end()
+    mon = _num(m["mon"])
+    if not 1 <= mon <= 12:
+        return None
+    tail, day = m["tail"], m["d"]
+    if day and 1 <= int(day) <= 28:
+        year = resolve(lambda y: date(y, mon, int(day)))
+    else:
+        year = resolve(lambda y: month_end(y, mon))
+    if not year:
+        return None
+    if m["since"]:
+        first = date(year, mon, int(day)) if day else date(year, mon, 1)
+        return Span(s, e, label, first, release, "since")
+    if day:
+        d = int(day)
+        if not 1 <= d <= calendar.monthrange(year, mon)[1]:
+            return None
+        return Span(s, e, label, None, date(year, mon, d), "stock")
+    if tail in ("中旬",):
+        return Span(s, e, label, None, date(year, mon, 15), "stock")
+    if tail in ("上旬", "初"):
+        return Span(s, e, label, None, date(year, mon, 10), "stock")
+    if tail in ("末", "底", "下旬") or upto:
+        return Span(s, e, label, None, month_end(year, mon), "stock")
+    return Span(s, e, label, date(year, mon, 1), month_end(year, mon), "flow")
 
 
 def _apply_since(text: str, spans: list[Span], release: date | None) -> list[Span]:
@@ -326,6 +334,28 @@ def find_en_spans(text: str, release: date | None, start: int = 0, end: int | No
     return spans
 
 
+def _en_end_of(m: re.Match, release: date | None, previous: Span | None,
+               year_for: Callable[[str | None, Callable[[int], date]], int | None]) -> Span | None:
+    """"At the end of …": of the month just named, of a year, or of a month (a date)."""
+    s, e, label = m.start(), m.end(), m[0]
+    if m["ethem"]:  # "at the end of the month": the month just named
+        if previous is None or previous.period_end is None:
+            return None
+        pe = previous.period_end
+        return Span(s, e, label, None, month_end(pe.year, pe.month), "stock")
+    if m["ey"] or m["ethis"]:
+        if m["ey"]:
+            year = int(m["ey"])
+        elif release is None:
+            return None
+        else:
+            year = release.year - (1 if "last" in m["ethis"].lower() else 0)
+        return Span(s, e, label, None, date(year, 12, 31), "stock")
+    mon = _MONTHS[m["mon"].lower()]
+    found = year_for(m["y"], lambda y: month_end(y, mon))
+    return found and Span(s, e, label, None, month_end(found, mon), "stock")
+
+
 def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | None
              ) -> Span | None:
     s, e, label = m.start(), m.end(), m[0]
@@ -338,22 +368,7 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
         return _pick_year(end_of, release, future)
 
     if m["endof"]:
-        if m["ethem"]:  # "at the end of the month": the month just named
-            if previous is None or previous.period_end is None:
-                return None
-            pe = previous.period_end
-            return Span(s, e, label, None, month_end(pe.year, pe.month), "stock")
-        if m["ey"] or m["ethis"]:
-            if m["ey"]:
-                year = int(m["ey"])
-            elif release is None:
-                return None
-            else:
-                year = release.year - (1 if "last" in m["ethis"].lower() else 0)
-            return Span(s, e, label, None, date(year, 12, 31), "stock")
-        mon = _MONTHS[m["mon"].lower()]
-        year = year_for(m["y"], lambda y: month_end(y, mon))
-        return year and Span(s, e, label, None, month_end(year, mon), "stock")
+        return _en_end_of(m, release, previous, year_for)
     if m["fromto"]:
         a, b = _MONTHS[m["m1"].lower()], _MONTHS[m["m2"].lower()]
         if a > b:

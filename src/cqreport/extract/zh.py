@@ -139,40 +139,13 @@ def _read_figure(text: str, s0: int, e0: int, raw: str, chinese: bool, percent: 
         mant, scale = raw, ""
     if in_short_quote(text, s0, e0) or _in_idiom(text, s0):
         return None
-    pos = e0
-    qualifier = ""
-    unit = ""
-    implied = False
     if percent:
-        unit = "%"
+        unit, qualifier, pos, implied = "%", "", e0, False
     else:
-        pos = _skip_space(text, pos)
-        if not chinese and text.startswith("%", pos):
-            unit, pos = "%", pos + 1
-        else:
-            for q in ("余", "多"):
-                if text.startswith(q, pos):
-                    qualifier, pos = q, pos + 1
-                    break
-            if not scale and not chinese:
-                for sc in _SCALES:
-                    if text.startswith(sc, pos):
-                        scale, pos = sc, pos + len(sc)
-                        break
-                if scale and not qualifier:
-                    for q in ("余", "多"):
-                        if text.startswith(q, pos):
-                            qualifier, pos = q, pos + 1
-                            break
-            counter = _match_counter(text, pos)
-            if counter:
-                pos += len(counter)
-                counter = _CURRENCY_ALIASES.get(counter, counter)
-                unit = scale + counter
-            elif SCALES_ZH.get(scale, 0) >= 1e8 and not chinese and _ch(text, pos) not in "级":
-                unit, implied = scale + "元", True
-            else:
-                return None
+        read = _read_unit(text, e0, scale, chinese)
+        if read is None:
+            return None
+        unit, qualifier, pos, implied, scale = read
     if unit not in UNITS:
         return None
     if not qualifier:
@@ -198,6 +171,42 @@ def _read_figure(text: str, s0: int, e0: int, raw: str, chinese: bool, percent: 
     if _ch(text, s0 - 1) in "(（" and _ch(text, pos) in ")）":
         fig.in_parens = True
     return fig
+
+
+def _read_unit(text: str, pos: int, scale: str, chinese: bool
+               ) -> tuple[str, str, int, bool, str] | None:
+    """What follows a number: 余/多, a scale, a counter (or 亿 read as 亿元, the unit implied).
+
+    Returns:
+        (unit, qualifier, end, implied, scale), or None when no unit follows.
+    """
+    qualifier, implied = "", False
+    pos = _skip_space(text, pos)
+    if not chinese and text.startswith("%", pos):
+        return "%", "", pos + 1, False, scale
+    for q in ("余", "多"):
+        if text.startswith(q, pos):
+            qualifier, pos = q, pos + 1
+            break
+    if not scale and not chinese:
+        for sc in _SCALES:
+            if text.startswith(sc, pos):
+                scale, pos = sc, pos + len(sc)
+                break
+        if scale and not qualifier:
+            for q in ("余", "多"):
+                if text.startswith(q, pos):
+                    qualifier, pos = q, pos + 1
+                    break
+    counter = _match_counter(text, pos)
+    if counter:
+        pos += len(counter)
+        unit = scale + _CURRENCY_ALIASES.get(counter, counter)
+    elif SCALES_ZH.get(scale, 0) >= 1e8 and not chinese and _ch(text, pos) not in "级":
+        unit, implied = scale + "元", True
+    else:
+        return None
+    return unit, qualifier, pos, implied, scale
 
 
 def _in_idiom(text: str, pos: int) -> bool:
