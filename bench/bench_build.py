@@ -1,30 +1,35 @@
-"""Time `cqreport build` against the plain papermill → nbconvert → WeasyPrint chain.
+"""Every figure of the engine's speed table (issue 18) from one run, as ratios, with the load.
 
-All runs use the same notebook (notebooks/quarterly_report.ipynb), the same
+All builds use the same notebook (notebooks/quarterly_report.ipynb), the same
 parameters (the latest quarter, Chinese) and the same PDF tool (WeasyPrint):
 
-1. ``cqreport build --quarter Q --lang zh --format html,pdf --force`` (one process);
+1. ``cqreport build --quarter Q --lang zh --format html,pdf --force`` with an empty work
+   cache (a new cache folder each run: nothing to reuse, as after a data change), and
+   again with the cache that run filled (a forced rebuild of an unchanged report);
+   ``--cold`` too (papermill's own engine, a fresh kernel, nothing cached);
 2. the plain chain, three processes: ``papermill`` CLI, then
    ``jupyter nbconvert --to html --no-input``, then ``weasyprint`` on that HTML
    (with a stylesheet giving it the same CJK font, so the PDF shows Chinese);
 3. ``cqreport build`` again with nothing changed (the report is skipped);
-4. ``cqreport build --all --lang all --force`` with ``--jobs 1`` against ``--jobs 2``,
-   and ``--jobs 1`` of the code before warm builds (``--baseline REV``, default a3425b6:
-   that commit's ``src/`` and notebook, exported with ``git archive`` to a temp folder);
+4. ``cqreport build --all --lang all --force --jobs 2`` with an empty work cache, against
+   ``--jobs 1`` of the code before warm builds (``--baseline REV``, default a3425b6: that
+   commit's ``src/`` and notebook, exported with ``git archive`` to a temp folder);
 5. ``cqreport preview`` on temp copies of the data and the sources: from saving a
    changed figure (``data/observations.csv``, its quote, the source text and its hash)
    to the new page being served, and from saving a narrative template (same bytes) to
-   the next build's page being served, polling the server as a browser would.
+   the next build's page being served, polling the server as a browser would;
+6. ``make test`` (unless ``--skip-suite``).
 
 Each is run as a fresh command, as a user would, and timed by the wall clock. It
-prints the medians, the machine's load, and the ratios against the targets for a
-2-core machine (issue 13): one quarter ≤ 0.5× the chain, an unchanged rebuild ≤ 0.05×
-the chain, ``--all --jobs 2`` ≤ 0.45× ``--jobs 1`` of the baseline, a data change
-served in ≤ 1.0 s and a template change in ≤ 0.8 s (medians). No assertion: the
-machine may be shared. The repository's data/ is never written: only copies.
+prints the medians, the machine's load before and after each part, where the time of a
+build goes (its manifest's timings), and every figure against its target for a 2-core
+machine: one quarter ≤ 0.5× the chain, an unchanged rebuild ≤ 0.05× the chain,
+``--all --jobs 2`` ≤ 0.45× ``--jobs 1`` of the baseline, a data change served in
+≤ 1.0 s, a template change in ≤ 0.8 s, ``make test`` ≤ 150 s (medians). No assertion:
+the machine may be shared. The repository's data/ is never written: only copies.
 
 Usage:
-    python bench/bench_build.py [--repeat 3] [--batch-repeat 1] [--skip-batch]
+    python bench/bench_build.py [--repeat 3] [--batch-repeat 1] [--skip-batch] [--skip-suite]
                                 [--baseline REV] [--preview-repeat 5] [--json FILE]
 """
 
@@ -42,6 +47,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,8 +57,10 @@ from tests.edits import change_figure  # noqa: E402
 BIN = Path(sys.executable).parent
 NOTEBOOK = ROOT / "notebooks" / "quarterly_report.ipynb"
 DATA = ROOT / "data"
-TARGETS = {"one_quarter_vs_chain": 0.5, "unchanged_vs_chain": 0.05,
-           "parallel_vs_baseline_serial": 0.45, "preview_data_s": 1.0, "preview_template_s": 0.8}
+TARGETS = {"one_quarter_vs_chain": 0.5, "one_quarter_cached_vs_chain": 0.5,
+           "one_quarter_cold_vs_chain": 0.5, "unchanged_vs_chain": 0.05,
+           "parallel_vs_baseline_serial": 0.45, "preview_data_s": 1.0, "preview_template_s": 0.8,
+           "make_test_s": 150.0}
 BASELINE = "a3425b6"
 TEMPLATE = ROOT / "src" / "cqreport" / "report" / "templates" / "narrative_zh.j2"
 EDIT = ("cq_2026q1_presser", ("6.54万亿元", "6.53万亿元", "6.52万亿元"))
@@ -99,9 +107,18 @@ def font_stylesheet(folder: Path) -> Path:
     return css
 
 
-def cqreport_build(reports: Path, *args: str, label: str | None = None) -> float:
+def cqreport_build(reports: Path, *args: str, label: str | None = None,
+                   cache: Path | None = None) -> float:
+    """``cqreport build`` into ``reports``; with ``cache``, that work cache folder."""
+    env = dict(os.environ, CQREPORT_CACHE=str(cache)) if cache is not None else None
     return run([str(BIN / "cqreport"), "build", "--reports", str(reports), "--no-progress",
-                *args], label=label)
+                *args], label=label, env=env)
+
+
+def build_timings(reports: Path, quarter: str) -> dict[str, float]:
+    """Where the time of the last build of that report went (its manifest)."""
+    m = json.loads((reports / quarter / "zh" / "manifest.json").read_text(encoding="utf-8"))
+    return {k: v for k, v in m.get("timings_s", {}).items() if isinstance(v, int | float)}
 
 
 def plain_chain(folder: Path, quarter: str, css: Path) -> float:
@@ -222,11 +239,125 @@ def preview_latency(tmp: Path, repeat: int) -> dict[str, list[float]]:
     return out
 
 
+def time_one_quarter(tmp: Path, quarter: str, repeat: int, times: dict[str, list[float]],
+                     profiles: dict[str, dict[str, float]]) -> None:
+    """One quarter: a first build (empty work cache), a forced rebuild (cached), a cold build,
+    the plain chain, and an unchanged rebuild, alternating so that no side always runs warmer."""
+    css = font_stylesheet(tmp)
+    reports = tmp / "reports"
+    one = ["--quarter", quarter, "--lang", "zh", "--format", "html,pdf"]
+    cqreport_build(reports, *one, "--force", cache=tmp / "warmup-cache")  # disk cache, quarter list
+    for i in range(repeat):
+        chain_dir = tmp / f"chain{i}"
+        chain_dir.mkdir()
+        cache = tmp / f"cache-one-{i}"   # new each run: nothing to reuse
+        steps = [("one_quarter", partial(cqreport_build, reports, *one, "--force", cache=cache)),
+                 ("one_quarter_cached", partial(cqreport_build, reports, *one, "--force", cache=cache)),
+                 ("one_quarter_cold", partial(cqreport_build, reports, *one, "--force", "--cold",
+                                              cache=tmp / "cold-cache")),
+                 ("plain_chain", partial(plain_chain, chain_dir, quarter, css))]
+        if i % 2:
+            steps = steps[3:] + steps[:3]
+        for name, fn in steps:
+            times[name].append(fn())
+            if name.startswith("one_quarter"):
+                profiles[name] = build_timings(reports, quarter)
+    for _ in range(max(repeat, 5)):
+        times["unchanged"].append(cqreport_build(reports, *one, cache=tmp / "warmup-cache"))
+
+
+def time_batch(tmp: Path, baseline: str, repeat: int, times: dict[str, list[float]]) -> int:
+    """``--all --lang all --force``: the baseline's --jobs 1 and 2 against this code's, each with
+    an empty work cache; returns the number of reports."""
+    base = baseline_checkout(baseline, tmp / "baseline") if baseline else None
+    every = ["--all", "--lang", "all", "--force"]
+    for i in range(repeat):
+        if base is not None:
+            times["baseline_serial"].append(baseline_build(
+                base, tmp / "b-serial", *every, "--jobs", "1", label="baseline_serial"))
+            times["baseline_parallel"].append(baseline_build(
+                base, tmp / "b-parallel", *every, "--jobs", "2", label="baseline_parallel"))
+        times["all_serial"].append(cqreport_build(
+            tmp / "serial", *every, "--jobs", "1", label="all_serial", cache=tmp / f"cache-s{i}"))
+        times["all_parallel"].append(cqreport_build(
+            tmp / "parallel", *every, "--jobs", "2", label="all_parallel", cache=tmp / f"cache-p{i}"))
+    return len(list((tmp / "parallel").glob("*/*/report.pdf")))
+
+
+def time_suite() -> float:
+    """``make test``, as a developer runs it."""
+    return run(["make", "test"])
+
+
+LABELS = {
+    "one_quarter": "cqreport build, one quarter, empty work cache",
+    "one_quarter_cached": "cqreport build --force, one quarter, cached",
+    "one_quarter_cold": "cqreport build --cold, one quarter (papermill)",
+    "plain_chain": "papermill → nbconvert → weasyprint",
+    "unchanged": "cqreport build, nothing changed",
+    "baseline_serial": "--all, --jobs 1, baseline",
+    "baseline_parallel": "--all, --jobs 2, baseline",
+    "all_serial": "cqreport build --all, --jobs 1, empty cache",
+    "all_parallel": "cqreport build --all, --jobs 2, empty cache",
+    "preview_first": "preview: start to first page served",
+    "preview_data": "preview: data saved → new page served",
+    "preview_template": "preview: template saved → new page served",
+    "make_test": "make test",
+}
+
+
+def ratios_of(med: dict[str, float]) -> dict[str, float]:
+    """Each figure of the table as its ratio (or its seconds, for latencies)."""
+    out = {"one_quarter_vs_chain": med["one_quarter"] / med["plain_chain"],
+           "one_quarter_cached_vs_chain": med["one_quarter_cached"] / med["plain_chain"],
+           "one_quarter_cold_vs_chain": med["one_quarter_cold"] / med["plain_chain"],
+           "unchanged_vs_chain": med["unchanged"] / med["plain_chain"]}
+    if "all_parallel" in med and "baseline_serial" in med:
+        out["parallel_vs_baseline_serial"] = med["all_parallel"] / med["baseline_serial"]
+    if "preview_data" in med:
+        out["preview_data_s"] = med["preview_data"]
+        out["preview_template_s"] = med["preview_template"]
+    if "make_test" in med:
+        out["make_test_s"] = med["make_test"]
+    return out
+
+
+def report(quarter: str, loads: list[str], times: dict[str, list[float]], n_reports: int,
+           profiles: dict[str, dict[str, float]], preview_steps: dict[str, float]) -> dict[str, float]:
+    """Print the figures, where the time goes, and the table against its targets."""
+    med = {k: median(v) for k, v in times.items() if v}
+    print(f"cqreport bench: quarter {quarter}, lang zh, HTML + PDF; medians of wall-clock seconds")
+    print("machine: " + " → ".join(loads))
+    for k, label in LABELS.items():
+        if k in med:
+            runs = ", ".join(f"{x:.2f}" for x in times[k])
+            extra = f" ({n_reports} reports)" if k == "baseline_serial" else ""
+            print(f"  {label + extra:<52} {med[k]:7.2f} s   [{runs}]")
+    for k in ("baseline_serial", "baseline_parallel", "all_serial", "all_parallel"):
+        if k in CPU:
+            cores = [c / w for c, w in zip(CPU[k], times[k], strict=True)]
+            print(f"  {LABELS[k]:<52} CPU {median(CPU[k]):6.1f} s, {median(cores):.2f} cores busy")
+    for name, steps in profiles.items():
+        print(f"  where {name} goes (last run): "
+              + ", ".join(f"{k} {v:.2f}" for k, v in steps.items() if v >= 0.05))
+    if preview_steps:
+        print("  last preview build, seconds by step: "
+              + ", ".join(f"{k} {v:.2f}" for k, v in preview_steps.items() if v >= 0.05))
+    ratios = ratios_of(med)
+    print("the table (target):")
+    for k, v in ratios.items():
+        verdict = "ok" if v <= TARGETS[k] else "MISSED"
+        unit = " s" if k.endswith("_s") else "  "
+        print(f"  {k:<30} {v:7.3f}{unit} (≤ {TARGETS[k]})  {verdict}")
+    return ratios
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Time cqreport build and preview against the plain chain.")
     ap.add_argument("--repeat", type=int, default=3, help="runs of the one-quarter timings")
     ap.add_argument("--batch-repeat", type=int, default=1, help="runs of the --all timings")
     ap.add_argument("--skip-batch", action="store_true", help="skip the --all timings")
+    ap.add_argument("--skip-suite", action="store_true", help="skip timing make test")
     ap.add_argument("--baseline", default=BASELINE, help="commit whose --jobs 1 is the batch baseline "
                     "('' to skip)")
     ap.add_argument("--preview-repeat", type=int, default=5, help="saves timed in the preview (0: skip)")
@@ -235,98 +366,29 @@ def main(argv: list[str] | None = None) -> int:
 
     quarter = latest_quarter()
     loads = [load()]
-    times: dict[str, list[float]] = {"one_quarter": [], "plain_chain": [], "unchanged": [],
-                                     "all_serial": [], "all_parallel": [], "baseline_serial": [],
-                                     "baseline_parallel": []}
+    times: dict[str, list[float]] = {k: [] for k in LABELS}
+    profiles: dict[str, dict[str, float]] = {}
+    preview_steps: dict[str, float] = {}
+    n_reports = 0
     with tempfile.TemporaryDirectory(prefix="cqreport-bench-") as tmp:
         tmp = Path(tmp)
-        css = font_stylesheet(tmp)
-        reports = tmp / "reports"
-        one = ["--quarter", quarter, "--lang", "zh", "--format", "html,pdf"]
-        cqreport_build(reports, *one, "--force")  # warm the disk cache and the quarter list
-        for i in range(args.repeat):
-            # alternate the order so that neither side always runs on a warmer machine
-            chain_dir = tmp / f"chain{i}"
-            chain_dir.mkdir()
-            if i % 2:
-                times["plain_chain"].append(plain_chain(chain_dir, quarter, css))
-                times["one_quarter"].append(cqreport_build(reports, *one, "--force"))
-            else:
-                times["one_quarter"].append(cqreport_build(reports, *one, "--force"))
-                times["plain_chain"].append(plain_chain(chain_dir, quarter, css))
-        for _ in range(max(args.repeat, 5)):
-            times["unchanged"].append(cqreport_build(reports, *one))
+        time_one_quarter(tmp, quarter, args.repeat, times, profiles)
         loads.append(load())
-        n_reports = 0
         if not args.skip_batch:
-            base = baseline_checkout(args.baseline, tmp / "baseline") if args.baseline else None
-            every = ["--all", "--lang", "all", "--force"]
-            for _ in range(args.batch_repeat):
-                if base is not None:
-                    times["baseline_serial"].append(baseline_build(
-                        base, tmp / "b-serial", *every, "--jobs", "1", label="baseline_serial"))
-                    times["baseline_parallel"].append(baseline_build(
-                        base, tmp / "b-parallel", *every, "--jobs", "2", label="baseline_parallel"))
-                times["all_serial"].append(cqreport_build(
-                    tmp / "serial", *every, "--jobs", "1", label="all_serial"))
-                times["all_parallel"].append(cqreport_build(
-                    tmp / "parallel", *every, "--jobs", "2", label="all_parallel"))
-            n_reports = len(list((tmp / "parallel").glob("*/*/report.pdf")))
+            n_reports = time_batch(tmp, args.baseline, args.batch_repeat, times)
             loads.append(load())
-        last_timings = {}
         if args.preview_repeat:
             pv = preview_latency(tmp, args.preview_repeat)
-            last_timings = pv.pop("preview_last_timings", [{}])[0]
+            preview_steps = pv.pop("preview_last_timings", [{}])[0]
             times.update(pv)
             loads.append(load())
-
-    med = {k: median(v) for k, v in times.items() if v}
-    ratios = {
-        "one_quarter_vs_chain": med["one_quarter"] / med["plain_chain"],
-        "unchanged_vs_chain": med["unchanged"] / med["plain_chain"],
-    }
-    if "all_parallel" in med and "baseline_serial" in med:
-        ratios["parallel_vs_baseline_serial"] = med["all_parallel"] / med["baseline_serial"]
-    if "preview_data" in med:
-        ratios["preview_data_s"] = med["preview_data"]
-        ratios["preview_template_s"] = med["preview_template"]
-
-    print(f"cqreport bench: quarter {quarter}, lang zh, HTML + PDF; medians of wall-clock seconds")
-    print("machine: " + " → ".join(loads))
-    labels = {
-        "one_quarter": "cqreport build, one quarter",
-        "plain_chain": "papermill → nbconvert → weasyprint",
-        "unchanged": "cqreport build, nothing changed",
-        "baseline_serial": f"--all, --jobs 1, baseline {args.baseline} ({n_reports} reports)",
-        "baseline_parallel": f"--all, --jobs 2, baseline {args.baseline}",
-        "all_serial": "cqreport build --all, --jobs 1 (warm kernels)",
-        "all_parallel": "cqreport build --all, --jobs 2 (warm kernels)",
-        "preview_first": "preview: start to first page served",
-        "preview_data": "preview: data saved → new page served",
-        "preview_template": "preview: template saved → new page served",
-    }
-    for k, label in labels.items():
-        if k in med:
-            runs = ", ".join(f"{x:.2f}" for x in times[k])
-            print(f"  {label:<50} {med[k]:7.2f} s   [{runs}]")
-    for k in ("baseline_serial", "baseline_parallel", "all_serial", "all_parallel"):
-        if k in CPU:
-            cores = [c / w for c, w in zip(CPU[k], times[k], strict=True)]
-            print(f"  {labels[k]:<50} CPU {median(CPU[k]):6.1f} s, {median(cores):.2f} cores busy")
-    if "all_serial" in med and "baseline_serial" in med:
-        print(f"  also: jobs 2 / jobs 1 of this code {med['all_parallel'] / med['all_serial']:.3f}, "
-              f"baseline jobs 2 / jobs 1 {med['baseline_parallel'] / med['baseline_serial']:.3f}")
-    if last_timings:
-        print("  last preview build, seconds by step: "
-              + ", ".join(f"{k} {v:.2f}" for k, v in last_timings.items() if v >= 0.05))
-    print("ratios and latencies (target):")
-    for k, v in ratios.items():
-        verdict = "ok" if v <= TARGETS[k] else "MISSED"
-        unit = " s" if k.endswith("_s") else "  "
-        print(f"  {k:<28} {v:6.3f}{unit} (≤ {TARGETS[k]})  {verdict}")
+    if not args.skip_suite:
+        times["make_test"].append(time_suite())
+        loads.append(load())
+    ratios = report(quarter, loads, times, n_reports, profiles, preview_steps)
     if args.json:
-        args.json.write_text(json.dumps({"quarter": quarter, "times": times, "medians": med,
-                                         "ratios": ratios, "targets": TARGETS, "load": loads},
+        args.json.write_text(json.dumps({"quarter": quarter, "times": times, "ratios": ratios,
+                                         "targets": TARGETS, "load": loads, "profiles": profiles},
                                         indent=2))
     return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 from pathlib import Path
@@ -58,3 +60,53 @@ def min_data(tmp_path: Path) -> Path:
 def real_ds(sources_dir):
     """The shipped data, validated against the source texts."""
     return load_dataset(REAL_DATA, sources_dir)
+
+
+@contextlib.contextmanager
+def run_lock(path: Path):
+    """One xdist worker at a time inside (the others wait): for fixtures built once per run."""
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def explore_executed(tmp_path_factory):
+    """notebooks/explore_data.ipynb run once per test run with its defaults (papermill, the
+    cqreport kernel), shared by every test and xdist worker that reads its outputs."""
+    import nbformat
+
+    out = shared_dir(tmp_path_factory) / "explore_data.executed.ipynb"
+    part = out.with_name("explore_data.part.ipynb")
+    with run_lock(out.with_suffix(".lock")):
+        if not out.exists():
+            import papermill
+
+            papermill.execute_notebook(str(ROOT / "notebooks" / "explore_data.ipynb"), str(part),
+                                       kernel_name="cqreport", execution_timeout=300,
+                                       progress_bar=False, cwd=str(ROOT))
+            part.replace(out)
+    return nbformat.read(out, as_version=4)
+
+
+@pytest.fixture(scope="session")
+def narrative_of(real_ds):
+    """The narrative of a quarter in a language, of the shipped data: written once per test
+    process, and given to each caller as its own copy (a test may change what it gets)."""
+    import copy
+
+    from cqreport.analysis.quarter import quarter_data
+    from cqreport.report.narrative import write_narrative
+
+    written: dict = {}
+
+    def get(quarter, lang: str):
+        key = (str(quarter), lang)
+        if key not in written:
+            written[key] = write_narrative(quarter_data(real_ds, quarter), lang)
+        return copy.deepcopy(written[key])
+
+    return get

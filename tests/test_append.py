@@ -7,6 +7,7 @@ figure is one the curated data already holds (traced to its source sentence).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import io
@@ -283,39 +284,85 @@ def test_two_appends_at_once_do_not_interleave(setup, sources_dir, tmp_path):
     assert new in (setup.taken, setup.taken[half:] + setup.taken[:half])
 
 
+# A process that imports the library once, then forks one child per append: each kill hits a
+# real process running a real append, without paying the interpreter's start-up 50 times.
+_ZYGOTE = """
+import os, sys
+from cqreport.extract.append import append_candidates
+cand, data, sources = sys.argv[1:4]
+print("ready", flush=True)
+for line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            append_candidates(cand, data, sources)
+        except BaseException:
+            code = 1
+        os._exit(code)
+    print(pid, flush=True)
+    _, status = os.waitpid(pid, 0)
+    print("reaped", status, flush=True)
+"""
+
+
+class _Zygote:
+    def __init__(self, setup: Setup, sources_dir: Path):
+        self.proc = subprocess.Popen([sys.executable, "-c", _ZYGOTE, str(setup.cand), str(setup.data),
+                                      str(sources_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready", self.proc.stderr.read()
+
+    def start(self) -> int:
+        """Fork an append; return its pid."""
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        return int(self.proc.stdout.readline())
+
+    def reaped(self) -> int:
+        """Wait until the append ended (or was killed); its wait status."""
+        word, status = self.proc.stdout.readline().split()
+        assert word == "reaped"
+        return int(status)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_points_never_leaves_a_partial_file(setup, sources_dir):
     """>= 50 SIGKILLs at random moments of a running append: the file is always exactly the
     old file or the old file plus the accepted rows, and never a leftover in the index."""
-    # how long one append takes once the interpreter is up, to spread the kills over it
-    p = _child(setup, sources_dir)
-    t0 = time.monotonic()
-    p.stdin.write("go\n")
-    p.stdin.flush()
-    assert p.stdout.readline().strip() == "done", p.stderr.read()
-    span = time.monotonic() - t0
-    p.wait(timeout=30)
-    assert setup.obs.read_bytes() == setup.full
-    setup.obs.write_bytes(setup.old)
+    zygote = _Zygote(setup, sources_dir)
+    try:
+        # how long one append takes, to spread the kills over it
+        t0 = time.monotonic()
+        zygote.start()
+        assert zygote.reaped() == 0
+        span = time.monotonic() - t0
+        assert setup.obs.read_bytes() == setup.full
+        setup.obs.write_bytes(setup.old)
 
-    rng = random.Random(12)
-    outcomes = {"old": 0, "new": 0}
-    kills = 0
-    while kills < 50:
-        p = _child(setup, sources_dir)
-        delay = rng.uniform(0, span * 1.15)
-        p.stdin.write("go\n")
-        p.stdin.flush()
-        time.sleep(delay)
-        p.send_signal(signal.SIGKILL)
-        p.communicate(timeout=30)
-        kills += 1
-        raw = setup.obs.read_bytes()
-        assert raw in (setup.old, setup.full), f"kill {kills} after {delay:.3f}s left a partial file"
-        assert setup.metrics.read_bytes() == setup.old_metrics
-        outcomes["old" if raw == setup.old else "new"] += 1
-        if raw == setup.full:
-            setup.obs.write_bytes(setup.old)
+        rng = random.Random(12)
+        outcomes = {"old": 0, "new": 0}
+        kills = 0
+        while kills < 50:
+            delay = rng.uniform(0, span * 1.15)
+            pid = zygote.start()
+            time.sleep(delay)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            zygote.reaped()
+            kills += 1
+            raw = setup.obs.read_bytes()
+            assert raw in (setup.old, setup.full), f"kill {kills} after {delay:.3f}s left a partial file"
+            assert setup.metrics.read_bytes() == setup.old_metrics
+            outcomes["old" if raw == setup.old else "new"] += 1
+            if raw == setup.full:
+                setup.obs.write_bytes(setup.old)
+    finally:
+        zygote.close()
     print(f"{kills} kills over {span:.2f}s appends: {outcomes}")
     # the kills landed both before and after the commit, so the loop tested both sides
     assert outcomes["old"] > 0

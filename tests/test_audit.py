@@ -26,13 +26,13 @@ from cqreport.report.narrative import write_narrative
 
 
 @pytest.fixture(scope="module")
-def q1_2026(real_ds):
-    return {lang: write_narrative(quarter_data(real_ds, "2026Q1"), lang) for lang in ("zh", "en")}
+def q1_2026(narrative_of):
+    return {lang: narrative_of("2026Q1", lang) for lang in ("zh", "en")}
 
 
 @pytest.fixture(scope="module")
-def q1_2025(real_ds):
-    return {lang: write_narrative(quarter_data(real_ds, "2025Q1"), lang) for lang in ("zh", "en")}
+def q1_2025(narrative_of):
+    return {lang: narrative_of("2025Q1", lang) for lang in ("zh", "en")}
 
 
 def failing(narrative, html, ds):
@@ -43,11 +43,12 @@ def failing(narrative, html, ds):
 
 
 # ------------------------------------------------------------------ real data passes
+@pytest.mark.slow  # writes and audits every quarter's report
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_audit_passes_on_every_quarter(real_ds, lang):
+def test_audit_passes_on_every_quarter(real_ds, narrative_of, lang):
     assert real_ds.quarters()
     for q in real_ds.quarters():
-        n = write_narrative(quarter_data(real_ds, q), lang)
+        n = narrative_of(q, lang)
         report = check(n, dataset=real_ds)
         assert report.ok
         # every number read is one the narrative wrote, each exactly once

@@ -101,6 +101,7 @@ def test_lines_join_only_consecutive_periods_of_one_frequency(ds):
     assert joined > 0  # the real data has consecutive periods, so the rule is exercised
 
 
+@pytest.mark.slow
 def test_every_series_is_drawn_without_warnings(ds):
     from matplotlib.collections import PathCollection
 
@@ -123,12 +124,8 @@ def test_every_series_is_drawn_without_warnings(ds):
 
 
 @pytest.mark.slow
-def test_explore_notebook_runs_clean(tmp_path):
-    import papermill
-
-    nb = papermill.execute_notebook(str(ROOT / "notebooks" / "explore_data.ipynb"),
-                                    str(tmp_path / "explore.ipynb"), kernel_name="cqreport",
-                                    progress_bar=False, cwd=str(ROOT))
+def test_explore_notebook_runs_clean(explore_executed):
+    nb = explore_executed
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"]
     assert not [o for o in outputs if o.output_type == "error"]

@@ -20,8 +20,8 @@ from cqreport.report.narrative import write_narrative
 
 
 @pytest.fixture(scope="module")
-def narratives(real_ds):
-    return {(str(q), lang): write_narrative(quarter_data(real_ds, q), lang)
+def narratives(real_ds, narrative_of):
+    return {(str(q), lang): narrative_of(q, lang)
             for q in real_ds.quarters() for lang in ("zh", "en")}
 
 

@@ -86,8 +86,8 @@ def test_report_notebook_runs_with_its_defaults(tmp_path, real_ds):
 
 
 @pytest.mark.slow
-def test_explore_notebook_shows_catalogue_sources_validation_and_series(tmp_path, real_ds):
-    nb = _execute(ROOT / "notebooks" / "explore_data.ipynb", tmp_path)
+def test_explore_notebook_shows_catalogue_sources_validation_and_series(explore_executed, real_ds):
+    nb = explore_executed
     html = _outputs(nb, "text/html")
     text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                      for o in c.outputs if o.output_type == "stream")

@@ -158,7 +158,7 @@ def _stop(proc) -> str:
 
 
 @pytest.mark.slow
-def test_preview_rebuilds_on_change_shows_a_bad_row_and_recovers(tmp_path, copies):
+def test_preview_in_a_browser_rebuilds_on_change_shows_a_bad_row_and_recovers(tmp_path, copies):
     import psutil
 
     data, sources = copies
@@ -186,8 +186,9 @@ def test_preview_rebuilds_on_change_shows_a_bad_row_and_recovers(tmp_path, copie
                      if c.status == psutil.CONN_LISTEN]
         assert listening and all(a.ip == "127.0.0.1" for a in listening)
 
-        # a changed value: the page shows it
-        change_figure(data, sources, "cq_2026q1_presser", "6.54万亿元", "6.53万亿元")
+        # a changed value: the page in the browser reloads itself and shows it
+        _reloads_in_chromium(base, lambda: change_figure(data, sources, "cq_2026q1_presser",
+                                                         "6.54万亿元", "6.53万亿元"))
         st = _wait_build(base, st["build"])
         assert st["ok"], st["message"]
         page = _get(base)
@@ -249,32 +250,25 @@ def test_preview_rebuilds_on_change_shows_a_bad_row_and_recovers(tmp_path, copie
     assert not any(k.is_running() and k.status() != psutil.STATUS_ZOMBIE for k in kids)
 
 
-@pytest.mark.slow
-def test_the_page_reloads_itself_in_chromium(tmp_path, copies):
+def _reloads_in_chromium(base: str, change) -> None:
+    """The served page, open in Chromium, reloads itself after ``change`` and shows the new value."""
     from playwright.sync_api import sync_playwright
 
     from tests.chromium import launch
 
-    data, sources = copies
-    proc, base = _start(tmp_path, data, sources)
-    try:
-        st = _wait_build(base, 0)
-        assert st["ok"], st["message"]
-        with sync_playwright() as p:
-            browser = launch(p)
-            page = browser.new_page()
-            page.goto(base)
-            assert "6.54万亿元" in page.inner_text("body")
-            loads = []
-            page.on("load", lambda: loads.append(time.monotonic()))
-            change_figure(data, sources, "cq_2026q1_presser", "6.54万亿元", "6.53万亿元")
-            page.wait_for_function("document.body && document.body.innerText.includes('6.53万亿元')",
-                                   timeout=120_000)
-            assert loads  # a reload, not an edit in place
-            assert "6.54万亿元" not in page.inner_text("body")
-            browser.close()
-    finally:
-        _stop(proc)
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page()
+        page.goto(base)
+        assert "6.54万亿元" in page.inner_text("body")
+        loads = []
+        page.on("load", lambda: loads.append(time.monotonic()))
+        change()
+        page.wait_for_function("document.body && document.body.innerText.includes('6.53万亿元')",
+                               timeout=120_000)
+        assert loads  # a reload, not an edit in place
+        assert "6.54万亿元" not in page.inner_text("body")
+        browser.close()
 
 
 # ---------------------------------------------------------------------------

@@ -13,11 +13,11 @@ from cqreport.report.narrative import write_narrative
 
 
 @pytest.fixture(scope="module")
-def texts(real_ds):
+def texts(narrative_of):
     out = {}
     for q in ("2025Q2", "2025Q4", "2026Q1"):
         for lang in ("zh", "en"):
-            n = write_narrative(quarter_data(real_ds, q), lang)
+            n = narrative_of(q, lang)
             out[q, lang] = {k: normalize_text(html_to_text(v)) for k, v in n.fragments.items()}
     return out
 
