@@ -13,14 +13,13 @@ import platform
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ..core import paths
 from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_file
 from ..report.params import ReportParams
-from .units import font_digest
+from .units import font_digest, package_digest, versions
 
 VERSIONED = ("cqreport", "papermill", "nbconvert", "nbclient", "ipykernel", "weasyprint",
              "matplotlib", "seaborn", "pandas", "pandera", "jinja2", "pypdf",
@@ -52,21 +51,12 @@ def _data_files(data_dir: Path) -> list[Path]:
 
 def code_hash() -> str:
     """Fingerprint of the installed cqreport package (modules, templates, assets)."""
-    root = paths.PACKAGE_DIR
-    files = [f for f in root.rglob("*") if f.is_file() and "__pycache__" not in f.parts
-             and f.suffix in (".py", ".j2", ".css", ".html", ".json", ".txt")]
-    return hash_files(files, root)
+    return package_digest((".py", ".j2", ".css", ".html", ".json", ".txt"))
 
 
 def package_versions() -> dict[str, str]:
     """Versions of the packages that shape a report, and of Python."""
-    out = {"python": platform.python_version()}
-    for name in VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    return {"python": platform.python_version(), **versions(VERSIONED)}
 
 
 def git_revision(root: Path | None = None) -> str | None:

@@ -42,7 +42,7 @@ from .kernel import CELL_TIMEOUT, KERNEL_NAME, check_kernel
 from .plan import BuildOptions, plan, report_notebook
 from .server import DEFAULT_PORT, PdfPrinter, State, make_server, print_with_limit
 from .steps import Job, Session, audit, execute, export_page
-from .units import library_digest
+from .units import package_digest
 from .verify import audit_report
 from .warm import ASSETS, DATA, LIBRARY, NOTEBOOK, TEMPLATES, WarmExecutor
 
@@ -191,7 +191,7 @@ class Preview:
         t = time.perf_counter()
         if LIBRARY in kinds:
             _purge_library()
-            library_digest.cache_clear()
+            package_digest.cache_clear()
         if kinds & {ASSETS, LIBRARY}:
             page_template.cache_clear()
         if self.session.loaded is None or kinds & {DATA, LIBRARY}:

@@ -57,7 +57,8 @@ def chart_topic(source: str) -> str | None:
 
 
 @functools.cache
-def _versions(names: tuple[str, ...]) -> dict[str, str]:
+def versions(names: tuple[str, ...]) -> dict[str, str]:
+    """The installed version of each package ("not installed" for one that is not)."""
     from importlib import metadata
 
     out = {}
@@ -65,17 +66,22 @@ def _versions(names: tuple[str, ...]) -> dict[str, str]:
         try:
             out[n] = metadata.version(n)
         except metadata.PackageNotFoundError:
-            out[n] = "-"
+            out[n] = "not installed"
     return out
 
 
 @functools.cache
-def library_digest() -> str:
-    """The library's code and vocabulary (``*.py``, ``*.toml``), without templates and assets."""
+def package_digest(suffixes: tuple[str, ...]) -> str:
+    """Fingerprint of the installed cqreport package's files with these suffixes."""
     root = paths.PACKAGE_DIR
     files = [f for f in root.rglob("*") if f.is_file() and "__pycache__" not in f.parts
-             and f.suffix in (".py", ".toml")]
+             and f.suffix in suffixes]
     return hash_files(files, root)
+
+
+def library_digest() -> str:
+    """The library's code and vocabulary (``*.py``, ``*.toml``), without templates and assets."""
+    return package_digest((".py", ".toml"))
 
 
 @functools.cache
@@ -124,9 +130,9 @@ def chart_key(qd: QuarterData, topic: str, lang: str, cell: str, before: list[st
         before: The code of the cells before it (not other chart cells).
     """
     return key_of("chart", cell, before, topic, str(lang), str(qd.quarter), str(qd.cutoff),
-                  chart_rows(qd, topic), library_digest(), font_digest(), _versions(DRAWING))
+                  chart_rows(qd, topic), library_digest(), font_digest(), versions(DRAWING))
 
 
 def pdf_key(page: str) -> str:
     """The key of the PDF printed from a page."""
-    return key_of("pdf", page.encode(), font_digest(), _versions(PRINTING), library_digest())
+    return key_of("pdf", page.encode(), font_digest(), versions(PRINTING), library_digest())
