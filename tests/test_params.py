@@ -240,3 +240,12 @@ def test_build_passes_as_of_to_the_notebook(monkeypatch, tmp_path):
     assert seen["as_of"] == date(2026, 2, 7) and seen["params"] == {}
     bad = CliRunner().invoke(cli, ["build", "-q", "2025Q4", "--as-of", "Feb 2026", "--reports", str(tmp_path)])
     assert (bad.exit_code != 0 and "YYYY-MM-DD" in bad.output) or "%Y-%m-%d" in bad.output
+
+
+def test_a_bad_parameter_stops_the_plan_before_the_data_is_read():
+    def no_data():
+        raise AssertionError("the data was read for its quarters")
+
+    for bad in ({"as_of": "garbage"}, {"as_of": "2026-13-01"}):
+        with pytest.raises(ParameterError, match="expected a date like"):
+            plan(_options(), assignments=bad, quarters_available=no_data)

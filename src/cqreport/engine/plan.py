@@ -25,6 +25,8 @@ from ..report.params import (
     check_names,
     expand_langs,
     notebook_parameters,
+    parse_as_of,
+    parse_further,
     validate_params,
 )
 from .executors import REGISTRY
@@ -157,6 +159,9 @@ def plan(options: BuildOptions, *, quarters: Sequence[str | Quarter] | None = No
             raise ParameterError("give as_of once: --as-of or -p as_of, not both")
         check_names(["as_of"], declared)
         further["as_of"] = str(as_of)
+    # every -p value is parsed now, before the data is read for its quarters
+    parse_as_of(further.get("as_of"))
+    parse_further(further, declared)
     have = [q if isinstance(q, Quarter) else parse_quarter(q) for q in quarters_available()]
     data_dir = str(Path(options.data_dir).resolve())
     return [validate_params({"quarter": q, "lang": lg, "data_dir": data_dir, **further},

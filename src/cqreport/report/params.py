@@ -328,17 +328,24 @@ def validate_params(
         )
     if raw.get("quarter") in (None, ""):
         raise ParameterError("no quarter given; expected a label like 2026Q1")
-    further = []
-    for name in sorted(n for n in raw if n not in (*PARAMETER_NAMES, "as_of")):
-        param = decl[name] if decl[name] is not None else NotebookParameter(name, "", '""')
-        further.append((name, parse_notebook_value(param, raw[name])))
     return ReportParams(
         quarter=check_quarter(raw["quarter"], quarters),
         lang=Lang.parse(raw.get("lang", REPORT_LANGS[0])),
         data_dir=check_data_dir(raw.get("data_dir")),
         as_of=parse_as_of(raw.get("as_of")),
-        notebook=tuple(further),
+        notebook=parse_further(raw, decl),
     )
+
+
+def parse_further(raw: Mapping[str, Any], declared: Mapping[str, NotebookParameter | None]
+                  ) -> tuple[tuple[str, bool | int | float | str], ...]:
+    """The values of the parameters beyond the report's own (and ``as_of``), each of the type
+    of its default in the notebook (a string when only its name is known), sorted by name."""
+    further = []
+    for name in sorted(n for n in raw if n not in (*PARAMETER_NAMES, "as_of")):
+        param = declared.get(name) or NotebookParameter(name, "", '""')
+        further.append((name, parse_notebook_value(param, raw[name])))
+    return tuple(further)
 
 
 def resolve_params(dataset, quarter: str | None = None, lang: str = "zh",
