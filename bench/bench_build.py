@@ -284,9 +284,13 @@ def time_batch(tmp: Path, baseline: str, repeat: int, times: dict[str, list[floa
     return len(list((tmp / "parallel").glob("*/*/report.pdf")))
 
 
-def time_suite() -> float:
-    """``make test``, as a developer runs it."""
-    return run(["make", "test"])
+def time_suite() -> tuple[float, str]:
+    """``make test``, as a developer runs it: its seconds and its last line (pass or fail)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(["make", "test"], cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    last = (proc.stdout.strip().splitlines() or [""])[-1]
+    return seconds, f"exit {proc.returncode}: {last}"
 
 
 LABELS = {
@@ -382,10 +386,14 @@ def main(argv: list[str] | None = None) -> int:
             preview_steps = pv.pop("preview_last_timings", [{}])[0]
             times.update(pv)
             loads.append(load())
+    suite = ""
     if not args.skip_suite:
-        times["make_test"].append(time_suite())
+        seconds, suite = time_suite()
+        times["make_test"].append(seconds)
         loads.append(load())
     ratios = report(quarter, loads, times, n_reports, profiles, preview_steps)
+    if suite:
+        print(f"make test: {suite}")
     if args.json:
         args.json.write_text(json.dumps({"quarter": quarter, "times": times, "ratios": ratios,
                                          "targets": TARGETS, "load": loads, "profiles": profiles},
