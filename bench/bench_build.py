@@ -153,16 +153,21 @@ def baseline_checkout(rev: str, folder: Path) -> Path:
     return folder
 
 
-def baseline_build(base: Path, reports: Path, *args: str, label: str | None = None) -> float:
-    """``cqreport build`` of the baseline code: its src/ first on the path (the kernel inherits it)."""
+def baseline_command(base: Path, *args: str, label: str | None = None) -> float:
+    """A ``cqreport`` command of the baseline code: its src/ first on the path (the kernel inherits
+    it), with a cache folder of its own."""
     from cqreport.core import paths
 
-    env = dict(os.environ, PYTHONPATH=str(base / "src"),
+    env = dict(os.environ, PYTHONPATH=str(base / "src"), CQREPORT_CACHE=str(base / "cache"),
                CQREPORT_SOURCES=str(paths.sources_dir() or ""))
-    return run([str(BIN / "python"), "-m", "cqreport", "build", "--reports", str(reports),
-                "--no-progress", "--data", str(DATA),
-                "--notebook", str(base / "notebooks" / "quarterly_report.ipynb"), *args],
-               cwd=base, label=label, env=env)
+    return run([str(BIN / "python"), "-m", "cqreport", *args], cwd=base, label=label, env=env)
+
+
+def baseline_build(base: Path, reports: Path, *args: str, label: str | None = None) -> float:
+    """``cqreport build`` of the baseline code."""
+    return baseline_command(base, "build", "--reports", str(reports), "--no-progress", "--data",
+                            str(DATA), "--notebook", str(base / "notebooks" / "quarterly_report.ipynb"),
+                            *args, label=label)
 
 
 def _get(url: str) -> bytes:
@@ -246,15 +251,15 @@ def time_one_quarter(tmp: Path, quarter: str, repeat: int, times: dict[str, list
     css = font_stylesheet(tmp)
     reports = tmp / "reports"
     one = ["--quarter", quarter, "--lang", "zh", "--format", "html,pdf"]
-    cqreport_build(reports, *one, "--force", cache=tmp / "warmup-cache")  # disk cache, quarter list
+    cache = tmp / "cache"   # validation stamps kept, as a user's are; the work cache emptied
+    cqreport_build(reports, *one, "--force", cache=cache)  # disk cache, stamps, quarter list
     for i in range(repeat):
         chain_dir = tmp / f"chain{i}"
         chain_dir.mkdir()
-        cache = tmp / f"cache-one-{i}"   # new each run: nothing to reuse
-        steps = [("one_quarter", partial(cqreport_build, reports, *one, "--force", cache=cache)),
+        steps = [("one_quarter", partial(_empty_work_then_build, reports, *one, cache=cache)),
                  ("one_quarter_cached", partial(cqreport_build, reports, *one, "--force", cache=cache)),
                  ("one_quarter_cold", partial(cqreport_build, reports, *one, "--force", "--cold",
-                                              cache=tmp / "cold-cache")),
+                                              cache=cache)),
                  ("plain_chain", partial(plain_chain, chain_dir, quarter, css))]
         if i % 2:
             steps = steps[3:] + steps[:3]
@@ -263,7 +268,13 @@ def time_one_quarter(tmp: Path, quarter: str, repeat: int, times: dict[str, list
             if name.startswith("one_quarter"):
                 profiles[name] = build_timings(reports, quarter)
     for _ in range(max(repeat, 5)):
-        times["unchanged"].append(cqreport_build(reports, *one, cache=tmp / "warmup-cache"))
+        times["unchanged"].append(cqreport_build(reports, *one, cache=cache))
+
+
+def _empty_work_then_build(reports: Path, *args: str, cache: Path) -> float:
+    """A forced build with nothing in the work cache (its stamps kept): as after a data change."""
+    shutil.rmtree(cache / "work", ignore_errors=True)
+    return cqreport_build(reports, *args, "--force", cache=cache)
 
 
 def time_batch(tmp: Path, baseline: str, repeat: int, times: dict[str, list[float]]) -> int:
@@ -271,16 +282,20 @@ def time_batch(tmp: Path, baseline: str, repeat: int, times: dict[str, list[floa
     an empty work cache; returns the number of reports."""
     base = baseline_checkout(baseline, tmp / "baseline") if baseline else None
     every = ["--all", "--lang", "all", "--force"]
-    for i in range(repeat):
+    if base is not None:  # its validation stamps, as this code has its own from the runs above
+        baseline_command(base, "validate", "--data", str(DATA))
+    for _ in range(repeat):
         if base is not None:
             times["baseline_serial"].append(baseline_build(
                 base, tmp / "b-serial", *every, "--jobs", "1", label="baseline_serial"))
             times["baseline_parallel"].append(baseline_build(
                 base, tmp / "b-parallel", *every, "--jobs", "2", label="baseline_parallel"))
+        shutil.rmtree(tmp / "cache" / "work", ignore_errors=True)
         times["all_serial"].append(cqreport_build(
-            tmp / "serial", *every, "--jobs", "1", label="all_serial", cache=tmp / f"cache-s{i}"))
+            tmp / "serial", *every, "--jobs", "1", label="all_serial", cache=tmp / "cache"))
+        shutil.rmtree(tmp / "cache" / "work", ignore_errors=True)
         times["all_parallel"].append(cqreport_build(
-            tmp / "parallel", *every, "--jobs", "2", label="all_parallel", cache=tmp / f"cache-p{i}"))
+            tmp / "parallel", *every, "--jobs", "2", label="all_parallel", cache=tmp / "cache"))
     return len(list((tmp / "parallel").glob("*/*/report.pdf")))
 
 

@@ -134,5 +134,10 @@ class WorkCache:
                 p.unlink()
 
     def stats(self) -> dict[str, dict[str, int]]:
-        """Hits and misses by kind, for the manifest and the bench."""
+        """Hits and misses by kind since :meth:`reset_stats`, for the manifest and the bench."""
         return {"hits": dict(self.hits), "misses": dict(self.misses)}
+
+    def reset_stats(self) -> None:
+        """Count from zero again (each report's manifest gives its own)."""
+        self.hits.clear()
+        self.misses.clear()

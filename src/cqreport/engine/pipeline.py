@@ -216,17 +216,18 @@ def _run(pending: list[ReportParams], session: Session, jobs: int | None,
 
 def _run_here(pending: list[ReportParams], session: Session,
               done: Callable[[ReportResult], None]) -> list[ReportResult]:
-    """One report after another in this process, in one warm kernel (two on two cores)."""
-    serial = _session(session.options, session.inputs, session.auditor,
-                      chart_kernel=(os.cpu_count() or 1) >= 2 and session.options.executor == "warm")
-    serial.loaded = session.loaded  # already loaded for the quarters: not twice
+    """One report after another in this process, in one warm kernel.
+
+    No second kernel for the charts here (the preview has one): a build starts its kernels
+    with the report, and on two cores a second one's start-up costs what it saves (measured:
+    the bench's one-quarter build, under load, was slower with it)."""
     results = []
     try:
         for p in pending:
-            results.append(build_report(serial, p))
+            results.append(build_report(session, p))
             done(results[-1])
     finally:
-        serial.executor.close()
+        session.executor.close()
     return results
 
 

@@ -329,6 +329,7 @@ def build_report(session: Session, params: ReportParams) -> ReportResult:
     outdir = opts.reports_dir / str(params.quarter) / str(params.lang)
     job = Job(params, outdir, building_folder(outdir, str(params.lang)),
               key=session.inputs.key(params) if session.inputs is not None else "")
+    session.cache.reset_stats()
     try:
         execute(session, job)
         export_page(session, job)
