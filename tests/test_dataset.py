@@ -73,3 +73,16 @@ def test_a_cautioned_row_is_never_used(min_data, sources_dir):
     set_cell(min_data / "observations.csv", 6, "caution", "doubtful too")
     ds = load(min_data, sources_dir)
     assert ds.series("corridor_centre_loans", "lsc_finance_centre").empty
+
+
+def test_unchanged_data_is_loaded_once_per_process_and_a_change_loads_it_again(min_data, sources_dir):
+    """A warm kernel building report after report reads unchanged data once (issue 18)."""
+    from cqreport.dataset.model import load_dataset
+
+    first = load_dataset(min_data, sources_dir)
+    assert load_dataset(min_data, sources_dir) is first
+    obs = min_data / "observations.csv"
+    obs.write_bytes(obs.read_bytes() + b"\n")          # any change to a file validation reads
+    second = load_dataset(min_data, sources_dir)
+    assert second is not first and second.observations.equals(first.observations)
+    assert load_dataset(min_data, sources_dir, require_sources=True) is not second

@@ -40,7 +40,7 @@ from ..core.periods import Quarter, parse_quarter, require_quarter
 from ..core.vocab import QUALIFIERS, UNITS, reliability_grades, use_data
 from ..errors import ParameterError, QuarterError
 from .load import Table, data_files
-from .validate import metric_units, read_validated
+from .validate import fingerprint, metric_units, read_validated
 
 SAME_FIGURE_DAYS = 45
 HOME = "chongqing"            # the entity the report is about
@@ -264,7 +264,10 @@ def load_dataset(data_dir: str | Path | None = None,
             the quotes were not checked.
 
     Data that passed validation before, unchanged (same files, same source texts,
-    same validator), is not validated again: see ``validate.read_validated``.
+    same validator), is not validated again: see ``validate.read_validated``. Data
+    loaded before in this process, unchanged, is not even read again: the same Dataset
+    is returned (a kernel that builds report after report, the preview), with what was
+    derived from it; treat it as read-only.
 
     Returns:
         The typed Dataset.
@@ -273,12 +276,27 @@ def load_dataset(data_dir: str | Path | None = None,
         DataError: Listing every problem in every file, if there is any.
     """
     ddir = paths.data_dir(data_dir)
+    sdir = Path(sources_dir) if sources_dir is not None else paths.sources_dir()
+    try:  # everything validation reads, by content: the same key, the same Dataset
+        key = (str(Path(ddir).resolve()), fingerprint(Path(ddir), sdir), require_sources)
+    except OSError:
+        key = None
+    if key is not None and key in _LOADED:
+        use_data(ddir)
+        return _LOADED[key]
     result = read_validated(ddir, sources_dir, require_sources)
     result.raise_for_problems()
     use_data(ddir)  # the vocabulary's enums are this data's from now on
     ds = Dataset.from_tables(result.tables, ddir, result.notes)
     ds.checks = dict(result.checks)
+    if key is not None:
+        _LOADED.clear()  # the last data loaded only: a changed file replaces it
+        _LOADED[key] = ds
     return ds
+
+
+#: The last Dataset this process loaded, by the fingerprint of everything its validation read.
+_LOADED: dict[tuple, Dataset] = {}
 
 
 def _type_observations(frame: pd.DataFrame, metrics: pd.DataFrame,
