@@ -44,6 +44,18 @@ def min_data(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def def_data(tmp_path: Path) -> Path:
+    """A writable data folder of real rows whose definitions are stated or inferred (issue 17):
+    the Chongqing loan path of 2025-26, its national comparator and a few scope cases."""
+    target = tmp_path / "data"
+    target.mkdir()
+    shutil.copy(REAL_DATA / "datapackage.json", target)
+    for f in (FIXTURES / "data_definitions").glob("*.csv"):
+        shutil.copy(f, target)
+    return target
+
+
 @pytest.fixture(scope="session")
 def real_ds(sources_dir):
     """The shipped data, validated against the source texts."""

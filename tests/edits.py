@@ -35,3 +35,14 @@ def change_figure(data: Path, sources: Path, source_id: str, old: str, new: str)
             if old.startswith(r["value"]):
                 r["value"] = new[:len(r["value"])]
     _rewrite(data / "observations.csv", obs)
+
+
+def edit_observation(data: Path, obs_id: str, **cells: str) -> None:
+    """Set cells of the observation ``metric_id@entity_id/period_end/source_id`` in data/observations.csv."""
+    path = data / "observations.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    hits = [r for r in rows if f"{r['metric_id']}@{r['entity_id']}/{r['period_end']}/{r['source_id']}" == obs_id]
+    assert len(hits) == 1, f"{obs_id}: {len(hits)} rows"
+    hits[0].update(cells)
+    _rewrite(path, rows)

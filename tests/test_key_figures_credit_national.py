@@ -105,6 +105,7 @@ def test_the_better_graded_source_is_preferred_for_the_same_figure(real_ds):
 
 
 def test_the_combined_region_figure_is_cautioned_and_not_chongqing(real_ds):
-    o = find(real_ds, "loan_balance_all", "chengdu_chongqing_circle", "2024-06-30", "wcifit_en_chengdu_chongqing_loans")
+    o = find(real_ds, "loan_balance_unstated", "chengdu_chongqing_circle", "2024-06-30",
+             "wcifit_en_chengdu_chongqing_loans")
     assert o["value"] == 17.7 and o["caution"]
     assert not bool(o["preferred"])

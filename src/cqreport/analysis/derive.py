@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..core.numbers import interval
 from ..core.periods import Quarter, shift_years
 from ..core.vocab import BOUND_WORDS, UNITS
 
@@ -135,31 +136,6 @@ def combine_bounds(parts: Iterable[tuple[str, int]]) -> str:
     if not seen:
         return "exact"
     return seen.pop() if len(seen) == 1 else "approx"
-
-
-def interval(value: float, decimals: int, bound: str) -> tuple[float, float]:
-    """The values a reported figure allows, given how it was rounded and qualified.
-
-    约 is read as rounded at its last non-zero digit (约2300 → 2250..2350).
-
-    Examples:
-        >>> interval(6.12, 2, "exact")
-        (6.115, 6.125)
-        >>> interval(2300, 0, "approx")
-        (2250.0, 2350.0)
-        >>> interval(168, 0, "lower")
-        (167.5, inf)
-    """
-    half = 0.5 * 10 ** -decimals
-    if bound == "approx" and decimals == 0 and value:
-        zeros = len(str(int(abs(value)))) - len(str(int(abs(value))).rstrip("0"))
-        half = max(half, 0.5 * 10 ** zeros)
-    lo, hi = value - half, value + half
-    if bound == "lower":
-        hi = math.inf
-    elif bound == "upper":
-        lo = -math.inf
-    return (round(lo, 10), round(hi, 10))
 
 
 def _corners(fn, *ranges: tuple[float, float]) -> tuple[float, float]:

@@ -275,6 +275,28 @@ SUFFIX_QUALIFIERS = frozenset({"余", "多", "以上"})
 #: its own (the country as a whole, a region that contains Chongqing).
 COMPARATOR_ENTITY_TYPES = frozenset({"country", "region"})
 
+#: The definition fields of a series (metrics.csv; an observation may narrow them) and
+#: the value that says a source leaves one open.
+DEFINITION_FIELDS: tuple[str, ...] = ("currency", "compiler", "scope")
+UNSTATED = "unstated"
+
+#: Words by which a source states a definition field's value, as regular expressions
+#: matched case-insensitively against a quote (traditional forms included). Validation
+#: requires a row filed under an RMB or all-currency series to say so in its quote, or
+#: to record the inference and its evidence; and refuses a quote that says the other.
+DEFINITION_WORDS: dict[str, dict[str, str]] = {
+    "currency": {
+        "all": r"本外[币幣]|(?:local|domestic|home) and foreign currenc",
+        # RMB before a number is a unit (RMB 6.54 trillion), not a scope
+        "rmb": r"人民[币幣]|\brenminbi\b|\brmb\b(?!\s?\d)|\byuan(?:-denominated)? loans|outstanding yuan|"
+               r"denominated in yuan|local currency loans",
+    },
+    "scope": {
+        "excl_shenzhen": r"不含深圳|excluding shenzhen",
+        "banking_sector": r"银行业|銀行業|banking (?:industry|sector)",
+    },
+}
+
 #: The lowest source grade a chart draws a point from (reliability grades, best first):
 #: below it (forum posts, machine summaries) a figure is for the text only, labelled as such.
 CHART_MIN_GRADE = "mirror"

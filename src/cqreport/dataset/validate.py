@@ -35,6 +35,7 @@ from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_fil
 from ..core.numbers import NumberMatch, decimals_of, find_numbers
 from ..core.vocab import UNITS
 from ..errors import DataError, Problem
+from .definitions import check_definitions
 from .load import TABLES, Table, data_files, display_path, read_table
 from .schema import TableSpec, check_schema, read_specs
 
@@ -173,7 +174,7 @@ def check_relations(tables: dict[str, Table], specs: dict[str, TableSpec]) -> li
     checks: list[Callable[[dict[str, Table]], list[Problem]]] = [
         check_foreign_keys, check_metric_units, check_metric_kinds,
         check_observation_units, check_periods, check_numbers_in_quotes, check_text_cells,
-        check_source_labels,
+        check_source_labels, check_definitions,
     ]
     problems: list[Problem] = []
     for fn in checks:
