@@ -21,6 +21,7 @@ with: they agree when the two intervals overlap.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +32,8 @@ import pandas as pd
 
 from ..core.numbers import interval
 from ..core.periods import Quarter, shift_years
-from ..core.vocab import BOUND_WORDS, UNITS
+from ..core.vocab import BOUND_WORDS, DEFINITION_FIELDS, UNITS, reliability_grades
+from .comparable import compare
 
 if TYPE_CHECKING:
     from ..dataset.model import Dataset
@@ -49,7 +51,7 @@ class Derived:
         derived_id: Stable id: ``method:metric@entity/start..end``.
         metric_id: The series the figure belongs to (for shares: the part).
         entity_id: Entity.
-        method: implied_base | increment | yoy_pct | qoq_pct | yoy_diff | share.
+        method: implied_base | increment | yoy_pct | qoq_pct | yoy_diff | share | ratio.
         start: First day of the span it covers (None for a stock).
         end: Its as-of date or last day.
         value: The value in ``unit``.
@@ -62,6 +64,8 @@ class Derived:
         high: Highest such value (inf for a lower bound).
         inputs: obs_ids it was computed from, the main (later) one first.
         formula: How to redo it, with the inputs as reported.
+        uncertain: True when the range the inputs allow is wider than the figure can honestly
+            be written (:func:`too_uncertain`): such a figure is never shown in the text.
         derived: Always True; lets code tell derived figures from observations.
     """
 
@@ -81,6 +85,7 @@ class Derived:
     high: float
     inputs: tuple[str, ...]
     formula: str
+    uncertain: bool = False
     derived: bool = True
 
 
@@ -201,6 +206,36 @@ def precision(value: float, low: float, high: float, decimals: int) -> int:
     return max(0, min(decimals, max(math.floor(-math.log10(half)), analyst_decimals(value))))
 
 
+#: The widest half-range a derived growth rate or gap may have and still be written (points).
+MAX_HALF_RANGE_PP = 0.5
+
+
+def too_uncertain(value: float, low: float, high: float, unit: str) -> bool:
+    """True when a derived figure's range is too wide to write it honestly.
+
+    A growth rate or a gap (in % or points) is written only when the inputs' rounding leaves
+    it within ±0.5 points; an amount only when they leave its second significant digit
+    uncertain by at most one unit (约4200亿元 from 6.54 − 6.12万亿元 is written; 约430亿元 from
+    约2300 − 2733.8亿元, ±50, is not; neither is 6.39 ÷ 6.0 − 1 = 5.6–7.4%). A one-sided
+    bound is judged on its finite side.
+
+    >>> too_uncertain(6.5, 5.6, 7.4, "%"), too_uncertain(6.87, 6.69, 7.03, "%")
+    (True, False)
+    >>> too_uncertain(4200, 4100, 4300, "亿元"), too_uncertain(433.8, 383.8, 483.8, "亿元")
+    (False, True)
+    """
+    sides = [abs(value - x) for x in (low, high) if math.isfinite(x)]
+    if not sides:
+        return False
+    half = max(sides)
+    if UNITS[unit].base in ("percent", "pp"):
+        return half > MAX_HALF_RANGE_PP + 1e-9
+    if not value or not math.isfinite(value):
+        return True
+    second_digit = 10 ** (math.floor(math.log10(abs(value))) - 1)
+    return half > second_digit + 1e-9
+
+
 def analyst_decimals(value: float, significant: int = 2) -> int:
     """Decimals (negative for tens, hundreds) that keep ``significant`` digits of ``value``.
 
@@ -226,7 +261,8 @@ def _make(method: str, main: pd.Series, start: date | None, end: date, value: fl
         metric_id=metric, entity_id=main["entity_id"], method=method, start=start, end=end,
         value=value, unit=unit, value_base=base, bound=bound,
         qualifier=BOUND_WORDS[bound]["zh"] if bound in BOUND_WORDS else "", decimals=shown, low=rng[0], high=rng[1],
-        inputs=tuple(i["obs_id"] for i in inputs), formula=formula)
+        inputs=tuple(i["obs_id"] for i in inputs), formula=formula,
+        uncertain=too_uncertain(value, rng[0], rng[1], unit))
 
 
 def _range(o: pd.Series, unit: str | None = None) -> tuple[float, float]:
@@ -273,7 +309,9 @@ def change(later: pd.Series, earlier: pd.Series, method: str) -> Derived:
             the span, or a year-to-date flow's part since ``earlier``), yoy_diff
             (same, for flows a year apart), yoy_pct or qoq_pct (growth in %).
     """
-    assert later["metric_id"] == earlier["metric_id"], "compare like with like"
+    verdict = compare(later, earlier)
+    if not verdict:
+        raise ValueError(f"{later['obs_id']} is not comparable with {earlier['obs_id']}: {verdict.reason}")
     unit = later["unit"]
     bound = combine_bounds([(later["bound"], 1), (earlier["bound"], -1)])
     if method in ("yoy_pct", "qoq_pct"):
@@ -336,7 +374,7 @@ def year_earlier(ds: Dataset, o: pd.Series) -> pd.Series | None:
     """The same series a year earlier: the stock a year before, or the flow over the same span."""
     start = None if o["start"] is None else shift_years(o["start"], -1)
     hit = _by_period(ds).get(_period_key(o["metric_id"], o["entity_id"], start, shift_years(o["end"], -1)))
-    return None if hit is None or hit["obs_id"] == o["obs_id"] else hit
+    return None if hit is None or hit["obs_id"] == o["obs_id"] or not compare(o, hit) else hit
 
 
 def previous_quarter(ds: Dataset, o: pd.Series) -> pd.Series | None:
@@ -348,7 +386,7 @@ def previous_quarter(ds: Dataset, o: pd.Series) -> pd.Series | None:
         return None
     s = _same_series(ds, o)
     hit = s[s["end"] == q.previous().end]
-    return None if hit.empty else hit.iloc[0]
+    return None if hit.empty or not compare(o, hit.iloc[0]) else hit.iloc[0]
 
 
 def earlier_ytd(ds: Dataset, o: pd.Series) -> pd.Series | None:
@@ -360,7 +398,7 @@ def earlier_ytd(ds: Dataset, o: pd.Series) -> pd.Series | None:
         return None
     s = _same_series(ds, o)
     hit = s[(s["start"] == o["start"]) & (s["end"] == q.previous().end)]
-    return None if hit.empty else hit.iloc[0]
+    return None if hit.empty or not compare(o, hit.iloc[0]) else hit.iloc[0]
 
 
 def previous_stock(ds: Dataset, o: pd.Series) -> pd.Series | None:
@@ -369,6 +407,7 @@ def previous_stock(ds: Dataset, o: pd.Series) -> pd.Series | None:
         return None
     s = _same_series(ds, o)
     s = s[s["end"] < o["end"]]
+    s = s[[bool(compare(o, r)) for _, r in s.iterrows()]] if len(s) else s
     return None if s.empty else s.sort_values("end").iloc[-1]
 
 
@@ -383,6 +422,75 @@ def whole_of(ds: Dataset, o: pd.Series) -> pd.Series | None:
     return None if hit.empty else hit.iloc[0]
 
 
+def growth_rows(ds: Dataset, metric_id: str, entity_id: str) -> pd.DataFrame:
+    """Every published growth rate of a series, oldest first, with the rate in ``growth``.
+
+    The series' own rows that report a YoY, and the rows of a growth-only series of it
+    (``growth_of``: the end-2025 7.2% of the RMB loan balance, reported without its level).
+    One row per date: a level row's own growth first, else the better growth-only row.
+    """
+    key = ("growth_rows", metric_id, entity_id)
+    if key not in ds.memo:
+        own = ds.preferred_by_series.get((metric_id, entity_id), ds.observations.iloc[0:0])
+        own = own[own["yoy_pct"].notna()].assign(growth=lambda f: f["yoy_pct"], own=0)
+        parts = [own]
+        for gm in ds.metrics.index[ds.metrics["growth_of"] == metric_id]:
+            g = ds.preferred_by_series.get((gm, entity_id))
+            if g is not None:
+                parts.append(g.assign(growth=g["value"], own=1))
+        rows = pd.concat(parts) if len(parts) > 1 else own
+        rank = {r: i for i, r in enumerate(reliability_grades())}
+        rows = rows.assign(grade=rows["reliability"].map(rank))
+        ds.memo[key] = (rows.sort_values(["end", "own", "grade"]).drop_duplicates("end")
+                        .drop(columns=["own", "grade"]).reset_index(drop=True))
+    return ds.memo[key]
+
+
+def published_growth(ds: Dataset, o: pd.Series) -> pd.Series | None:
+    """The published growth rate of figure o: its own, a confirming row's (another source's
+    row of the same figure), or a growth-only row at its date. A published rate beats a
+    derived one; the report names its source's grade when that is low."""
+    if not pd.isna(o["yoy_pct"]):
+        return o
+    obs = ds.observations
+    same = obs[(obs["figure"] == o["figure"]) & obs["yoy_pct"].notna() & (obs["caution"] == "")]
+    if len(same):
+        return same.iloc[0]
+    if o["period_type"] != "stock":
+        return None
+    g = growth_rows(ds, o["metric_id"], o["entity_id"])
+    hit = g[g["end"] == o["end"]]
+    return None if hit.empty else hit.iloc[0]
+
+
+#: Ratios derived between two concepts at one date, entity and definition: metric → (numerator, denominator).
+RATIOS: dict[str, tuple[str, str]] = {"loan_to_deposit_ratio": ("loan_balance", "deposit_balance")}
+
+
+def ratios_of(ds: Dataset, o: pd.Series) -> list[Derived]:
+    """Ratios whose denominator is o (the loan-to-deposit ratio of a deposit balance), computed from
+    the numerator of the same entity, date, currency, compiler and coverage."""
+    out = []
+    for metric, (num, den) in RATIOS.items():
+        if o["concept"] != den or metric not in ds.metrics.index:
+            continue
+        p = _preferred(ds)
+        cands = p[(p["concept"] == num) & (p["entity_id"] == o["entity_id"]) & (p["end"] == o["end"])]
+        for _, n in cands.iterrows():
+            if all(n[f] == o[f] for f in DEFINITION_FIELDS):
+                value = n["value_base"] / o["value_base"] * 100
+                bound = combine_bounds([(n["bound"], 1), (o["bound"], -1)])
+                rng = _corners(lambda a, b: a / b * 100, _range(n, n["unit"]), _range(o, n["unit"]))
+                # the denominator is the main input: the ratio is told with it
+                d = _make("ratio", o, None, o["end"], value, "%", bound, PCT_DECIMALS, rng, [o, n],
+                          f"{_shown(n)} ÷ {_shown(o)}")
+                out.append(dataclasses.replace(
+                    d, metric_id=metric, derived_id=d.derived_id.replace(f"ratio:{o['metric_id']}@",
+                                                                         f"ratio:{metric}@")))
+                break
+    return out
+
+
 def derive_for(ds: Dataset, o: pd.Series) -> list[Derived]:
     """Every derived figure whose main input is the observation o."""
     out: list[Derived] = []
@@ -391,7 +499,7 @@ def derive_for(ds: Dataset, o: pd.Series) -> list[Derived]:
         out.append(base)
     prior = year_earlier(ds, o)
     if prior is not None:
-        if pd.isna(o["yoy_pct"]):
+        if published_growth(ds, o) is None:
             out.append(change(o, prior, "yoy_pct"))
         if o["period_type"] == "flow" and pd.isna(o["yoy_diff"]):
             out.append(change(o, prior, "yoy_diff"))
@@ -407,6 +515,7 @@ def derive_for(ds: Dataset, o: pd.Series) -> list[Derived]:
     whole = whole_of(ds, o)
     if whole is not None:
         out.append(share(o, whole))
+    out += ratios_of(ds, o)
     return out
 
 

@@ -8,9 +8,9 @@
 * **Context**: for each metric and entity without a core figure, the latest
   figure known at the cut-off (source dated on or before it) whose period
   ended within ``CONTEXT_MONTHS`` before the quarter's end, if it is a
-  cumulative figure, a stock, or a flow of a year or more: last year's annual
-  totals, cumulative figures, latest known levels. Quarterly flows of other
-  quarters are not context.
+  cumulative figure, a stock, a rate, or a flow of a year or more: last year's
+  annual totals, cumulative figures, latest known levels and rates. Quarterly
+  flows of other quarters are not context.
 * **Comparisons**: the same series a year earlier and a quarter earlier,
   nothing else (never across series definitions).
 * **Derived** figures and **cross-checks** whose main input is a figure or a
@@ -114,8 +114,9 @@ def _months_before(day: date, months: int) -> date:
 
 
 def _is_context_kind(row: pd.Series) -> bool:
-    """Context is cumulative figures, stocks, and flows of a year or more (annual totals)."""
-    if row["period_type"] != "flow":
+    """Context is cumulative figures, stocks, rates (the latest known level: a lending rate of a
+    month or a half-year), and flows of a year or more (annual totals)."""
+    if row["period_type"] != "flow" or row["kind"] == "rate":
         return True
     start, end = row["start"], row["end"]
     return (end - start).days >= 360

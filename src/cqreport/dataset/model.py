@@ -11,9 +11,15 @@ either have the same period, or have the same value in base units with
 period ends at most ``SAME_FIGURE_DAYS`` apart. Within such a group the
 report uses one row, chosen by these rules in order:
 
+When the rows give different values (a restatement, a revision):
+
 1. the more reliable source (the grade order in datapackage.json: official > press > mirror > forum > machine summary);
 2. the more recent source (a later statement supersedes an earlier one);
 3. the more cautious qualifier (a bound or 约 over an exact figure).
+
+When they give one value (reports of one release), the more cautious qualifier comes
+first, so no qualifier is lost (突破756亿美元 in a repost of the Chinese report over the
+"$75.6 billion" of an English rewrite), then grade, then recency.
 
 The others stay in the data and are shown in the report's appendix as
 variants. Nothing is merged or averaged.
@@ -37,7 +43,7 @@ from ..core import paths
 from ..core.files import hash_files
 from ..core.numbers import decimals_of
 from ..core.periods import Quarter, is_month_end, parse_quarter, require_quarter
-from ..core.vocab import QUALIFIERS, UNITS, reliability_grades
+from ..core.vocab import DEFINITION_FIELDS, QUALIFIERS, UNITS, reliability_grades
 from ..errors import ParameterError, QuarterError
 from .load import Table, data_files
 from .validate import metric_units, read_validated
@@ -79,7 +85,9 @@ class Dataset:
         observations: One row per CSV row, typed, with computed columns
             (see docs/DEVELOPING.md): obs_id, row, start, end, value_base,
             base_unit, bound, decimals, topic, kind, period_type, priority,
-            source_date, reliability, language, figure (group id), preferred.
+            source_date, reliability, language, figure (group id), preferred; the
+            definition the row stands for (``concept``, ``currency``, ``compiler``, ``scope``:
+            the row's own cell where it narrows its metric, else the metric's; ``growth_of``).
         data_dir: Where the data was read from.
         notes: Non-fatal notes from reading (e.g. an encoding).
         checks: Which validation checks the data passed (``schema``, ``relations``,
@@ -298,8 +306,12 @@ def _type_observations(frame: pd.DataFrame, metrics: pd.DataFrame,
     o["value_base"] = [v * UNITS[u].factor for v, u in zip(o["value"], o["unit"], strict=True)]
     o["bound"] = o["qualifier"].map(bound_of)
     m = metrics.loc[o["metric_id"]]
-    for col in ("topic", "kind", "period_type", "priority", "base_unit"):
+    for col in ("topic", "kind", "period_type", "priority", "base_unit", "growth_of"):
         o[col] = m[col].to_numpy()
+    # the definition a row stands for: its own narrowing cell, else its metric's (dataset/definitions.py)
+    o["concept"] = [c or mid for c, mid in zip(m["concept"].to_numpy(), o["metric_id"], strict=True)]
+    for col in DEFINITION_FIELDS:
+        o[col] = [own or of_metric for own, of_metric in zip(o[col], m[col].to_numpy(), strict=True)]
     s = sources.loc[o["source_id"]]
     o["source_date"] = s["date"].to_numpy()
     o["reliability"] = s["reliability"].to_numpy()
@@ -360,8 +372,15 @@ def _pick_preferred(o: pd.DataFrame) -> tuple[list[int], list[bool]]:
         "recency": [-d.toordinal() for d in o["source_date"]],
         "caution": o["bound"].map(BOUND_CAUTION).to_numpy(),
         "row": o["row"].to_numpy(),
+        "value": o["value_base"].to_numpy(),
     })
-    best = (rank.sort_values(["figure", "cautioned", "reliability", "recency", "caution", "row"])
+    # rows that confirm one value (reports of one release) keep the qualifier first: grade and
+    # recency decide between restatements of different values
+    same_value = rank.groupby("figure")["value"].transform(lambda v: v.round(6).nunique() == 1)
+    rank["k1"] = rank["caution"].where(same_value, rank["reliability"])
+    rank["k2"] = rank["reliability"].where(same_value, rank["recency"])
+    rank["k3"] = rank["recency"].where(same_value, rank["caution"])
+    best = (rank.sort_values(["figure", "cautioned", "k1", "k2", "k3", "row"])
             .drop_duplicates("figure").index)
     chosen = pd.Series(False, index=rank.index)
     chosen[best] = True

@@ -451,7 +451,7 @@ def _data_text(ds: Dataset) -> set[str]:
     cols = {"observations": ("quote", "note", "caution", "period_label", "prior_label", "rank"),
             "sources": ("title", "publisher", "reliability_note",
                         "title_zh", "title_en", "publisher_zh", "publisher_en"),
-            "metrics": ("name_zh", "name_en", "definition"),
+            "metrics": ("name_zh", "name_en", "running_zh", "running_en", "definition"),
             "entities": ("name_zh", "name_en")}
     for table, names in cols.items():
         frame = getattr(ds, table)

@@ -23,7 +23,6 @@ against the ledger, and every ledger entry against the data.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +63,10 @@ def _sorted_facts(w: _Writer, frame: pd.DataFrame, *, recent_first: bool = False
 def _topic_view(w: _Writer, topic: str) -> dict[str, Any]:
     qd = w.qd
     # priority-3 figures are mentioned only beside a main figure of the same release
-    core_all = [f for f in _sorted_facts(w, qd.figures[qd.figures["topic"] == topic]) if f.priority <= 2]
-    ctx_all = _sorted_facts(w, qd.context[qd.context["topic"] == topic], recent_first=True)
+    # a growth-only row is told with its level (its path, its pace), not as a figure of its own
+    figures, context = (f[(f["topic"] == topic) & (f["growth_of"] == "")] for f in (qd.figures, qd.context))
+    core_all = [f for f in _sorted_facts(w, figures) if f.priority <= 2]
+    ctx_all = _sorted_facts(w, context, recent_first=True)
     main_ctx_all = [f for f in ctx_all if f.priority <= 2][:MAX_CONTEXT_SENTENCES]
     # minor counts (firms, members, events, products) go to the section's table, not its prose
     core_all = [f for f in core_all if not _superseded(f, core_all)]
@@ -74,7 +75,7 @@ def _topic_view(w: _Writer, topic: str) -> dict[str, Any]:
     minor = [f for f in core_all + main_ctx_all if f.is_minor]
     listed = {f.obs_id for f in core_all + main_ctx_all}
     for f in core + main_ctx + minor:
-        extra = [c for c in f.companions if c.obs_id not in listed]
+        extra = [c for c in f.companions if c.obs_id not in listed and not c.row["growth_of"]]
         listed |= {c.obs_id for c in extra}
         minor += extra
     metrics = w.ds.metrics
@@ -109,27 +110,23 @@ def _is_regular(ds, metric_id: str) -> bool:
 
 
 def _key_points(w: _Writer) -> list[Fact]:
+    """Three to five judgements about the quarter: its own figures only (an earlier figure
+    appears in a key point only as the comparison of one of them), one topic after another."""
     qd = w.qd
     pools: dict[str, list[Fact]] = {}
-    # a summary judges the quarter: context older than the previous quarter is no key point
-    stale = qd.quarter.start - timedelta(days=92)
     for topic in report_topics():
         core = _sorted_facts(w, qd.figures[qd.figures["topic"] == topic])
-        ctx = _sorted_facts(w, qd.context[(qd.context["topic"] == topic)
-                                          & (qd.context["priority"] == 1)], recent_first=True)
-        pools[topic] = [f for f in core if f.priority <= 2 and not f.is_minor] \
-            + [f for f in ctx if not f.is_minor and f.end > stale]
+        pools[topic] = [f for f in core if f.priority <= 2 and not f.is_minor]
     picked: list[Fact] = []
     while len(picked) < MAX_KEY_POINTS and any(pools.values()):
         for topic in pools:
             if pools[topic] and len(picked) < MAX_KEY_POINTS:
                 picked.append(pools[topic].pop(0))
     if len(picked) < MIN_KEY_POINTS:
-        rest = _sorted_facts(w, pd.concat([qd.figures, qd.context]))
+        rest = [f for f in _sorted_facts(w, qd.figures) if not f.is_minor]
         picked += [f for f in rest if f not in picked][:MIN_KEY_POINTS - len(picked)]
     topic_rank = {t: i for i, t in enumerate(report_topics())}
-    return sorted(picked, key=lambda f: (topic_rank.get(f.topic, 9), not f.is_core,
-                                         picked.index(f)))
+    return sorted(picked, key=lambda f: (topic_rank.get(f.topic, 9), picked.index(f)))
 
 
 def _headline_rows(w: _Writer) -> list[Fact]:
