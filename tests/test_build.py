@@ -24,9 +24,9 @@ import pytest
 from pypdf import PdfReader
 
 from cqreport.analysis.quarter import quarter_data
-from cqreport.build import export, index, kernel, verify
-from cqreport.build import inputs as build_inputs
-from cqreport.build import pipeline as build_mod
+from cqreport.engine import export, index, kernel, verify
+from cqreport.engine import inputs as build_inputs
+from cqreport.engine import pipeline as build_mod
 from cqreport.errors import AuditError, BuildError, ParameterError
 from cqreport.report.audit import html_to_text, pdf_to_text
 from cqreport.report.narrative import write_narrative
@@ -515,7 +515,7 @@ def test_warm_kernel_reports_equal_cold_ones(real_reports, tmp_path):
 
 
 def test_the_skip_check_imports_neither_pandas_nor_papermill_and_hashes_the_data_files():
-    code = ("import sys; from pathlib import Path; from cqreport.build import pipeline, inputs\n"
+    code = ("import sys; from pathlib import Path; from cqreport.engine import pipeline, inputs\n"
             f"i = inputs.collect_inputs(Path({str(build_mod.paths.notebooks_dir() / 'quarterly_report.ipynb')!r}),"
             f" Path({str(DATA)!r}), 'cqreport', ('html', 'pdf'))\n"
             "print(i.data, 'pandas' in sys.modules, 'papermill' in sys.modules)")

@@ -12,7 +12,7 @@ import pytest
 from matplotlib.lines import Line2D
 
 from cqreport.analysis.quarter import quarter_data
-from cqreport.core.figures import scan_figures
+from cqreport.core.scanning import scan_figures
 from cqreport.core.vocab import report_topics
 from cqreport.report import charts
 

@@ -18,7 +18,7 @@ from cqreport.core.numbers import find_numbers
 from cqreport.errors import ExtractError
 from cqreport.extract import append_candidates, extract_file, read_release_text, score_gold
 from cqreport.extract.catalogue import Catalogue
-from cqreport.extract.core import build_candidates
+from cqreport.extract.rows import build_candidates
 from cqreport.extract.timespans import find_en_spans, find_zh_spans
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from cqreport.cli import cli
 from cqreport.extract import extract_file, read_release_text, score_gold
 from cqreport.extract.catalogue import Catalogue
-from cqreport.extract.core import EXTRA_COLUMNS, build_candidates
+from cqreport.extract.rows import EXTRA_COLUMNS, build_candidates
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold" / "extract_gold.csv"

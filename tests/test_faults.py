@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from cqreport import load_dataset
-from cqreport.build import index, inputs, kernel, pipeline
 from cqreport.dataset import validate
 from cqreport.dataset.validate import check_data, summarize
+from cqreport.engine import index, inputs, kernel, pipeline
 from cqreport.errors import BuildError, DataError, ParameterError, Problem
 
 from .test_validate import set_cell

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cqreport.core.figures import (
-    expected_figure,
+from cqreport.core.formatting import (
     format_amount,
     format_change,
     format_pp,
@@ -21,12 +20,11 @@ from cqreport.core.figures import (
     format_streak,
     format_yoy,
     format_yoy_diff,
-    parse_figure,
     parse_rank,
-    scan_figures,
     sensible_decimals,
     write_number,
 )
+from cqreport.core.scanning import expected_figure, parse_figure, scan_figures
 from cqreport.core.vocab import to_base, word
 
 # ------------------------------------------------------------------ scale words

@@ -12,8 +12,8 @@ import pytest
 
 from cqreport.analysis.derive import derived as all_derived
 from cqreport.analysis.quarter import quarter_data
-from cqreport.core.figures import scan_figures
 from cqreport.core.phrases import period_phrase
+from cqreport.core.scanning import scan_figures
 from cqreport.core.vocab import report_topics
 from cqreport.report.audit import html_to_text, mask_dates, normalize_text
 from cqreport.report.narrative import write_narrative

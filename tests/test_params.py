@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cqreport.build import pipeline as build_mod
 from cqreport.cli import cli
+from cqreport.engine import pipeline as build_mod
 from cqreport.errors import ParameterError, QuarterError
 from cqreport.report.params import (
     PARAMETER_NAMES,

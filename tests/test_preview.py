@@ -17,8 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cqreport.build import preview as pv
 from cqreport.core import paths
+from cqreport.engine import preview as pv
 from cqreport.errors import ParameterError
 
 from .edits import change_figure
@@ -151,7 +151,7 @@ def test_preview_rebuilds_on_change_shows_a_bad_row_and_recovers(tmp_path, copie
         page = _get(base)
         assert "6.54万亿元" in page and pv.STATE_PATH in page
         # the reader sees what `cqreport build` makes of the same files
-        from cqreport.build.pipeline import build
+        from cqreport.engine.pipeline import build
         from cqreport.report.audit import html_to_text
 
         built = build(lang="zh", formats="html", data_dir=data, reports_dir=tmp_path / "built",

@@ -128,7 +128,7 @@ def series(metric_id: str, entity_id: str, lang: str, data_dir: str | None, sour
 def build(quarters, all_quarters, lang, formats, force, jobs, extra, as_of, data_dir, reports_dir,
           notebook, kernel, timeout, no_progress, no_source_check) -> int:
     """Build the quarterly report as HTML and PDF under reports/<quarter>/<lang>/."""
-    from .build.pipeline import build as build_reports
+    from .engine.pipeline import build as build_reports
     from .report.params import parse_assignments
 
     summary = build_reports(list(quarters) or None, all_quarters=all_quarters, lang=lang,
@@ -165,7 +165,7 @@ def build(quarters, all_quarters, lang, formats, force, jobs, extra, as_of, data
 def preview(quarter, lang, data_dir, sources_dir, port, no_browser, reports_dir, notebook,
             kernel) -> None:
     """Serve one report on 127.0.0.1 and rebuild it on every saved change (Ctrl-C to stop)."""
-    from .build.preview import serve
+    from .engine.preview import serve
 
     serve(quarter, parse_lang(lang), port=port, open_browser=not no_browser, data_dir=data_dir,
           sources_dir=sources_dir, notebook=notebook, reports_dir=reports_dir, kernel=kernel)
@@ -176,7 +176,7 @@ def preview(quarter, lang, data_dir, sources_dir, port, no_browser, reports_dir,
               help="Notebook to read (default: notebooks/quarterly_report.ipynb).")
 def params(notebook: str | None) -> None:
     """List the report notebook's parameters with their defaults."""
-    from .build.pipeline import describe_parameters
+    from .engine.pipeline import describe_parameters
 
     for p in describe_parameters(notebook):
         click.echo(f"{p['name']:<10} = {p['default']:<8}  {p['help']}".rstrip())

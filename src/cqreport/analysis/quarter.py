@@ -26,7 +26,7 @@ from datetime import date
 
 import pandas as pd
 
-from ..core.figures import format_amount
+from ..core.formatting import format_amount
 from ..core.periods import Quarter
 from ..core.phrases import period_label
 from ..core.vocab import COMPARATOR_ENTITY_TYPES, require_topic

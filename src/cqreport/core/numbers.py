@@ -73,6 +73,15 @@ class NumberMatch:
     percent: bool = False
 
 
+def has_chinese(text: str) -> bool:
+    """True when the text holds a Chinese character (CJK unified ideographs).
+
+    >>> has_chinese("约"), has_chinese("about")
+    (True, False)
+    """
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
 def normalize_digits(text: str) -> str:
     """Map full-width digits and signs to ASCII, one character for one, so offsets hold.
 

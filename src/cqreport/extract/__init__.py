@@ -11,14 +11,14 @@ set.
 Modules: ``reading`` (decoding, script folding, paragraphs), ``zh`` and ``en``
 (figures), ``timespans`` (period words), ``catalogue`` (metric, entity and
 source look-ups), ``labels`` (metric, entity and reason from the words around a
-figure; proposed catalogue rows), ``core`` (from figures to rows), ``candidates``
+figure; proposed catalogue rows), ``rows`` (from figures to rows), ``candidates``
 (output: the candidates CSV and ``C.metrics.csv``), ``append`` and ``score``.
 """
 
 from .append import AppendResult, append_candidates
 from .candidates import Extraction, extract_file
-from .core import Candidate, build_candidates
 from .reading import Release, read_release, read_release_text
+from .rows import Candidate, build_candidates
 from .score import ScoreReport, score_gold
 
 __all__ = [

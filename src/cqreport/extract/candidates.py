@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..core import paths
 from .catalogue import Catalogue
-from .core import EXTRA_COLUMNS, Candidate, build_candidates, observation_columns, resolve_release_date
 from .reading import read_release
+from .rows import EXTRA_COLUMNS, Candidate, build_candidates, observation_columns, resolve_release_date
 
 METRIC_COLUMNS = ["metric_id", "name_zh", "name_en", "topic", "kind", "period_type", "units",
                   "base_unit", "definition", "share_of", "priority"]

@@ -7,7 +7,7 @@ import re
 
 from ..core.numbers import EN_WORDS, parse_english_number_word
 from ..core.vocab import UNITS
-from .model import Figure
+from .found import FoundFigure
 
 
 def _ch(text: str, i: int) -> str:
@@ -70,7 +70,7 @@ _YEAR_LEAD = re.compile(r"(?:\b(?:in|by|since|from|to|until|during|of|before|aft
 _MONTH_BEFORE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s*$")
 
 
-def find_en_figures(text: str, start: int = 0, end: int | None = None) -> list[Figure]:
+def find_en_figures(text: str, start: int = 0, end: int | None = None) -> list[FoundFigure]:
     """Every figure with a unit in a span of English text.
 
     >>> [(f.value, f.unit, f.qualifier) for f in find_en_figures(
@@ -82,7 +82,7 @@ def find_en_figures(text: str, start: int = 0, end: int | None = None) -> list[F
     []
     """
     end = len(text) if end is None else end
-    found: list[Figure] = []
+    found: list[FoundFigure] = []
     for m in _NUMBER_RE.finditer(text, start, end):
         fig = _read(text, m.start("num"), m.end("num"), m["num"], m["cur"], m["scale"], m.start())
         if fig:
@@ -100,7 +100,7 @@ def find_en_figures(text: str, start: int = 0, end: int | None = None) -> list[F
 
 
 def _read(text: str, s0: int, e0: int, raw: str, cur: str | None, scale: str | None,
-          m_start: int, word: bool = False) -> Figure | None:
+          m_start: int, word: bool = False) -> FoundFigure | None:
     before, after = _ch(text, s0 - 1), _ch(text, e0)
     if before.isalpha() or (before in "#-/" and not cur) or after in "/" \
             or re.match(r"(?:st|nd|rd|th)\b", text[e0:e0 + 3]):
@@ -145,7 +145,7 @@ def _read(text: str, s0: int, e0: int, raw: str, cur: str | None, scale: str | N
     if not cur and not word and _MONTH_BEFORE.search(text[max(0, s0 - 12):s0]) and value <= 31:
         return None
     qualifier, fig_start = _prefix_qualifier(text, m_start)
-    fig = Figure(value, unit, qualifier, fig_start, pos, s0, raw)
+    fig = FoundFigure(value, unit, qualifier, fig_start, pos, s0, raw)
     if "(" in (_ch(text, m_start - 1), _ch(text, fig_start - 1)) and _ch(text, pos) == ")":
         fig.in_parens = True
     return fig
@@ -192,7 +192,7 @@ def _prefix_qualifier(text: str, pos: int) -> tuple[str, int]:
     return "", pos
 
 
-def _share_units(text: str, found: list[Figure]) -> list[Figure]:
+def _share_units(text: str, found: list[FoundFigure]) -> list[FoundFigure]:
     """'43 and 61 basis points': a bare number before 'and'/',' takes the next unit."""
     out = list(found)
     for m in re.finditer(r"(?<![\w.,])(" + _NUM + r")(?=(?:,\s*|\s+and\s+|\s+or\s+)"
@@ -207,7 +207,7 @@ def _share_units(text: str, found: list[Figure]) -> list[Figure]:
         if not re.fullmatch(r"(?:,\s*|\s+and\s+|\s+or\s+)\$?", gap):
             continue
         q, fs = _prefix_qualifier(text, s0)
-        out.append(Figure(float(m.group(1).replace(",", "")), nxt.unit, q, fs, m.end(1), s0,
+        out.append(FoundFigure(float(m.group(1).replace(",", "")), nxt.unit, q, fs, m.end(1), s0,
                           m.group(1)))
     out.sort(key=lambda f: f.num_start)
     # 'approximately 1.8 billion yuan and 1.5 billion yuan': the qualifier covers the list
@@ -250,7 +250,7 @@ def sentence_start_en(text: str, pos: int) -> int:
     return 0
 
 
-def mark_growth_en(text: str, found: list[Figure]) -> None:
+def mark_growth_en(text: str, found: list[FoundFigure]) -> None:
     """Attach 'a year-on-year increase of 28.1 percent', 'up 23.6 percent year on year',
     '1.2 percentage points higher than the national average' to their level."""
     for idx, g in enumerate(found):
@@ -278,7 +278,7 @@ def mark_growth_en(text: str, found: list[Figure]) -> None:
             _attach_en(text, found, grp, "yoy", -1 if neg else 1)
 
 
-def _list_after(text: str, found: list[Figure], idx: int) -> list[Figure]:
+def _list_after(text: str, found: list[FoundFigure], idx: int) -> list[FoundFigure]:
     grp = [found[idx]]
     j = idx + 1
     while j < len(found) and re.fullmatch(r"\s+and\s+|,\s*(?:and\s+)?", text[grp[-1].end:found[j].start]):
@@ -287,7 +287,7 @@ def _list_after(text: str, found: list[Figure], idx: int) -> list[Figure]:
     return grp
 
 
-def _attach_en(text: str, found: list[Figure], grp: list[Figure], kind: str, sign: int) -> None:
+def _attach_en(text: str, found: list[FoundFigure], grp: list[FoundFigure], kind: str, sign: int) -> None:
     first = grp[0]
     if first.role != "level":
         return
@@ -332,7 +332,7 @@ _RISE_BY = re.compile(r"\b(?P<dir>rose|grew|surged|increased|jumped|climbed|soar
                       r"declined|decreased|slid)\s+(?:by\s+)?$", re.I)
 
 
-def mark_by_to(text: str, found: list[Figure]) -> None:
+def mark_by_to(text: str, found: list[FoundFigure]) -> None:
     """'exports surged by 94% to 8.21 billion yuan': the change comes before its level."""
     for a, b in itertools.pairwise(found):
         if a.role == "level" and a.unit in ("%", "percent") and b.unit not in ("%", "percent") \
@@ -346,7 +346,7 @@ def mark_by_to(text: str, found: list[Figure]) -> None:
                 b.start = a.start
 
 
-def mark_prior_en(text: str, found: list[Figure]) -> None:
+def mark_prior_en(text: str, found: list[FoundFigure]) -> None:
     """'from 16% to 46%': the first becomes the prior value of the second."""
     for a, b in itertools.pairwise(found):
         if a.role == "level" and re.search(r"\bfrom\s*$", text[max(0, a.start - 6):a.start]) \

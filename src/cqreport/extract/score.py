@@ -10,8 +10,8 @@ from pathlib import Path
 from ..core import paths
 from ..errors import ExtractError
 from .catalogue import Catalogue, parse_date
-from .core import build_candidates
 from .reading import read_release
+from .rows import build_candidates
 
 GOLD_COLUMNS = ["file", "lang", "split", "release_date", "value", "unit", "qualifier", "yoy_pct",
                 "yoy_diff", "period_start", "period_end", "quote"]

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from ..core.numbers import CN_NUMERAL_CHARS, CN_SCALES, find_numbers, parse_number, split_scale
 from ..core.vocab import QUALIFIERS, SCALES_ZH, SUFFIX_QUALIFIERS, UNITS, scale_of
-from .model import Figure
+from .found import FoundFigure
 
 
 def _ch(text: str, i: int) -> str:
@@ -85,7 +85,7 @@ def in_short_quote(text: str, start: int, end: int, limit: int = 12) -> bool:
     return not any(c in inner for c in "，,。；;：:！？")
 
 
-def find_zh_figures(text: str, start: int = 0, end: int | None = None) -> list[Figure]:
+def find_zh_figures(text: str, start: int = 0, end: int | None = None) -> list[FoundFigure]:
     """Every figure with a unit in a span of simplified, ASCII-digit text.
 
     >>> [(f.value, f.unit, f.qualifier) for f in find_zh_figures("累计吸引近200家企业，举办10余场")]
@@ -94,7 +94,7 @@ def find_zh_figures(text: str, start: int = 0, end: int | None = None) -> list[F
     []
     """
     end = len(text) if end is None else end
-    figures: list[Figure] = []
+    figures: list[FoundFigure] = []
     bare: list[tuple[int, int, float, str]] = []  # numbers without a unit, for 18、15亿元
     seen: set[int] = set()
     for n in find_numbers(text[start:end]):
@@ -118,7 +118,7 @@ def find_zh_figures(text: str, start: int = 0, end: int | None = None) -> list[F
 
 
 def _read_figure(text: str, s0: int, e0: int, raw: str, chinese: bool, percent: bool
-                 ) -> Figure | None:
+                 ) -> FoundFigure | None:
     before = _ch(text, s0 - 1)
     if before == "第" or before in "+＋/" or _ch(text, e0) in "+＋/":
         return None
@@ -192,7 +192,7 @@ def _read_figure(text: str, s0: int, e0: int, raw: str, chinese: bool, percent: 
             if (q and not qualifier) or (q and qualifier in ("余", "多")):
                 qualifier = q
             break
-    fig = Figure(value, unit, qualifier, fig_start, pos, s0, mant, implied_unit=implied)
+    fig = FoundFigure(value, unit, qualifier, fig_start, pos, s0, mant, implied_unit=implied)
     if implied:
         fig.notes.append(f"unit not written: read {scale} as {unit}")
     if _ch(text, s0 - 1) in "(（" and _ch(text, pos) in ")）":
@@ -205,8 +205,8 @@ def _in_idiom(text: str, pos: int) -> bool:
     return any(i in window for i in _IDIOMS)
 
 
-def _backfill_lists(text: str, figures: list[Figure], bare: list[tuple[int, int, float, str]]
-                    ) -> list[Figure]:
+def _backfill_lists(text: str, figures: list[FoundFigure], bare: list[tuple[int, int, float, str]]
+                    ) -> list[FoundFigure]:
     """Share a unit and a prefix qualifier along a list: 约18亿元、15亿元; 43个、61个基点; 3.3、3.2%."""
     by_start = {f.num_start: f for f in figures}
     for f in figures:
@@ -222,7 +222,7 @@ def _backfill_lists(text: str, figures: list[Figure], bare: list[tuple[int, int,
     for s0, e0, value, raw in bare:
         nxt = by_start.get(e0 + 1)
         if nxt is not None:
-            extra.append(Figure(value, nxt.unit, "", s0, e0, s0, raw))
+            extra.append(FoundFigure(value, nxt.unit, "", s0, e0, s0, raw))
     return sorted(figures + extra, key=lambda f: f.num_start)
 
 
@@ -240,7 +240,7 @@ _SPAN_BEFORE = re.compile(r"(?:\d+|[一二三四五六七八九十]+)年(?:来|�
 _NEG = ("少增", "少减", "下降", "减少", "回落", "降低", "降", "少", "低于", "慢于")
 
 
-def mark_growth(text: str, figures: list[Figure]) -> None:
+def mark_growth(text: str, figures: list[FoundFigure]) -> None:
     """Attach YoY, national comparisons, 翻番 and streaks to the figure they qualify."""
     if not figures:
         return
@@ -283,7 +283,7 @@ def mark_growth(text: str, figures: list[Figure]) -> None:
             level.growth_end = max(level.growth_end, m.end())
 
 
-def _list_from(text: str, first: Figure, figures: list[Figure]) -> list[Figure]:
+def _list_from(text: str, first: FoundFigure, figures: list[FoundFigure]) -> list[FoundFigure]:
     group = [first]
     by_start = {f.start: f for f in figures}
     while text[group[-1].end:group[-1].end + 1] in ("、", "和"):
@@ -313,18 +313,18 @@ def _ends_sentence(text: str, nl: int) -> bool:
     return not line or line[-1] in "。！？!?”" or not any(c in line for c in "，,；;、")
 
 
-def _levels_before(text: str, pos: int, figures: list[Figure]) -> list[Figure]:
+def _levels_before(text: str, pos: int, figures: list[FoundFigure]) -> list[FoundFigure]:
     s = _sentence_start(text, pos)
     return [f for f in figures if s <= f.start and f.end <= pos and f.role == "level"
             and not f.in_parens]
 
 
-def _level_before(text: str, pos: int, figures: list[Figure]) -> Figure | None:
+def _level_before(text: str, pos: int, figures: list[FoundFigure]) -> FoundFigure | None:
     levels = _levels_before(text, pos, figures)
     return levels[-1] if levels else None
 
 
-def _attach(text: str, group: list[Figure], figures: list[Figure], kind: str, sign: int,
+def _attach(text: str, group: list[FoundFigure], figures: list[FoundFigure], kind: str, sign: int,
             cue: int) -> None:
     levels = [f for f in _levels_before(text, cue, figures) if f not in group]
     if not levels:
@@ -381,7 +381,7 @@ _PRIOR_GAP = re.compile(r"^[^，,。；;：:]{0,14}?(?:至|到)(?:了)?$")
 _CHANGE_TO_RE = re.compile(r"(?P<dir>提升|提高|上升|增加|下降|降低|回落|减少)$")
 
 
-def mark_change_to(text: str, figures: list[Figure]) -> None:
+def mark_change_to(text: str, figures: list[FoundFigure]) -> None:
     """占比提升2.8个百分点至48%: the points are the YoY difference of the 48%."""
     for a, b in itertools.pairwise(figures):
         if a.role != "level" or a.unit not in ("个百分点", "个基点") or b.unit not in ("%", "成"):
@@ -396,7 +396,7 @@ def mark_change_to(text: str, figures: list[Figure]) -> None:
                 b.start = min(b.start, a.start)
 
 
-def mark_prior(text: str, figures: list[Figure]) -> None:
+def mark_prior(text: str, figures: list[FoundFigure]) -> None:
     """从16%跃升至46%: the 16 becomes the prior value of the 46."""
     for a, b in itertools.pairwise(figures):
         lead = _PRIOR_LEAD.search(text, max(0, a.start - 12), a.start)

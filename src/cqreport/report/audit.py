@@ -8,7 +8,7 @@ Two checks, both needed:
    (quotes, titles, names, notes) are set aside, whitespace-insensitively, and so
    are footnote marks ``[n]`` and dates, years and quarters (2026年一季度, 3月末,
    Q1 2026, 2026-05-22…). Every number left, with its unit, qualifier and sign
-   (:func:`cqreport.core.figures.scan_figures`), must match a figure the narrative wrote
+   (:func:`cqreport.core.scanning.scan_figures`), must match a figure the narrative wrote
    (its ledger), and, for a complete report, appear as often as it was written.
    Chinese numerals and English number words count as numbers.
 2. **Ledger against data** (:func:`audit_ledger`). Every ledger entry must read
@@ -43,7 +43,8 @@ from typing import TYPE_CHECKING
 from ..analysis.derive import derived as all_derived
 from ..analysis.judgements import Judgement, judgements_for
 from ..analysis.quarter import quarter_data
-from ..core.figures import EXTRA_UNITS, Figure, parse_figure, parse_rank, scan_figures
+from ..core.formatting import parse_rank
+from ..core.scanning import EXTRA_UNITS, Figure, parse_figure, scan_figures
 from ..core.vocab import QUALIFIERS, UNITS
 from ..errors import AuditError, CqreportError
 

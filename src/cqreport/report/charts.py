@@ -226,7 +226,7 @@ _MOVES = {"up": "move_up", "down": "move_down", "flat": "move_flat"}
 
 def _message(qd: QuarterData, s: Series, lang: str) -> str:
     """The title: the latest move of a series (升至 / rose to), written as the text writes it."""
-    from ..core.figures import format_amount, format_yoy
+    from ..core.formatting import format_amount, format_yoy
 
     rows = s.rows
     last = rows.iloc[-1]
@@ -259,7 +259,7 @@ def _positions(s: Series) -> pd.Series:
 
 def _label_value(s: Series, lang: str) -> str:
     """A series' latest value as the text writes it (6.54万亿元, RMB 6.54 trillion, 6.8%)."""
-    from ..core.figures import format_amount
+    from ..core.formatting import format_amount
 
     last = s.rows.iloc[-1]
     if s.measure != "value":

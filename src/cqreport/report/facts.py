@@ -1,6 +1,6 @@
 """Figures as the templates see them: ``Fact`` (an observation), ``DerivedFact`` (a derived figure).
 
-Printing a fact's value writes it with :mod:`cqreport.core.figures` and records
+Printing a fact's value writes it with :mod:`cqreport.core.formatting` and records
 it in the ledger through ``_Writer``, which also numbers the footnotes and
 keeps the verbatim strings the audit sets aside. Templates never format a number.
 """
@@ -20,8 +20,7 @@ from ..analysis.derive import analyst_decimals
 from ..analysis.derive import derived as all_derived
 from ..analysis.judgements import national_gap
 from ..analysis.judgements import pace as judge_pace
-from ..core.figures import (
-    EN_NOUNS,
+from ..core.formatting import (
     format_amount,
     format_change,
     format_pp,
@@ -32,11 +31,11 @@ from ..core.figures import (
     format_yoy_diff,
     is_missing,
     parse_rank,
-    scan_figures,
     zh_unit_for,
 )
 from ..core.periods import Quarter
 from ..core.phrases import date_text, period_phrase
+from ..core.scanning import EN_NOUNS, scan_figures
 from ..core.vocab import BOUND_WORDS, MINOR_COUNT_BASES, UNITS, reliability_grades, unnamed_grades, word
 from .ledger import LedgerEntry, Reference
 

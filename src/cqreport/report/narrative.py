@@ -4,13 +4,13 @@
 :class:`Narrative`: HTML fragments (title, key points, headline table, one
 section per theme, appendix) in Chinese or English. The wording lives in
 ``templates/narrative_<lang>.j2`` (Jinja2, one file per language, editable by a
-non-programmer); the numbers come only from here and :mod:`cqreport.core.figures`.
+non-programmer); the numbers come only from here and :mod:`cqreport.core.formatting`.
 
 How the numbers get in, and why they can be trusted:
 
 * A template never formats a number. It prints objects prepared here
   (``f.value``, ``f.yoy``, ``d.value``…); printing one writes the figure with
-  :mod:`cqreport.core.figures` and records it in the ledger: value, unit, qualifier, the
+  :mod:`cqreport.core.formatting` and records it in the ledger: value, unit, qualifier, the
   text as written, and the ``obs_id`` or ``derived_id`` it came from.
 * ``f.ref`` prints a footnote mark ``<sup class="cq-ref"><a href="#ref-3">[3]</a></sup>``
   that points to the appendix entry of the observation or derived figure.
@@ -31,7 +31,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..core import paths
-from ..core.figures import is_missing
+from ..core.formatting import is_missing
 from ..core.phrases import date_text
 from ..core.vocab import report_topics, require_lang, unnamed_grades, words
 from .facts import Fact, _Writer

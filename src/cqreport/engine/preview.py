@@ -575,7 +575,7 @@ def _first_problem(message: str) -> str:
 def _purge_library() -> None:
     """Forget the cqreport modules above this one in this process, so the audit uses the
     changed code (build, cli and errors stay: they are running)."""
-    keep = ("cqreport.build", "cqreport.cli", "cqreport.errors", "cqreport.__main__")
+    keep = ("cqreport.engine", "cqreport.cli", "cqreport.errors", "cqreport.__main__")
     for name in [n for n in sys.modules if n.startswith("cqreport.")]:
         if not name.startswith(keep):
             del sys.modules[name]

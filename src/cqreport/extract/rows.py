@@ -13,8 +13,8 @@ from ..core.vocab import UNITS
 from ..errors import ExtractError
 from . import en, zh
 from .catalogue import Catalogue, parse_date
+from .found import FoundFigure
 from .labels import Label, entity_names, find_scope, label_figure, propose_metric, release_scope
-from .model import Figure
 from .reading import Block, Release, paragraphs
 from .timespans import Span, find_en_spans, find_zh_spans
 
@@ -41,7 +41,7 @@ def observation_columns(data_dir: Path | None = None) -> list[str]:
 class Candidate:
     """A figure turned into a candidate observation row."""
 
-    figure: Figure
+    figure: FoundFigure
     row: dict[str, str]
     confidence: float
     quote_start: int
@@ -92,7 +92,7 @@ def resolve_release_date(release: Release, catalogue: Catalogue, given: date | N
     return None, sid, "none"
 
 
-def find_figures(release: Release) -> list[tuple[Figure, Block]]:
+def find_figures(release: Release) -> list[tuple[FoundFigure, Block]]:
     """Every figure of the body, with the paragraph it stands in (growth and prior values
     are folded into their level and not returned)."""
     finder = zh.find_zh_figures if release.lang == "zh" else en.find_en_figures
@@ -142,7 +142,7 @@ _ANNUAL = re.compile(r"每年|年均|annually|per year|a year\b|each year")
 _BALANCE_RE = re.compile(r"余额|balance", re.I)
 
 
-def date_figure(release: Release, block: Block, fig: Figure, spans: list[Span],
+def date_figure(release: Release, block: Block, fig: FoundFigure, spans: list[Span],
                 as_of: Span | None = None, topic: Span | None = None) -> None:
     """Pick the period phrase a figure belongs to (see the module docs of timespans).
 
@@ -201,7 +201,7 @@ _MONTH_CHANGE = re.compile(r"比上月|较上月|环比")
 _STATE = re.compile(r"已(?:经)?(?:拓展|扩展|覆盖|辐射|通达|超过|达到|形成|建成)|has (?:reached|expanded|covered)")
 
 
-def _quote_bounds(release: Release, block: Block, fig: Figure) -> tuple[int, int]:
+def _quote_bounds(release: Release, block: Block, fig: FoundFigure) -> tuple[int, int]:
     text = release.text
     s, _ = _sentence_bounds(release, block, fig.num_start)
     clause = fig.start
@@ -222,7 +222,7 @@ def _quote_bounds(release: Release, block: Block, fig: Figure) -> tuple[int, int
     return start, end
 
 
-def _context(release: Release, block: Block, fig: Figure) -> tuple[str, str]:
+def _context(release: Release, block: Block, fig: FoundFigure) -> tuple[str, str]:
     """The words before a figure in its sentence, plus the few after it (584个港口), and the
     clause the figure stands in."""
     text = release.text
@@ -321,7 +321,7 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
     return cands
 
 
-def _propose(label: Label, fig: Figure, clause: str, context: str, lang: str,
+def _propose(label: Label, fig: FoundFigure, clause: str, context: str, lang: str,
              catalogue: Catalogue) -> None:
     """A new catalogue row where no metric fits, and what to do about a missing unit."""
     row = propose_metric(label, fig.unit, clause, lang, catalogue, context)
@@ -368,7 +368,7 @@ def _last_as_of(release: Release, block: Block, spans: list[Span]) -> Span | Non
     return inside[-1] if inside else None
 
 
-def _period_dates(fig: Figure, release_date: date | None, metric,
+def _period_dates(fig: FoundFigure, release_date: date | None, metric,
                   label: Label | None = None) -> tuple[date | None, date | None]:
     if fig.period is None:
         return None, release_date
@@ -388,7 +388,7 @@ def _period_dates(fig: Figure, release_date: date | None, metric,
     return start, end
 
 
-def _confidence(fig: Figure, label: Label, block: Block, release: Release) -> float:
+def _confidence(fig: FoundFigure, label: Label, block: Block, release: Release) -> float:
     """How likely the whole proposal (metric, entity, period, value) is right as it stands.
 
     Calibrated on the tuned gold texts so that 0.9 and above means the metric was

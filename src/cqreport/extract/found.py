@@ -8,7 +8,7 @@ from .timespans import Span
 
 
 @dataclass
-class Figure:
+class FoundFigure:
     """One figure found in a release.
 
     Attributes:
