@@ -297,6 +297,17 @@ DEFINITION_WORDS: dict[str, dict[str, str]] = {
     },
 }
 
+#: Words by which the report attaches a definition to the figure that follows them in its
+#: clause, per language (regular expressions on the report's normalised text), and what
+#: each claims: the audit refuses a figure whose data says otherwise (report/audit.py).
+REPORT_DEFINITION_WORDS: dict[str, dict[str, str]] = {
+    "rmb": {"zh": r"人民币", "en": r"\bRMB\b(?!\s?\d)"},
+    "all_currencies": {"zh": r"本外币", "en": r"local and foreign currenc"},
+    "cumulative": {"zh": r"累计", "en": r"\bcumulative\b"},
+    "whole_city": {"zh": r"全市", "en": r"\bin Chongqing\b"},
+    "national": {"zh": r"全国", "en": r"\bnational (?:total|balance|figure)s?\b|\bChina as a whole\b"},
+}
+
 #: The lowest source grade a chart draws a point from (reliability grades, best first):
 #: below it (forum posts, machine summaries) a figure is for the text only, labelled as such.
 CHART_MIN_GRADE = "mirror"

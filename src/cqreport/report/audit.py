@@ -45,10 +45,12 @@ from ..analysis.judgements import Judgement, judgements_for
 from ..analysis.quarter import quarter_data
 from ..core.formatting import parse_rank
 from ..core.scanning import EXTRA_UNITS, Figure, parse_figure, scan_figures
-from ..core.vocab import QUALIFIERS, UNITS
+from ..core.vocab import QUALIFIERS, REPORT_DEFINITION_WORDS, UNITS
 from ..errors import AuditError, CqreportError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..dataset.model import Dataset
     from .ledger import LedgerEntry, Narrative
 
@@ -326,35 +328,38 @@ class _TextExtractor(HTMLParser):
               "tbody", "figure", "figcaption"})
     _SKIP = frozenset({"script", "style", "head", "title", "template"})
 
-    def __init__(self) -> None:
+    def __init__(self, block: str = "\n") -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+        self._block = block
 
     def handle_starttag(self, tag, attrs):
         if tag in self._SKIP:
             self._skip += 1
         elif tag in self._BLOCK:
-            self.parts.append("\n")
+            self.parts.append(self._block)
 
     def handle_endtag(self, tag):
         if tag in self._SKIP:
             self._skip = max(0, self._skip - 1)
         elif tag in self._BLOCK:
-            self.parts.append("\n")
+            self.parts.append(self._block)
 
     def handle_data(self, data):
         if not self._skip:
             self.parts.append(data)
 
 
-def html_to_text(html: str) -> str:
+def html_to_text(html: str, block: str = "\n") -> str:
     """The text a reader sees in an HTML page (scripts and styles left out).
+
+    ``block`` is written where a block (paragraph, table cell, caption) opens or closes.
 
     >>> html_to_text("<p>余额<b>6.54</b>万亿元<sup class='cq-ref'>[1]</sup></p><script>var x=7;</script>")
     '\\n余额6.54万亿元[1]\\n'
     """
-    p = _TextExtractor()
+    p = _TextExtractor(block)
     p.feed(html)
     p.close()
     return "".join(p.parts)
@@ -620,6 +625,66 @@ def audit_chart_data(page: str, dataset: Dataset | None, where: str = "html") ->
     return findings
 
 
+# ============================================================================ meanings
+#: Where a clause ends: punctuation, a footnote mark, a block (table cell, paragraph: BLOCK_MARK).
+BLOCK_MARK = "\u00a6"   # ¦: kept by normalize_text, neither a digit nor a word
+_CLAUSE_END = re.compile(r"[,;:!?。\]\u00a6]|\.\s")
+CLAUSE_CHARS = 80
+
+
+def _claims(clause: str, lang: str) -> set[str]:
+    return {claim for claim, words in REPORT_DEFINITION_WORDS.items() if re.search(words[lang], clause)}
+
+
+def _contradicts(claim: str, row: pd.Series, ds: Dataset) -> str:
+    """What the data says against a claim the text makes about a row ('' when they agree)."""
+    money = row["currency"] != "na"   # a count of firms doing RMB business claims no currency
+    if claim == "rmb" and money and row["currency"] != "rmb":
+        return f"its currency is '{row['currency']}', not RMB"
+    if claim == "all_currencies" and money and row["currency"] != "all":
+        return f"its currency is '{row['currency']}', not local and foreign currencies"
+    if claim == "cumulative" and row["period_type"] != "cumulative":
+        return f"it is a {row['period_type']}, not a cumulative total"
+    if claim == "whole_city" and not (row["entity_id"] == "chongqing" and row["scope"] == "whole"):
+        return f"its entity is '{row['entity_id']}' and its coverage '{row['scope']}', not the whole city"
+    if claim == "national" and ds.entities.loc[row["entity_id"], "entity_type"] != "country":
+        return f"its entity is '{row['entity_id']}', not the nation"
+    return ""
+
+
+def audit_meanings(page: str, narrative: Narrative, dataset: Dataset, where: str = "html") -> list[Finding]:
+    """Check the definition words the text attaches to each reported figure against the data.
+
+    The words of a figure's own clause before it (人民币 / 本外币, 累计, 全市, 全国; RMB, local and
+    foreign currencies, cumulative, in Chongqing, national) must agree with the definition of
+    the observation the narrative printed there (``page`` is the HTML, read with its blocks kept
+    apart so a table cell's words stay with their row): a figure of unstated currency written as
+    人民币, a flow written as 累计, a pilot's figure written as 全市, are findings.
+    """
+    norm, figs, _ = read_figures(html_to_text(page, BLOCK_MARK), narrative.verbatim, narrative.verbatim_inline)
+    rows: dict[tuple, list[pd.Series]] = defaultdict(list)
+    obs = dataset.observations.set_index("obs_id", drop=False)
+    for e in narrative.ledger:
+        k = ledger_key(e)
+        if k is not None and e.kind == "observation" and e.field == "value" and e.source_ref in obs.index:
+            rows[k].append(obs.loc[e.source_ref])
+    findings = []
+    for f in figs:
+        candidates = rows.get(f.key)
+        if not candidates:
+            continue
+        head = norm[max(0, f.start - CLAUSE_CHARS):f.start]
+        ends = list(_CLAUSE_END.finditer(head))
+        clause = head[ends[-1].end():] if ends else head
+        for claim in sorted(_claims(clause, narrative.lang)):
+            against = [_contradicts(claim, r, dataset) for r in candidates]
+            if all(against):
+                findings.append(Finding("meaning", where, f.text, _context(norm, f.start, f.end),
+                                        f"the text calls it {claim.replace('_', ' ')}, but "
+                                        f"{candidates[0]['obs_id']}: {against[0]}"))
+    return findings
+
+
 # ============================================================================ all together
 def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Path | None = None,
           text: str | None = None, dataset: Dataset | None = None,
@@ -666,6 +731,8 @@ def audit_rendered(narrative: Narrative, *, page: str | None, pdf: str | Path | 
     if page is not None:
         targets.append(("html", html_to_text(page)))
         report.findings += audit_chart_data(page, dataset)
+        if dataset is not None:
+            report.findings += audit_meanings(page, narrative, dataset)
     if pdf is not None:
         targets.append(("pdf", pdf_to_text(pdf)))
     for where, t in [*targets, *extra]:

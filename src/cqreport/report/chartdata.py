@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from ..analysis.comparable import compare
 from ..core.vocab import CHART_MIN_GRADE, COMPARATOR_ENTITY_TYPES, reliability_grades
 
 if TYPE_CHECKING:
@@ -72,12 +73,15 @@ class Series:
         return [float(v) for v in self.rows[col]]
 
     def runs(self) -> list[tuple[int, int]]:
-        """Index ranges [a, b) of consecutive points a line may join (never across a gap)."""
+        """Index ranges [a, b) of consecutive points a line may join: never across a gap, nor
+        between two points the comparability rule keeps apart (a row that narrows its series'
+        definition, say to RMB, is not joined to rows that leave it open)."""
         gap = MAX_GAP_DAYS.get(self.frequency, 0)
         ends = list(self.rows["end"])
+        rows = [r for _, r in self.rows.iterrows()]
         runs, start = [], 0
         for i in range(1, len(ends) + 1):
-            if i == len(ends) or (ends[i] - ends[i - 1]).days > gap:
+            if i == len(ends) or (ends[i] - ends[i - 1]).days > gap or not compare(rows[i], rows[i - 1]):
                 if i - start >= 2:
                     runs.append((start, i))
                 start = i

@@ -211,13 +211,15 @@ def _finish(fig: Figure, title: str) -> None:
 # Drawing a chart from its data
 
 
-def series_label(qd: QuarterData, s: Series, lang: str) -> str:
-    """A series' direct label: the metric, and the entity when it is not Chongqing."""
+def series_label(qd: QuarterData, s: Series, lang: str, *, mixed: bool = False) -> str:
+    """A series' direct label: the metric, and the entity when it is not Chongqing. In a chart
+    that draws several entities (Chongqing's corridor cargo beside the corridor's trains as a
+    whole) every label names its entity, so none can be read as the other's."""
     label = metric_name(qd, s.metric_id, lang)
-    if s.entity_id != "chongqing":
+    if s.entity_id != "chongqing" or mixed:
         ent = entity_name(qd, s.entity_id, lang)
-        if ent[:4].lower() not in label.lower():
-            label = f"{ent}: {label}" if lang == "en" else f"{ent}{label}"
+        if mixed or ent[:4].lower() not in label.lower():
+            label = f"{ent}: {label}" if lang == "en" else f"{ent}：{label}"
     return label
 
 
@@ -279,6 +281,7 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
     import matplotlib.dates as mdates
 
     fig = _new_figure(0.9 + 2.3 * len(cd.panels))
+    mixed = len({s.entity_id for s in cd.series() if not s.comparator}) > 1
     axes = fig.subplots(len(cd.panels), 1, sharex=True, squeeze=False)[:, 0]
     xs = [x for s in cd.series() for x in _positions(s)]
     lo, hi = min(xs), max(max(xs), pd.Timestamp(qd.quarter.end))
@@ -306,7 +309,7 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
                 ax.plot(x[a:b], y[a:b], color=color, lw=1.8 if s.measure == "value" else 1.4,
                         ls="-" if s.measure == "value" else "--")
             # one series: its name heads the panel and the label is the value alone
-            name = "" if single else f"{series_label(qd, s, lang)} "
+            name = "" if single else f"{series_label(qd, s, lang, mixed=mixed)} "
             labels.append((y.iloc[-1], x.iloc[-1], f"{name}{_label_value(s, lang)}", color))
         # direct labels at each series' latest point; the higher value's label above the lower's
         for rank, (yv, xv, text, color) in enumerate(sorted(labels, key=lambda t: -t[0])):
@@ -319,8 +322,8 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
         else:
             span = max(top - bottom, 1.0)
             ax.set_ylim(bottom - 0.25 * span, top + 0.25 * span)
-        head = f"{series_label(qd, panel.series[0], lang)}（{unit}）" if lang == "zh" \
-            else f"{series_label(qd, panel.series[0], lang)} ({unit})"
+        head = f"{series_label(qd, panel.series[0], lang, mixed=mixed)}（{unit}）" if lang == "zh" \
+            else f"{series_label(qd, panel.series[0], lang, mixed=mixed)} ({unit})"
         ax.set_title(head if single else unit, fontsize=9, loc="left", color="#52606d")
         ax.axvspan(pd.Timestamp(qd.quarter.start), pd.Timestamp(qd.quarter.end), color=ACCENT, alpha=0.08, lw=0)
         ax.set_xlim(lo - pad, hi + pad * 2.4)   # room on the right for the direct labels
