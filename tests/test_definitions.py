@@ -76,17 +76,19 @@ def test_the_national_gap_must_match_the_national_rate(def_data, sources_dir):
 
 
 def test_a_streak_must_start_with_the_stated_one(def_data, sources_dir):
-    # ten months at December 2025 start in March 2025, like the RMB streak of 13 months at March 2026
-    edit_observation(def_data, Q1_26, streak_months="12",
-                     quote="截至3月末，全市人民币贷款余额达6.54万亿元，同比增长6.8%，增速连续12个月高于全国平均水平")
-    found = problems(def_data, sources_dir)
-    assert "evidence-arithmetic" in {p.check for p in found}
-
-
-def test_an_implied_base_must_fall_in_the_range_the_later_growth_gives(def_data, sources_dir):
-    edit_observation(def_data, Q1_26, yoy_pct="5.8", quote="截至3月末，全市人民币贷款余额达6.54万亿元，同比增长5.8%")
+    # ten months at December 2025 start in March 2025, like the streak of four months at June 2025
+    edit_observation(def_data, H1, streak_months="5",
+                     quote="6月末,全市各项贷款余额6.25万亿元,同比增长8.3%,高于全国1.2个百分点,增速连续5个月高于全国平均水平")
     rows = {(p.row, p.check) for p in problems(def_data, sources_dir)}
-    assert (row_of(def_data, Q1_25), "evidence-arithmetic") in rows   # 6.12 no longer fits 6.54 / 1.058
+    assert (row_of(def_data, G72), "evidence-arithmetic") in rows
+
+
+def test_an_implied_base_must_fall_in_the_range_the_later_growth_gives(min_data, sources_dir):
+    # the small fixture infers end-March 2025 from end-March 2026's value and growth
+    q1_26 = "loan_balance_rmb@chongqing/2026-03-31/cq_2026q1_presser"
+    edit_observation(min_data, q1_26, yoy_pct="5.8", quote="截至3月末，全市人民币贷款余额达6.54万亿元，同比增长5.8%")
+    rows = {(p.row, p.check) for p in problems(min_data, sources_dir)}
+    assert (row_of(min_data, Q1_25), "evidence-arithmetic") in rows   # 6.12 no longer fits 6.54 / 1.058
 
 
 def test_an_implied_increase_must_match_the_level_and_growth(def_data, sources_dir):

@@ -66,6 +66,7 @@ class Verdict:
 
 
 SAME = Verdict(True)
+REASON_ORDER = ("scope", "compiler", "currency")
 
 
 def definition(row: pd.Series) -> dict[str, str]:
@@ -91,7 +92,7 @@ def same_definition(a: pd.Series, b: pd.Series, *, across_entities: bool = False
     measure_b = (db["kind"], db["period_type"], db["base_unit"])
     if measure_a != measure_b and "growth" not in (da["kind"], db["kind"]):
         return Verdict(False, "measure")
-    for f in DEFINITION_FIELDS:
+    for f in REASON_ORDER:   # the telling difference first: coverage, then compiler, then currency
         if da[f] != db[f]:
             return Verdict(False, f, (da[f], db[f]))
     if not across_entities and a["entity_id"] != b["entity_id"]:

@@ -401,12 +401,17 @@ def earlier_ytd(ds: Dataset, o: pd.Series) -> pd.Series | None:
     return None if hit.empty or not compare(o, hit.iloc[0]) else hit.iloc[0]
 
 
+#: How far back a stock's change is taken from the latest earlier figure of its series (a year
+#: and a little): a change over six years says nothing about the quarter.
+PREVIOUS_STOCK_DAYS = 400
+
+
 def previous_stock(ds: Dataset, o: pd.Series) -> pd.Series | None:
-    """For a stock: the latest earlier observation of the same series, at any date."""
+    """For a stock: the latest earlier observation of the same definition within about a year."""
     if o["period_type"] != "stock":
         return None
     s = _same_series(ds, o)
-    s = s[s["end"] < o["end"]]
+    s = s[(s["end"] < o["end"]) & (s["end"] >= o["end"] - timedelta(days=PREVIOUS_STOCK_DAYS))]
     s = s[[bool(compare(o, r)) for _, r in s.iterrows()]] if len(s) else s
     return None if s.empty else s.sort_values("end").iloc[-1]
 

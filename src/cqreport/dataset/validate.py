@@ -174,12 +174,23 @@ def check_relations(tables: dict[str, Table], specs: dict[str, TableSpec]) -> li
     checks: list[Callable[[dict[str, Table]], list[Problem]]] = [
         check_foreign_keys, check_metric_units, check_metric_kinds,
         check_observation_units, check_periods, check_numbers_in_quotes, check_text_cells,
-        check_source_labels, check_definitions,
+        check_source_labels, check_definitions, check_prior_labels,
     ]
     problems: list[Problem] = []
     for fn in checks:
         problems += fn(tables)
     return problems
+
+
+def check_prior_labels(tables: dict[str, Table]) -> list[Problem]:
+    """A prior value's label has its English wording (the English report prints no Chinese)."""
+    of = _frame(tables, "observations")
+    if not _has(of, "prior_label", "prior_label_en"):
+        return []
+    where = display_path(tables["observations"].path)
+    return [Problem(where, row, "prior_label_en", f"an empty cell beside prior_label '{o['prior_label']}'",
+                    "the label in English (previously; founding institutions when it was set up)", "prior-label-en")
+            for row, o in of.iterrows() if o["prior_label"] and not o["prior_label_en"]]
 
 
 def check_foreign_keys(tables: dict[str, Table]) -> list[Problem]:

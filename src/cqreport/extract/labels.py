@@ -66,7 +66,7 @@ ALIASES: dict[str, list[str]] = {
                       r"(?:increased by|increment of|recorded|added)"],
     "crossborder_rmb_settlement": [r"跨境人民币(?:实际收付)?结算(?:总额|量|金额)?",
                                    r"跨境人民币实际收付", r"cross-border (?:RMB|yuan|renminbi) settlement"],
-    "goods_trade_rmb_settlement": [r"货物贸易(?:项下)?(?:人民币)?结算"],
+    "goods_trade_settlement": [r"货物贸易(?:项下)?(?:人民币)?结算"],
     "corridor_teu": [r"标箱", r"\bTEUs?\b", r"twenty-foot equivalent"],
     "corridor_cargo_value": [r"(?:通道|新通道).{0,30}货值", r"^货值", r"worth of", r"cargo was worth",
                              r"with a total worth", r"value of (?:the )?(?:transported )?(?:goods|cargo)"],

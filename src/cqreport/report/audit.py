@@ -454,7 +454,7 @@ _BOUND_OK = {"exact": {"exact", "approx"}, "approx": {"approx"}, "lower": {"lowe
 
 def _data_text(ds: Dataset) -> set[str]:
     cells: set[str] = set()
-    cols = {"observations": ("quote", "note", "caution", "period_label", "prior_label", "rank"),
+    cols = {"observations": ("quote", "note", "caution", "period_label", "prior_label", "prior_label_en", "rank"),
             "sources": ("title", "publisher", "reliability_note",
                         "title_zh", "title_en", "publisher_zh", "publisher_en"),
             "metrics": ("name_zh", "name_en", "running_zh", "running_en", "definition"),
@@ -663,11 +663,13 @@ def audit_meanings(page: str, narrative: Narrative, dataset: Dataset, where: str
     """
     norm, figs, _ = read_figures(html_to_text(page, BLOCK_MARK), narrative.verbatim, narrative.verbatim_inline)
     rows: dict[tuple, list[pd.Series]] = defaultdict(list)
-    obs = dataset.observations.set_index("obs_id", drop=False)
+    by_id: dict[str, list[pd.Series]] = defaultdict(list)   # an obs_id may name two spans of one end
+    for _, r in dataset.observations.iterrows():
+        by_id[r["obs_id"]].append(r)
     for e in narrative.ledger:
         k = ledger_key(e)
-        if k is not None and e.kind == "observation" and e.field == "value" and e.source_ref in obs.index:
-            rows[k].append(obs.loc[e.source_ref])
+        if k is not None and e.kind == "observation" and e.field == "value":
+            rows[k] += by_id.get(e.source_ref, [])
     findings = []
     for f in figs:
         candidates = rows.get(f.key)

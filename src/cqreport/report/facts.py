@@ -281,6 +281,12 @@ class Fact:
         return self.is_core and self.priority == 1 and self.path is not None
 
     @property
+    def cumulative_unnamed(self) -> bool:
+        """True for a cumulative total whose name does not say so (a table then adds 累计 / cumulative)."""
+        word = "累计" if self.lang == "zh" else "cumulative"
+        return self.cumulative and word not in _clean(self._metric(f"name_{self.lang}")).lower()
+
+    @property
     def path(self) -> dict[str, Any] | None:
         """A quarter-end stock's path: the same definition at the four quarter-ends before it.
 
@@ -311,12 +317,8 @@ class Fact:
         name = _clean(self._metric("name_zh"))
         # the name and each alias in brackets: 陆海新通道金融服务联合体（金联体）
         aliases = [re.sub(r"（.*?）|\(.*?\)", "", full), *re.findall(r"[（(](.*?)[）)]", full)]
-        for ent in filter(None, aliases):
-            if len(ent) <= 4 and ent[:2] in name:
-                return True
-            if any(ent[i:i + 4] in name for i in range(len(ent) - 3)):
-                return True
-        return False
+        # the whole name or alias: 西部陆海新通道 in a metric's name does not say 西部陆海新通道全线
+        return any(ent in name for ent in filter(None, aliases))
 
     @property
     def when(self) -> str:
@@ -369,7 +371,9 @@ class Fact:
 
     @property
     def prior_label(self) -> Markup:
-        return self._w.text(self.row["prior_label"], inline=True)
+        """What the prior value refers to, in the report's language (prior_label / prior_label_en)."""
+        col = "prior_label" if self.lang == "zh" else "prior_label_en"
+        return self._w.text(self.row.get(col, ""), inline=True)
 
     @property
     def source(self) -> pd.Series:
@@ -491,6 +495,12 @@ class Fact:
         return g._num(format_yoy(r["value"], self.lang, decimals=dec), "value", decimals=dec)
 
     @property
+    def yoy_other(self) -> bool:
+        """True when another row publishes this figure's growth (its footnote then follows the growth)."""
+        g = self.growth_fact
+        return g is not None and g is not self
+
+    @property
     def yoy_ref(self) -> Markup:
         """The footnote of the row that publishes the growth, when it is not this row."""
         g = self.growth_fact
@@ -574,6 +584,15 @@ class Fact:
         if is_missing(s):
             return None
         return self._num(format_streak(int(s), self.lang), "streak_months", decimals=0)
+
+    @property
+    def streak_fact(self) -> Fact:
+        """The row whose streak above the national rate goes with this figure: its own, or that of
+        the row that publishes its growth (the end-2025 balance and its growth's ten months)."""
+        g = self.growth_fact
+        if is_missing(self.row["streak_months"]) and g is not None and not is_missing(g.row["streak_months"]):
+            return g
+        return self
 
     @property
     def ranks(self) -> list[_Num]:

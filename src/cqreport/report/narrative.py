@@ -115,7 +115,7 @@ def _key_points(w: _Writer) -> list[Fact]:
     qd = w.qd
     pools: dict[str, list[Fact]] = {}
     for topic in report_topics():
-        core = _sorted_facts(w, qd.figures[qd.figures["topic"] == topic])
+        core = _sorted_facts(w, qd.figures[(qd.figures["topic"] == topic) & (qd.figures["growth_of"] == "")])
         pools[topic] = [f for f in core if f.priority <= 2 and not f.is_minor]
     picked: list[Fact] = []
     while len(picked) < MAX_KEY_POINTS and any(pools.values()):
@@ -123,7 +123,7 @@ def _key_points(w: _Writer) -> list[Fact]:
             if pools[topic] and len(picked) < MAX_KEY_POINTS:
                 picked.append(pools[topic].pop(0))
     if len(picked) < MIN_KEY_POINTS:
-        rest = [f for f in _sorted_facts(w, qd.figures) if not f.is_minor]
+        rest = _sorted_facts(w, qd.figures[qd.figures["growth_of"] == ""])
         picked += [f for f in rest if f not in picked][:MIN_KEY_POINTS - len(picked)]
     topic_rank = {t: i for i, t in enumerate(report_topics())}
     return sorted(picked, key=lambda f: (topic_rank.get(f.topic, 9), picked.index(f)))
@@ -131,8 +131,10 @@ def _key_points(w: _Writer) -> list[Fact]:
 
 def _headline_rows(w: _Writer) -> list[Fact]:
     qd = w.qd
-    core = [f for f in _sorted_facts(w, qd.figures) if f.priority <= 2 and not f.is_minor]
-    ctx = [f for f in _sorted_facts(w, qd.context, recent_first=True) if f.priority == 1 and not f.is_minor]
+    # a growth-only row is its level's growth: it stands in the level's row, not in one of its own
+    figures, context = (f[f["growth_of"] == ""] for f in (qd.figures, qd.context))
+    core = [f for f in _sorted_facts(w, figures) if f.priority <= 2 and not f.is_minor]
+    ctx = [f for f in _sorted_facts(w, context, recent_first=True) if f.priority == 1 and not f.is_minor]
     topic_rank = {t: i for i, t in enumerate(report_topics())}
     # a multi-year total (the 14th Five-Year Plan's) is no headline of a quarter
     rows = [f for f in _one_per_series(core + ctx) if _span(f) <= 366]
