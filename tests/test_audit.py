@@ -77,10 +77,10 @@ def templates_with(tmp_path: Path, lang: str, old: str, new: str) -> Path:
     ("en", "<h2>{{ TOPIC_NAMES[v.topic] }}</h2>",
      "<h2>{{ TOPIC_NAMES[v.topic] }}</h2><p>Loan growth should hold near 7.5%.</p>", "7.5%"),
     # the same, in Chinese numerals and English words: 连续十三个月 must not slip past
-    ("zh", "增速{{ f.streak }}高于全国平均水平{% endif %}",
-     "增速{{ f.streak }}高于全国平均水平（即连续十三个月）{% endif %}", "十三个月"),
-    ("en", "with growth above the national average {{ f.streak }}{% endif %}",
-     "with growth above the national average {{ f.streak }} (thirteen months){% endif %}",
+    ("zh", "增速{{ sf.streak }}高于全国平均水平{% endif %}",
+     "增速{{ sf.streak }}高于全国平均水平（即连续十三个月）{% endif %}", "十三个月"),
+    ("en", "with growth above the national average {{ sf.streak }}{% endif %}",
+     "with growth above the national average {{ sf.streak }} (thirteen months){% endif %}",
      "thirteen months"),
     ("zh", "<h2>核心要点</h2>", "<h2>核心要点（共五条）</h2>", "五"),
 ])

@@ -132,7 +132,7 @@ def test_goods_trade_settlement_is_not_called_city_wide(ds):
 def test_the_pilots_cumulative_settlement_keeps_both_words(ds):
     zh, en = text(ds, "2026Q1", "zh", "cross_border"), text(ds, "2026Q1", "en", "cross_border")
     assert "试点" in zh and "累计682.7亿美元" in zh
-    assert "pilot reached a cumulative USD 68.27 billion" in en
+    assert "pilot reached a cumulative total of USD 68.27 billion" in en
 
 
 def test_a_confirming_rows_qualifier_is_kept(ds):
