@@ -254,7 +254,8 @@ NUMBER_EXCEPTIONS = {
 @pytest.mark.parametrize(("a", "b"), [
     ("2300亿元", "230 billion yuan"), ("9.5万亿元", "9.5 Trillion Yuan"), ("$57.8B", "578亿美元"),
     ("2.788M Vehicles", "278.8万辆"), ("2万列", "20,000 trains"), ("8006.8亿元", "800.68 billion yuan"),
-    ("1.14 trln yuan", "1.14万亿元"), ("9.78t yuan", "9.78万亿元"), ("6200億元", "620 billion yuan"), ("首次破千亿元", "tops 100 billion"),
+    ("1.14 trln yuan", "1.14万亿元"), ("9.78t yuan", "9.78万亿元"), ("6200億元", "620 billion yuan"),
+    ("首次破千亿元", "tops 100 billion"),
     ("2023年1—11月", "Jan-Nov 2023"), ("3月末", "end-March"), ("gennaio-luglio 2024", "2024年1—7月"),
     ("一季度", "Q1"), ("前三季度", "Q1-Q3"), ("上半年", "first half"), ("“十四五”", "14th Five-Year Plan"),
     ("第3位", "the 3rd"), ("M2增长10.1%", "M2 up 10.1%"),
