@@ -272,8 +272,9 @@ QUALIFIERS: dict[str, Qualifier] = {
 SUFFIX_QUALIFIERS = frozenset({"余", "多", "以上"})
 
 #: Entity types the report compares Chongqing with but never reports on as figures of
-#: its own (the country as a whole, a region that contains Chongqing).
-COMPARATOR_ENTITY_TYPES = frozenset({"country", "region"})
+#: its own (the country as a whole, a region that contains Chongqing, a peer province or
+#: city: a Sichuan figure is a yardstick, never one of Chongqing's).
+COMPARATOR_ENTITY_TYPES = frozenset({"country", "region", "province", "city"})
 
 #: The lowest source grade a chart draws a point from (reliability grades, best first):
 #: below it (forum posts, machine summaries) a figure is for the text only, labelled as such.

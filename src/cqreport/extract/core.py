@@ -13,7 +13,8 @@ from ..core.vocab import UNITS
 from ..errors import ExtractError
 from . import en, zh
 from .catalogue import Catalogue, parse_date
-from .labels import Label, entity_names, find_scope, label_figure, propose_metric, release_scope
+from .entities import ReleasePlaces, entity_names, find_entity
+from .labels import Label, label_figure, propose_metric
 from .model import Figure
 from .reading import Block, Release, paragraphs
 from .timespans import Span, find_en_spans, find_zh_spans
@@ -247,7 +248,8 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
     cands: list[Candidate] = []
     spans = finder_spans(release.text, release_date, release.body_start)
     seen: dict[tuple[float, str], int] = {}
-    default_scope = release_scope(release.text[release.body_start:], release.lang)
+    rp = ReleasePlaces(catalogue, release.header.get("title", ""),
+                       release.text[release.body_start:], release.lang)
     names = entity_names(catalogue, release.lang)
     as_of: Span | None = None
     topic: Span | None = None
@@ -265,13 +267,16 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
                     [sp for sp in spans if block.start <= sp.start and sp.end <= block.end], as_of,
                     topic)
         context, clause = _context(release, block, fig)
-        s, _ = _sentence_bounds(release, block, fig.num_start)
+        s, e = _sentence_bounds(release, block, fig.num_start)
         cs = fig.start
         while cs > s and release.text[cs - 1] not in "，,；;":
             cs -= 1
-        scope, why = find_scope(release.text[cs:fig.start], release.text[s:cs],
-                                release.text[block.start:s], default_scope, release.lang, names)
-        label = label_figure(catalogue, fig.unit, release.lang, context, clause, scope, why,
+        ce = fig.end
+        while ce < e and release.text[ce] not in "，,；;":
+            ce += 1
+        who = find_entity(rp, release.text[cs:fig.start], release.text[s:cs],
+                          release.text[fig.end:ce], release.text[block.start:s], names)
+        label = label_figure(catalogue, fig.unit, release.lang, context, clause, who,
                              release.text[block.start:s],
                              bounded=fig.period is not None and fig.period.kind == "flow"
                              and fig.period.period_start is not None)

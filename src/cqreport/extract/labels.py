@@ -21,7 +21,9 @@ import re
 from dataclasses import dataclass, field
 
 from ..core.vocab import UNITS
-from .catalogue import Catalogue, Guess, MetricInfo
+from .catalogue import Catalogue, MetricInfo
+from .entities import Who
+from .reading import clean
 
 # --- the words that make a figure something narrower than a catalogue total -------------
 
@@ -84,123 +86,6 @@ _NEEDS_CORRIDOR = {"corridor_teu", "corridor_cargo_value", "corridor_trains_cumu
 _CORRIDOR_WORDS = re.compile(r"陆海新通道|铁海联运|通道|land-sea|corridor|passage", re.I)
 
 
-# --- who a figure is about -------------------------------------------------------------
-
-_CQ_ZH = re.compile(r"重庆|全市|本市|该市|我市|在渝|园区")
-_NATION_ZH = re.compile(r"全国(?!性)|我国|人民银行统计")
-_CORRIDOR_ZH = re.compile(r"西部陆海新通道|陆海新通道|铁海联运班列|沿线省份|通道目的地|通道开行")
-_OTHER_ZH = re.compile(r"广西|四川|贵州|云南|陕西|甘肃|青海|宁夏|新疆|西藏|内蒙古|成都|钦州|广东|湛江|"
-                       r"湖南|海南|上海|北京|天津|浙江|江苏")
-_CQ_EN = re.compile(r"Chongqing|the city\b|the municipality|\blocal\b", re.I)
-_NATION_EN = re.compile(r"\bChina's\b|\bChina\b|the nation\b|nation's|nationwide|national\b|"
-                        r"the country", re.I)
-_CORRIDOR_EN = re.compile(r"\bthe corridor\b|land-sea (?:trade )?corridor's|corridor-wide", re.I)
-_OTHER_EN = re.compile(r"Guangxi|Sichuan|Guizhou|Yunnan|Shaanxi|Chengdu|Qinzhou|Guangdong", re.I)
-# Names that hold a country or city word without being about it.
-_NOT_A_PLACE_EN = re.compile(r"(?:People's )?Bank of China|China-\w+|\w+ China(?:'s)?\b(?= Chongqing)"
-                             r"|(?:south|southwest|western|west|north|east) China(?:'s)?|"
-                             r"Made in China|China Daily|Chongqing (?:Municipal )?Branch", re.I)
-_PAREN_TEXT = re.compile(r"[（(][^）)]{0,40}[）)]")
-_CLAUSE_STOPS = "，,；;。\n"
-
-
-def _blank(text: str, pattern: re.Pattern) -> str:
-    """Overwrite matches with spaces, keeping offsets."""
-    return pattern.sub(lambda m: " " * len(m[0]), text)
-
-
-# A region named as a yardstick (继四川省后第2个…, 仅次于广东): not whom the figure is about.
-_YARDSTICK_ZH = re.compile(r"继\S{1,6}?后|仅次于\S{1,6}|(?:高于|低于|超过|领先)\S{1,4}(?:省|市)")
-
-
-def _scope_in(text: str, lang: str) -> tuple[str, str]:
-    """The first place word of a stretch of text, and the word itself ('' when none)."""
-    text = _blank(text, _PAREN_TEXT)
-    if lang == "zh":
-        text = _blank(text, _YARDSTICK_ZH)
-    if lang == "en":
-        text = _blank(text, _NOT_A_PLACE_EN)
-        pats = (("chongqing", _CQ_EN), ("china", _NATION_EN), ("corridor", _CORRIDOR_EN),
-                ("other", _OTHER_EN))
-    else:
-        pats = (("chongqing", _CQ_ZH), ("china", _NATION_ZH), ("corridor", _CORRIDOR_ZH),
-                ("other", _OTHER_ZH))
-    best: tuple[int, str, str] | None = None
-    for scope, pat in pats:
-        m = pat.search(text)
-        if m and (best is None or m.start() < best[0]):
-            best = (m.start(), scope, m[0])
-    return (best[1], best[2]) if best else ("", "")
-
-
-def entity_names(catalogue: Catalogue, lang: str) -> re.Pattern | None:
-    """The names of the catalogue's entities other than Chongqing, the country and the
-    corridor itself, longest first, as one pattern."""
-    key = "name_en" if lang == "en" else "name_zh"
-    names = sorted({_PAREN_TEXT.sub("", e.get(key, "")).strip() for e in catalogue.entities
-                    if e.get("entity_id") not in ("chongqing", "china", "land_sea_corridor")},
-                   key=len, reverse=True)
-    names = [n for n in names if len(n) >= 3]
-    if lang == "zh":
-        names.append("金联体")
-    return re.compile("|".join(re.escape(n) for n in names), re.I) if names else None
-
-
-_NATIONAL_SOURCE_ZH = re.compile(r"全国|我国|人民银行|央行|国家统计局|国务院|北京\S{0,8}电")
-_NATIONAL_SOURCE_EN = re.compile(r"\bChina\b|China's|People's Bank|PBOC|PBoC|national|nationwide",
-                                 re.I)
-
-
-def release_scope(body: str, lang: str) -> str:
-    """Whom a release is about when a sentence does not say.
-
-    Chongqing if it names Chongqing; otherwise the country when it is a national
-    source (人民银行…发布, 全国, "China's central bank"), else another region: a
-    release that never names Chongqing is not about Chongqing.
-    """
-    if (_CQ_EN if lang == "en" else re.compile(r"重庆|渝")).search(body):
-        return "chongqing"
-    if (_NATIONAL_SOURCE_EN if lang == "en" else _NATIONAL_SOURCE_ZH).search(body):
-        return "china"
-    return "other"
-
-
-def find_scope(clause: str, sentence_before: str, paragraph_before: str, default: str,
-               lang: str, names: re.Pattern | None = None) -> tuple[str, str]:
-    """Whom a figure is about: the first place word of its clause, else of its sentence,
-    else the last of its paragraph, else the release's.
-
-    ``names`` are the catalogue's own entities (陆海新通道金融服务中心): a place word
-    inside one of them is the entity's name, not the figure's scope.
-
-    Returns:
-        (scope, why): scope is chongqing, china, corridor or other.
-    """
-    if names is not None:
-        clause, sentence_before, paragraph_before = (
-            _blank(t, names) for t in (clause, sentence_before, paragraph_before))
-    for where, text in (("clause", clause), ("sentence", sentence_before)):
-        scope, word = _scope_in(text, lang)
-        if scope:
-            return scope, f"{word!r} in the {where}"
-    # the paragraph: the place word nearest before the sentence
-    text = _blank(paragraph_before, _PAREN_TEXT)
-    last: tuple[int, str, str] | None = None
-    pats = ((("chongqing", _CQ_EN), ("china", _NATION_EN), ("corridor", _CORRIDOR_EN),
-             ("other", _OTHER_EN)) if lang == "en" else
-            (("chongqing", _CQ_ZH), ("china", _NATION_ZH), ("corridor", _CORRIDOR_ZH),
-             ("other", _OTHER_ZH)))
-    if lang == "en":
-        text = _blank(text, _NOT_A_PLACE_EN)
-    for scope, pat in pats:
-        for m in pat.finditer(text):
-            if last is None or m.start() > last[0]:
-                last = (m.start(), scope, m[0])
-    if last:
-        return last[1], f"{last[2]!r} earlier in the paragraph"
-    return default, "the release as a whole"
-
-
 # --- the label -------------------------------------------------------------------------
 
 @dataclass
@@ -219,6 +104,8 @@ class Label:
     flow: bool = False
     unit_missing: bool = False
     proposal: dict[str, str] | None = None
+    entity_suggestions: list[str] = field(default_factory=list)
+    entity_proposal: dict[str, str] | None = None
 
 
 def _names_figure(pattern: re.Pattern, text: str) -> bool:
@@ -227,14 +114,6 @@ def _names_figure(pattern: re.Pattern, text: str) -> bool:
 
 
 _WHOLE = re.compile(r"本外币|(?:domestic|local) and foreign currenc(?:y|ies)", re.I)
-# Pinyin a mirror inserted after characters (各項(xiàng)貸款): noise, not words.
-_PINYIN_NOISE = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}[)）]")
-
-
-def clean(text: str) -> str:
-    """Drop a mirror's pinyin glosses so that 各项(xiàng)贷款 reads 各项贷款."""
-    return _PINYIN_NOISE.sub("", text)
-
 
 def _parts_in(text: str, lang: str) -> list[str]:
     text = _WHOLE.sub(lambda m: " " * len(m[0]), text)  # the whole, not a foreign-currency part
@@ -258,8 +137,7 @@ def _unit_fit(m: MetricInfo, unit: str) -> float:
 
 
 def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, clause: str,
-                 scope: str, scope_why: str, paragraph: str = "", bounded: bool = False
-                 ) -> Label:
+                 who: Who, paragraph: str = "", bounded: bool = False) -> Label:
     """Propose a metric and entity for one figure.
 
     Args:
@@ -268,8 +146,7 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
         lang: "zh" or "en".
         context: The words before the figure in its sentence (and a few after).
         clause: The clause the figure stands in, up to the figure (and a few after).
-        scope: Whom the figure is about (see ``find_scope``).
-        scope_why: The words that said so.
+        who: Whom the figure is about (``entities.find_entity``).
         paragraph: The paragraph before the figure's sentence (for series that need the
             corridor named nearby).
         bounded: The figure is dated by a span with a start (今年1—3月…累计发送: a total
@@ -284,7 +161,7 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
     balance = bool(_BALANCE.search(clause))
     flow = bool(_FLOW_VERB.search(clause))
     lab = Label("unknown", 0.0, month_change=change, cumulative=cumul, balance=balance,
-                scope=scope, flow=flow and not balance)
+                scope=who.kind, flow=flow and not balance)
 
     def veto(m: MetricInfo) -> str:
         if parts and not _fits_parts(m, parts, lang):
@@ -357,26 +234,11 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
             lab.reason = "unknown: " + guess.note
         else:
             lab.reason = "unknown: no catalogue metric fits"
-    _entity(catalogue, lab, clause, lang, scope_why)
+    lab.entity_id = who.entity_id
+    lab.reason += f"; {who.reason}"
+    lab.entity_suggestions = list(who.suggestions)
+    lab.entity_proposal = who.proposal
     return lab
-
-
-def _entity(catalogue: Catalogue, lab: Label, clause: str, lang: str, why: str) -> None:
-    ids = {e.get("entity_id") for e in catalogue.entities}
-    if lab.scope == "chongqing":
-        g: Guess = catalogue.guess_entity(clause, lang)
-        lab.entity_id = g.value
-        return
-    want = {"china": "china", "corridor": "land_sea_corridor"}.get(lab.scope, "")
-    what = {"china": "the country as a whole", "corridor": "the corridor as a whole",
-            "other": "another region"}[lab.scope]
-    if want and want in ids:
-        lab.entity_id = want
-        lab.reason += f"; entity {want}: {what} ({why})"
-    else:
-        lab.entity_id = "unknown"
-        hint = f"; add entity {want} to entities.csv" if want else ""
-        lab.reason += f"; entity unknown: {what} ({why}){hint}"
 
 
 # --- new catalogue rows ----------------------------------------------------------------
