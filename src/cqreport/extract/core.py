@@ -133,10 +133,20 @@ def _topic(release: Release, block: Block, sp: Span) -> bool:
     reported that by the end of 2025, …), sets the time for the sentences after it."""
     s, _ = _sentence_bounds(release, block, sp.start)
     lead = release.text[s:sp.start].strip(" “\"'\n\t")
-    return not lead or lead.lower() in ("in", "by", "during", "for", "as of", "since", "其中") \
-        or release.text[sp.end:sp.end + 1] in ("，", ",")
+    if not lead or lead.lower() in ("in", "by", "during", "for", "as of", "since", "其中"):
+        return True
+    if release.lang == "en" and _EVENT_EN.search(lead):
+        return False  # "…which was launched in November 2015, covering…": an event's date
+    return release.text[sp.end:sp.end + 1] in ("，", ",")
 
 
+# An event's date, not the period of the figures around it.
+_EVENT_EN = re.compile(r"\b(?:launch|found|establish|open|start|inaugurat|set up|sign|began|"
+                       r"begun|introduc|unveil|creat)\w*\s*$", re.I)
+
+
+_FORECAST = re.compile(r"预计|有望|将达|力争|目标|\b(?:may|might|could|will|would|expect\w*|forecast\w*|"
+                       r"projected|target\w*)\b", re.I)
 _ANNUAL = re.compile(r"每年|年均|annually|per year|a year\b|each year")
 
 
@@ -176,6 +186,25 @@ def date_figure(release: Release, block: Block, fig: Figure, spans: list[Span],
         return
     if _ANNUAL.search(release.text[s:e]):
         return  # a yearly rate (每年节约…): the paragraph's period is not its period
+    if _FORECAST.search(release.text[s:e]):  # "…by 2025. Insiders believe it may exceed 35%."
+        prev = [sp for sp in usable if block.start <= sp.start and sp.end <= s]
+        between = release.text[prev[-1].end:s] if prev else ""
+        one_sentence_back = between.count("。") + between.count(". ") <= 1
+        if prev and one_sentence_back and _FORECAST.search(
+                release.text[max(block.start, prev[-1].start - 60):prev[-1].end]):
+            fig.period, fig.period_how = prev[-1], "paragraph"
+            return  # a forecast's figure, dated by the target of the forecast just before it
+    if _YEAR_TO_DATE.search(release.text[s:fig.start]):
+        dated = [sp for sp in usable if block.start <= sp.start and sp.end <= s and sp.kind == "stock"]
+        last = dated[-1] if dated else as_of
+        if last is not None and last.period_end is not None:
+            fig.period, fig.period_how = last.year_to_date(), "paragraph"
+            return  # 较年初增加…, "from the beginning of the year": to the last date stated
+    if release.lang == "en" and UNITS[fig.unit].base not in _FLOW_BASES:
+        before = release.text[max(s, fig.start - 80):fig.start]
+        done = _DONE_EN.search(before)
+        if done is None or re.search(r"\b(?:has|have|had)\s+$", before[:done.start()]):
+            return  # "has developed nearly 40 standards": a count as it stands, not a flow
     if _STATE.search(release.text[s:fig.start]) and UNITS[fig.unit].base not in _FLOW_BASES:
         return  # 通道…已拓展至113个国家: a count as it stands now, not the paragraph's flow
     earlier = [sp for sp in usable if block.start <= sp.start and sp.end <= s and
@@ -199,6 +228,12 @@ def paragraph_has_no_period(spans: list[Span]) -> bool:
 
 
 _MONTH_CHANGE = re.compile(r"比上月|较上月|环比")
+# Counts of things done in a period ("implemented five major policy tools"), as against counts
+# as they stand ("has developed nearly 40 standards", "leads the 18 regions").
+_DONE_EN = re.compile(r"\b(?:implemented|introduced|launched|held|issued|signed|added|opened|built|"
+                      r"completed|served|supported|helped|attracted|created|hosted|organi[sz]ed|"
+                      r"rolled out|set up|established)\b[^,;]*$", re.I)
+_YEAR_TO_DATE = re.compile(r"[比较]年初|年初以来|(?:from|since) the (?:beginning|start) of the year", re.I)
 _STATE = re.compile(r"已(?:经)?(?:拓展|扩展|覆盖|辐射|通达|超过|达到|形成|建成)|has (?:reached|expanded|covered)")
 
 
@@ -276,8 +311,9 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
             ce += 1
         who = find_entity(rp, release.text[cs:fig.start], release.text[s:cs],
                           release.text[fig.end:ce], release.text[block.start:s], names)
+        ytd = bool(_YEAR_TO_DATE.search(release.text[cs:ce]))
         label = label_figure(catalogue, fig.unit, release.lang, context, clause, who,
-                             release.text[block.start:s],
+                             release.text[block.start:s], ytd=ytd,
                              bounded=fig.period is not None and fig.period.kind == "flow"
                              and fig.period.period_start is not None)
         if fig.in_parens:  # a conversion in brackets repeats the figure before it
@@ -287,7 +323,7 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
             _propose(label, fig, clause, context, release.lang, catalogue)
         metric = label
         entity = label
-        start, end = _period_dates(fig, release_date, catalogue.metric(label.metric_id), label)
+        start, end = _period_dates(fig, release_date, catalogue.metric(label.metric_id), label, ytd)
         qs, qe = _quote_bounds(release, block, fig)
         quote = release.original[qs:qe]
         quote = " ".join(quote.split()) if release.lang == "en" else "".join(quote.split())
@@ -374,12 +410,14 @@ def _last_as_of(release: Release, block: Block, spans: list[Span]) -> Span | Non
 
 
 def _period_dates(fig: Figure, release_date: date | None, metric,
-                  label: Label | None = None) -> tuple[date | None, date | None]:
+                  label: Label | None = None, ytd: bool = False) -> tuple[date | None, date | None]:
     if fig.period is None:
         return None, release_date
     start, end = fig.period.period_start, fig.period.period_end
     if label is not None and label.month_change and end is not None:
         return date(end.year, end.month, 1), end  # 比上月增加: that month alone
+    if ytd and end is not None and start is None and (metric is None or metric.period_type == "flow"):
+        return date(end.year, 1, 1), end  # 较年初增加…, "since the beginning of the year"
     if metric is not None and end is not None:
         if metric.period_type == "flow" and start is None and fig.period.kind == "stock":
             start = date(end.year, 1, 1)  # 截至3月末 of a flow: the year to date
@@ -390,7 +428,14 @@ def _period_dates(fig: Figure, release_date: date | None, metric,
     elif label is not None and label.flow and start is None and fig.period.kind == "stock" \
             and end is not None and re.search(r"[末底]|end of", fig.period.label):
         start = date(end.year, 1, 1)  # loans increased by X, dated 截至3月末: the year to date
+    elif start is None and end is not None and _BY_YEAR.fullmatch(fig.period.label) \
+            and UNITS[fig.unit].base in _OUTPUT_BASES:
+        start = date(end.year, 1, 1)  # "to 9.443 million units by 2023": that year's output
     return start, end
+
+
+_BY_YEAR = re.compile(r"[Bb]y \d{4}")
+_OUTPUT_BASES = {"vehicles", "teu", "trains", "train_trips", "tonnes"}
 
 
 def _confidence(fig: Figure, label: Label, block: Block, release: Release) -> float:

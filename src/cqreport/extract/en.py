@@ -21,10 +21,13 @@ _WORD_NUM_RE = re.compile(
     + "|".join(sorted((w for w in EN_WORDS if EN_WORDS[w] > 1), key=len, reverse=True)) + r")\b",
     re.IGNORECASE)
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_SCALE = r"(?i:trillion|billion|million|thousand|bn|mn|tn)|B|M"
-_SCALE_NAME = {"trillion": "trillion", "tn": "trillion", "billion": "billion", "bn": "billion",
-               "b": "billion", "million": "million", "mn": "million", "m": "million",
-               "thousand": "thousand"}
+# Wire abbreviations too (16.02 trln yuan, $35.49t, RMB259.58t, $371.83b); a one-letter scale
+# only after a currency sign, where it cannot be a word.
+_SCALE = r"(?i:trillion|billion|million|thousand|trln|trn|bln|mln|bn|mn|tn)|[tTbBmM]"
+_SCALE_NAME = {"trillion": "trillion", "tn": "trillion", "trln": "trillion", "trn": "trillion",
+               "t": "trillion", "billion": "billion", "bn": "billion", "bln": "billion",
+               "b": "billion", "million": "million", "mn": "million", "mln": "million",
+               "m": "million", "thousand": "thousand"}
 _CURRENCY_AFTER = [
     (re.compile(r"\s*(?:U\.S\.|US|American)\s+dollars?\b", re.I), "USD"),
     (re.compile(r"\s*(?:USD|US\$)\b"), "USD"),
@@ -101,13 +104,13 @@ def find_en_figures(text: str, start: int = 0, end: int | None = None) -> list[F
 
 def _read(text: str, s0: int, e0: int, raw: str, cur: str | None, scale: str | None,
           m_start: int, word: bool = False) -> Figure | None:
-    before, after = _ch(text, s0 - 1), _ch(text, e0)
+    before, after = _ch(text, (m_start if cur else s0) - 1), _ch(text, e0)  # RMB259.58t, CNY9.78
     if before.isalpha() or (before in "#-/" and not cur) or after in "/" \
             or re.match(r"(?:st|nd|rd|th)\b", text[e0:e0 + 3]):
         return None
     value = parse_english_number_word(raw) if word else float(raw.replace(",", ""))
     scale_word = _SCALE_NAME.get(scale.lower(), "") if scale else ""
-    if scale and scale in ("B", "M") and not cur:
+    if scale and len(scale) == 1 and not cur:
         return None
     pos = e0 + (len(text[e0:].split(scale, 1)[0]) + len(scale) if scale else 0)
     if scale:

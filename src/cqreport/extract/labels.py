@@ -46,7 +46,8 @@ _CUMUL_ZH = re.compile(r"累计|以来|从\d{4}年到|自\d{4}年")
 _CUMUL_EN = re.compile(r"\bsince\b|cumulative|in total since|a total of .{0,40}\bsince\b", re.I)
 # An amount added over a period (贷款增加X, loans increased by X): a flow.
 _FLOW_VERB = re.compile(r"(?:增加|新增|减少|投放|发放)(?:了)?$|(?:increased|decreased|rose|fell|grew|"
-                        r"added) by\s*$|an increase of\s*$", re.I)
+                        r"added) by\s*$|an increase of\s*$|(?:facilitated|issued|extended|granted|"
+                        r"disbursed)\s+(?:[a-z-]+\s+){0,2}?(?:financing|loans|credit) of\s*$", re.I)
 _BALANCE = re.compile(r"余额|存量|balance|\bstock\b|outstanding", re.I)
 
 # What a figure is an amount of: a metric whose name holds none of these is another thing.
@@ -137,7 +138,7 @@ def _unit_fit(m: MetricInfo, unit: str) -> float:
 
 
 def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, clause: str,
-                 who: Who, paragraph: str = "", bounded: bool = False) -> Label:
+                 who: Who, paragraph: str = "", bounded: bool = False, ytd: bool = False) -> Label:
     """Propose a metric and entity for one figure.
 
     Args:
@@ -151,6 +152,8 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
             corridor named nearby).
         bounded: The figure is dated by a span with a start (今年1—3月…累计发送: a total
             over that span, a flow), not since an open start.
+        ytd: Its clause says 较年初 / "since the beginning of the year": an increase over
+            the year to date, a flow even when the words name a balance.
     """
     context, clause = clean(context), clean(clause)
     guess = catalogue.guess_metric(unit, context, lang, clause)
@@ -158,8 +161,8 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
     parts = _parts_in(clause, lang)
     change = bool((_CHANGE_EN if lang == "en" else _CHANGE_ZH).search(clause))
     cumul = bool((_CUMUL_EN if lang == "en" else _CUMUL_ZH).search(context)) and not bounded
-    balance = bool(_BALANCE.search(clause))
-    flow = bool(_FLOW_VERB.search(clause))
+    flow = bool(_FLOW_VERB.search(clause)) or ytd
+    balance = bool(_BALANCE.search(clause)) and not ytd
     lab = Label("unknown", 0.0, month_change=change, cumulative=cumul, balance=balance,
                 scope=who.kind, flow=flow and not balance)
 
@@ -172,6 +175,8 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
             return f"a cumulative total (累计/since), not the flow {m.metric_id}"
         if balance and m.period_type == "flow":
             return f"a balance, not the flow {m.metric_id}"
+        if ytd and m.period_type != "flow":
+            return f"an increase since the start of the year, not the {m.period_type} {m.metric_id}"
         kinds = [k for k in (_KINDS_EN if lang == "en" else _KINDS_ZH)
                  if (k in clause.lower() if lang == "en" else k in clause)]
         name = m.name_en.lower() if lang == "en" else m.name_zh
