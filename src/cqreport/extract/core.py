@@ -302,6 +302,8 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
                     [sp for sp in spans if block.start <= sp.start and sp.end <= block.end], as_of,
                     topic)
         context, clause = _context(release, block, fig)
+        if fig.item:  # 手机、汽车出口额分别为A、B: each figure is named by its own item alone
+            context = clause = fig.item
         s, e = _sentence_bounds(release, block, fig.num_start)
         cs = fig.start
         while cs > s and release.text[cs - 1] not in "，,；;":

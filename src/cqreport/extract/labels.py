@@ -51,7 +51,7 @@ _FLOW_VERB = re.compile(r"(?:增加|新增|减少|投放|发放)(?:了)?$|(?:inc
 _BALANCE = re.compile(r"余额|存量|balance|\bstock\b|outstanding", re.I)
 
 # What a figure is an amount of: a metric whose name holds none of these is another thing.
-_KINDS_ZH = ["存款", "贷款", "债券", "结算", "进口", "货币"]
+_KINDS_ZH = ["存款", "贷款", "债券", "结算", "进口", "货币", "摩托车", "手机", "电脑", "机电", "保费", "资产"]
 _KINDS_EN = ["deposit", "bond", "import", "money"]
 
 # Phrases that name a series outright (the working text is simplified Chinese).

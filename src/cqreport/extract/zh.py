@@ -111,6 +111,7 @@ def find_zh_figures(text: str, start: int = 0, end: int | None = None) -> list[F
             continue
         figures.append(fig)
     figures = _backfill_lists(text, figures, bare)
+    mark_respectively(text, figures)
     mark_growth(text, figures)
     mark_change_to(text, figures)
     mark_prior(text, figures)
@@ -409,3 +410,37 @@ def mark_prior(text: str, figures: list[Figure]) -> None:
             # 由2022年的A增加到B: the year belongs to A alone, and is A's label
             b.prior_label = lead["when"] or ""
             b.prior_start = lead.start()
+
+
+# The words a list of names shares after its last name (手机、汽车、摩托车出口额: 出口额).
+_SHARED_TAILS = ("进出口额", "出口额", "进口额", "出口值", "进口值", "贷款余额", "存款余额", "余额", "增速",
+                 "利率", "占比", "比重", "规模", "增量", "存量", "贷款", "存款", "出口", "进口", "产量", "销量")
+_RESPECTIVELY = re.compile(r"(?:的)?(?:同比)?分别(?:为|是|达到|达|约为|约|增长|增加|占|下降)?$")
+
+
+def mark_respectively(text: str, figures: list[Figure]) -> None:
+    """手机、汽车、摩托车出口额分别为567亿元、530.3亿元、264.7亿元: each figure goes with its own
+    name (汽车出口额 is the 530.3 alone), so that a name in the list labels one figure only."""
+    by_start = {f.start: f for f in figures}
+    for f in figures:
+        if f.item or f.role != "level":
+            continue
+        head = text[max(0, f.start - 60):f.start]
+        m = _RESPECTIVELY.search(head)
+        if m is None:
+            continue
+        group = _list_from(text, f, figures)
+        lead = head[:m.start()]
+        lead = lead[max(lead.rfind(c) for c in "，,。；;：:\n") + 1:]
+        names = re.split(r"、|和|及|与", lead)
+        if len(group) < 2 or len(names) != len(group) or any(not n for n in names):
+            continue
+        tail = next((t for t in _SHARED_TAILS if names[-1].endswith(t) and names[-1] != t), "")
+        heads = names[:-1] + [names[-1][:len(names[-1]) - len(tail)]]
+        # 广东本外币存款、贷款余额: the first name carries what the others share (广东本外币)
+        k = len(heads[1])
+        prefix = names[0][:-k] if 0 < k < len(names[0]) else ""
+        for i, g in enumerate(group):
+            if by_start.get(g.start) is g:
+                g.item = (names[0] if i == 0 else prefix + heads[i]) + tail
+                g.notes.append(f"one of a list read respectively: {g.item}")
