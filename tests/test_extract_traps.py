@@ -77,3 +77,79 @@ def test_wire_scale_abbreviations():
     assert (35.49, "trillion USD") in got and (259.58, "trillion yuan") in got
     assert [(f.value, f.unit) for f in find_en_figures("China's yuan loans grow by 16.02 trln yuan")] \
         == [(16.02, "trillion yuan")]
+
+
+# --- traps found in real pages ---------------------------------------------------------
+
+def test_a_change_of_a_growth_rate_is_no_figure_and_goes_to_the_note(catalogue):
+    # 2024-05-23 华龙网 (loan-direction report): 增速比去年同期高0.7个百分点 has no column
+    text = ("2024年4月末,重庆市本外币中长期贷款余额24565亿元,同比增长13%,增速比去年同期高0.7个百分点,"
+            "比上月增加157.1亿元,同比多增166.9亿元。")
+    rows = _rows(text, date(2024, 5, 23), catalogue)
+    assert "0.7" not in rows
+    assert rows["24565"]["yoy_pct"] == "13" and "增速比去年同期高0.7个百分点" in rows["24565"]["note"]
+    # 2025-10-24 南都 via reportify (Guangdong): the English form
+    text = ("Loan and Deposit Trends - As of September 2025, the total loan balance in Guangdong "
+            "reached 29.9 trillion yuan, marking a year-on-year growth of 5.7%, with a 0.9 "
+            "percentage point increase from June [3][4] - The balance of demand deposits for "
+            "households and enterprises in Guangdong was 8.9 trillion yuan, showing a year-on-year "
+            "growth of 12.9%, which is 7.6 percentage points higher than the overall deposit growth "
+            "rate [4][6]")
+    rows = _rows(text, date(2025, 10, 24), catalogue)
+    assert "0.9" not in rows and "7.6" not in rows
+    assert "7.6 percentage points higher" in rows["8.9"]["note"]
+    assert (rows["8.9"]["period_start"], rows["8.9"]["period_end"]) == ("", "2025-09-30")
+
+
+def test_a_year_is_not_an_amount_when_the_figures_were_stripped(tmp_path):
+    # the scraped page (各项贷款余额万亿元,同比增长%), in both languages
+    from cqreport.extract import extract_file
+
+    f = tmp_path / "stripped.txt"
+    f.write_text("date: 2024-10-20\n\n截至2024年9月末,全市本外币各项贷款余额万亿元,同比增长%,比年初增加亿元。"
+                 "截至2024亿元。\n\nIn 2024 billion yuan of cross-border RMB settlement was recorded.\n",
+                 encoding="utf-8")
+    ex = extract_file(f, data_dir=REAL_DATA)
+    assert [c.row["value"] for c in ex.candidates] == []
+    assert ex.warnings and "stripped" in ex.warnings[0] and "各项贷款余额万亿元" in ex.warnings[0]
+
+
+def test_growth_of_another_sector_is_not_glued_onto_the_figure_before(catalogue):
+    # Guangdong central-bank governor interview (2024): 普惠小微 has its own growth
+    text = ("2024年末,广东高技术制造业、先进制造业、科学研究和技术服务业中长期贷款余额同比分别增长7.2%、7.0%、"
+            "25.5%,普惠小微贷款余额同比增长10%。")
+    rows = _rows(text, date(2025, 1, 20), catalogue)
+    assert rows["25.5"]["yoy_pct"] == "" and rows["25.5"]["yoy_diff"] == ""
+    assert "10" in rows  # a figure of its own
+    # the same subject again is the growth of the level before (2024-04-17 PBoC Q1 report)
+    text = "一季度银行间人民币市场以拆借、现券和回购方式合计成交541.9万亿元,日均成交8.88万亿元,日均成交同比增长19.9%。"
+    assert _rows(text, date(2024, 4, 17), catalogue)["8.88"]["yoy_pct"] == "19.9"
+
+
+def test_a_list_read_respectively_names_each_figure_by_its_own_item(catalogue):
+    # 2026-01-26 重庆海关: only the 530.3 is auto exports
+    text = ("手机、汽车、摩托车出口额分别为567亿元、530.3亿元、264.7亿元,同比增速分别达35.4%、23%、29.5%。")
+    rows = _rows(text, date(2026, 1, 26), catalogue)
+    assert rows["530.3"]["metric_id"] == "auto_export_value" and rows["530.3"]["yoy_pct"] == "23"
+    assert rows["567"]["metric_id"] != "auto_export_value"
+    assert rows["264.7"]["metric_id"] != "auto_export_value"
+
+
+def test_a_swapped_respectively_list_is_flagged(sources_dir, catalogue):
+    # Guangdong governor interview: loans 28.4万亿元, then 存款、贷款余额分别为28.4万亿元、36.6万亿元
+    text = (sources_dir / "peers/undated_sfqjr-guangdong-fninterview-2024Y.txt").read_text(encoding="utf-8")
+    cands = build_candidates(read_release_text(text), date(2025, 1, 20), catalogue)
+    listed = [c for c in cands if c.figure.item]
+    by_value = {c.row["value"]: c for c in listed if c.row["value"] in ("28.4", "36.6")}
+    assert set(by_value) == {"28.4", "36.6"}
+    for c in by_value.values():
+        assert "looks swapped" in c.row["note"] and c.confidence <= 0.3
+
+
+def test_a_worked_example_is_not_a_figure(catalogue):
+    # the trap (example numbers after 如); the sentence form of a bank's illustration
+    text = "例如，某小微企业获得贷款500万元，按利率下降0.5个百分点计算，每年可节约利息2.5万元。全市普惠小微贷款余额超6300亿元。"
+    assert list(_rows(text, date(2025, 4, 23), catalogue)) == ["6300"]
+    # a named example is a real figure (2026-05-09 重庆晨报: 比如，我们引导建设银行在渝设立6只科创子基金)
+    text = "比如，我们引导建设银行在渝设立6只科创子基金，投资赛力斯等硬科技企业15家。"
+    assert {"6", "15"} <= set(_rows(text, date(2026, 5, 9), catalogue))

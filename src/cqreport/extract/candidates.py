@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..core import paths
 from .catalogue import Catalogue
-from .core import EXTRA_COLUMNS, Candidate, build_candidates, observation_columns, resolve_release_date
+from .core import (EXTRA_COLUMNS, Candidate, build_candidates, observation_columns, resolve_release_date,
+                   stripped_numbers)
 from .reading import read_release
 
 METRIC_COLUMNS = ["metric_id", "name_zh", "name_en", "topic", "kind", "period_type", "units",
@@ -44,6 +45,7 @@ class Extraction:
     columns: list[str]
     candidates: list[Candidate]
     metric_columns: list[str] = field(default_factory=lambda: list(METRIC_COLUMNS))
+    warnings: list[str] = field(default_factory=list)
 
     def rows(self) -> list[dict[str, str]]:
         """Candidate rows with the review columns (status left for the analyst)."""
@@ -108,7 +110,8 @@ class Extraction:
         where = f"{self.path.name}: {len(self.candidates)} candidate(s), language {self.lang}, " \
                 f"encoding {self.encoding}, release date {self.release_date or 'unknown'} " \
                 f"({self.date_from}), source {self.source_id or '(none: set --source-id)'}"
-        return where + "\n" + "\n".join(out)
+        warn = "".join(f"\nwarning: {w}" for w in self.warnings)
+        return where + warn + "\n" + "\n".join(out)
 
 
 def _w(s: str) -> int:
@@ -158,6 +161,12 @@ def extract_file(path: str | Path, source_id: str | None = None, release_date: d
     cands = build_candidates(release, rdate, catalogue, sid, columns)
     result = Extraction(Path(path), release.lang, release.encoding, rdate, date_from, sid,
                         columns, cands)
+    stripped = stripped_numbers(release)
+    if stripped:
+        shown = "; ".join(f"«{x}»" for x in stripped[:3])
+        result.warnings.append(f"{len(stripped)} place(s) show a unit without its number ({shown}): "
+                               "the page's figures look stripped by a scraper; find another copy "
+                               "of the release, do not type them in from memory")
     header = next(iter(catalogue.metric_rows.values()), None)
     if header:
         result.metric_columns = list(header.keys())

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from ..core import paths
-from ..core.vocab import UNITS
+from ..core.vocab import UNITS, to_base
 from ..errors import ExtractError
 from . import en, zh
 from .catalogue import Catalogue, parse_date
@@ -124,6 +124,9 @@ def _sentence_bounds(release: Release, block: Block, pos: int) -> tuple[int, int
         if text[e] in ".!?" and (e + 1 >= len(text) or text[e + 1].isspace()) \
                 and not en._ABBREV.search(text[max(0, e - 10):e]):
             break
+        if text.startswith("] - ", e):  # a machine summary's next bullet
+            e += 1
+            break
         e += 1
     return s, e
 
@@ -147,7 +150,7 @@ _EVENT_EN = re.compile(r"\b(?:launch|found|establish|open|start|inaugurat|set up
 
 _FORECAST = re.compile(r"预计|有望|将达|力争|目标|\b(?:may|might|could|will|would|expect\w*|forecast\w*|"
                        r"projected|target\w*)\b", re.I)
-_ANNUAL = re.compile(r"每年|年均|annually|per year|a year\b|each year")
+_ANNUAL = re.compile(r"每年|年均|annually|per year|a year\b(?!-on-year|-over-year)|each year")
 
 
 _BALANCE_RE = re.compile(r"余额|balance", re.I)
@@ -361,7 +364,34 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
         })
         row = {k: row[k] for k in columns}
         cands.append(Candidate(fig, row, confidence, qs, qe, label))
+    _flag_swapped_lists(cands)
     return cands
+
+
+def _flag_swapped_lists(cands: list[Candidate]) -> None:
+    """A list read 分别 that contradicts the release itself: 广东本外币贷款余额28.4万亿元 … 存款、
+    贷款余额分别为28.4万亿元、36.6万亿元 gives loans as 36.6 after giving them as 28.4. Both
+    list figures are flagged (their order looks swapped) and no longer proposed with confidence."""
+    def key(c: Candidate) -> tuple:
+        return c.row["metric_id"], c.row["entity_id"], c.row["period_end"]
+
+    for c in cands:
+        if not c.figure.item or c.row["metric_id"] == "unknown":
+            continue
+        mates = [d for d in cands if d.figure.list_start == c.figure.list_start and d is not c]
+        for d in cands:
+            if d.figure.item or key(d) != key(c) or d.row["value"] == c.row["value"]:
+                continue
+            twin = next((m for m in mates if to_base(m.figure.value, m.figure.unit)
+                         == to_base(d.figure.value, d.figure.unit)), None)
+            if twin is None:
+                continue
+            note = (f"the release gives {c.figure.item} as {d.row['value']}{d.row['unit']} elsewhere "
+                    f"(«{d.row['quote']}»): this 分别 list looks swapped; check which value is which")
+            for x in (c, twin):
+                x.row["note"] = "; ".join(filter(None, [x.row["note"], note]))
+                x.confidence = min(x.confidence, 0.3)
+            break
 
 
 def _propose(label: Label, fig: Figure, clause: str, context: str, lang: str,
@@ -466,3 +496,17 @@ def _confidence(fig: Figure, label: Label, block: Block, release: Release) -> fl
     if not any(p in release.text[block.start:block.end] for p in "。.！？"):
         c -= 0.1  # a headline
     return round(max(0.05, min(0.99, c)), 2)
+
+
+# A unit written where its number should be: 余额万亿元, 同比增长%, "stood at trillion yuan".
+_STRIPPED = {"zh": re.compile(r"(?:余额|增加|增长|新增|达到|达|为|约|超)(?:万亿元|亿元|万元|亿美元|%)"),
+             "en": re.compile(r"\b(?:at|to|of|by|was|reached)\s+(?:trillion|billion|million)\s+"
+                              r"(?:yuan|U\.?S\.? dollars|USD)|\bby\s+(?:%|percent\b)", re.I)}
+
+
+def stripped_numbers(release: Release) -> list[str]:
+    """Places where the page shows a unit without its number (a scraper dropped the digits):
+    its figures cannot be read from it; the analyst should find another copy."""
+    pat = _STRIPPED["en" if release.lang == "en" else "zh"]
+    body = release.text[release.body_start:]
+    return [body[max(0, m.start() - 12):m.end()].strip() for m in pat.finditer(body)]

@@ -29,7 +29,7 @@ class Figure:
         period: The period phrase the figure was dated by, if any.
         period_how: "sentence", "paragraph" or "release" (no period stated).
         item: In a list read 分别 / respectively (手机、汽车出口额分别为A、B), the words this
-            figure goes with (汽车出口额); '' otherwise.
+            figure goes with (汽车出口额); '' otherwise. ``list_start``: where its list begins.
         notes: Remarks for the reviewer.
     """
 
@@ -55,4 +55,5 @@ class Figure:
     period_how: str = "release"
     growth_end: int = 0
     item: str = ""
+    list_start: int = -1
     notes: list[str] = field(default_factory=list)

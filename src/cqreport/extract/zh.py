@@ -37,6 +37,7 @@ _IDIOMS = ("货比三家", "千家万户", "千方百计", "四面八方", "五�
            "九成新", "十全十美", "两手抓", "三家一策")
 _SUFFIX_AFTER_COUNTER = (("以上", "以上"), ("左右", "约"), ("多", "多"), ("余", "余"))
 _SENTENCE_END = "。！？!?；;"
+_YEAR_LEAD = re.compile(r"(?:截至|截止|至|到|于|在|自|从|截止到)$")
 _CLAUSE_END = _SENTENCE_END + "，,：:"
 
 
@@ -110,9 +111,10 @@ def find_zh_figures(text: str, start: int = 0, end: int | None = None) -> list[F
                 bare.append((s0, e0, n.value, raw))
             continue
         figures.append(fig)
-    figures = _backfill_lists(text, figures, bare)
+    figures = [f for f in _backfill_lists(text, figures, bare) if not in_example(text, f.start)]
     mark_respectively(text, figures)
     mark_growth(text, figures)
+    mark_rate_gaps(text, figures)
     mark_change_to(text, figures)
     mark_prior(text, figures)
     return figures
@@ -123,6 +125,9 @@ def _read_figure(text: str, s0: int, e0: int, raw: str, chinese: bool, percent: 
     before = _ch(text, s0 - 1)
     if before == "第" or before in "+＋/" or _ch(text, e0) in "+＋/":
         return None
+    if not chinese and re.fullmatch(r"(?:19|20)\d\d", raw) and _YEAR_LEAD.search(
+            text[max(0, s0 - 3):s0]):
+        return None  # 截至2024亿元: a year whose month and figure a scraper stripped
     if chinese:
         if raw in ("一", "〇", "零") or before in CN_NUMERAL_CHARS:
             return None
@@ -328,6 +333,16 @@ def _level_before(text: str, pos: int, figures: list[Figure]) -> Figure | None:
 def _attach(text: str, group: list[Figure], figures: list[Figure], kind: str, sign: int,
             cue: int) -> None:
     levels = [f for f in _levels_before(text, cue, figures) if f not in group]
+    cs = cue
+    while cs > 0 and text[cs - 1] not in "，,；;。\n":
+        cs -= 1
+    subject = re.sub(r"同比|分别|增速|增幅|其中|的|[\s“”]", "", text[cs:cue])
+    if len(subject) >= 2:
+        # 普惠小微贷款余额同比增长10%: its own subject, not the growth of an earlier clause's
+        # figure (日均成交8.88万亿元，日均成交同比增长19.9%: the same subject again is)
+        levels = [f for f in levels if f.start >= cs or subject in text[max(0, f.start - 20):f.start]]
+    if kind == "yoy" and all(g.unit == "%" for g in group):
+        levels = [f for f in levels if f.unit != "%"]  # a growth is no points change of a rate
     if not levels:
         return  # growth with no level: it stays a figure of its own
     targets = levels[-len(group):] if len(group) > 1 else [levels[-1]]
@@ -443,4 +458,51 @@ def mark_respectively(text: str, figures: list[Figure]) -> None:
         for i, g in enumerate(group):
             if by_start.get(g.start) is g:
                 g.item = (names[0] if i == 0 else prefix + heads[i]) + tail
+                g.list_start = group[0].start
                 g.notes.append(f"one of a list read respectively: {g.item}")
+
+
+# 增速比去年同期高0.7个百分点, 增速分别比上年同期、一季度末高3.4个、3.0个百分点, 高于各项贷款增速
+# 3.25个百分点: a change of the growth rate, or a gap to another series' rate.
+_RATE_GAP = re.compile(r"(?:增速|增幅|增长率)[^，,；;。]{0,16}?(?:比|较|高于|低于|快于|慢于|高出|低出)"
+                       r"|(?:高于|低于|快于|慢于|高出|低出)[^，,；;。]{0,10}?(?:增速|增幅|增长率)")
+
+
+def mark_rate_gaps(text: str, figures: list[Figure]) -> None:
+    """Points by which a growth rate moved or differs from another series' are no figure of
+    their own and no column holds them: they go into the note of the level they qualify
+    (全国 comparisons are ``vs_national_pp``, see :func:`mark_growth`)."""
+    for f in figures:
+        if f.role != "level" or f.unit not in ("个百分点", "个基点") or f.in_parens:
+            continue
+        s = f.start
+        while s > 0 and text[s - 1] not in "，,；;。\n":
+            s -= 1
+        clause = text[s:f.end]
+        if not _RATE_GAP.search(text[s:f.start]) or "全国" in clause:
+            continue
+        level = _level_before(text, s, figures)
+        if level is None:
+            continue
+        f.role = "gap"
+        level.notes.append(f"{clause}: a change of its growth rate, which no column holds")
+        level.growth_end = max(level.growth_end, f.end)
+
+
+# 如某企业贷款1000万元, 例如，一笔500万元的贷款, 假设…: a worked example, not a reported figure.
+# (比如，我们引导建设银行在渝设立6只科创子基金 is a real example: only an unnamed one is not.)
+_EXAMPLE = re.compile(r"假如|如果|假设|倘若|"
+                      r"(?:例如|比如|譬如|如|若|以)[，,]?[^，,。；;：:]{0,8}?(?:某|一笔|一家|一户|一位|一名)")
+
+
+def in_example(text: str, pos: int) -> bool:
+    """True when the clause before pos is a worked example or a supposition (如某企业…).
+
+    >>> t = "如某企业获得贷款1000万元，可节约利息约2万元。"
+    >>> in_example(t, t.index("1000")), in_example("全市贷款余额6.54万亿元", 6)
+    (True, False)
+    """
+    s = pos
+    while s > 0 and text[s - 1] not in "。；;！？\n":
+        s -= 1
+    return bool(_EXAMPLE.search(text, s, pos))
