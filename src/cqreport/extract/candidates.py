@@ -11,8 +11,14 @@ from pathlib import Path
 
 from ..core import paths
 from .catalogue import Catalogue
-from .core import (EXTRA_COLUMNS, Candidate, build_candidates, observation_columns, resolve_release_date,
-                   stripped_numbers)
+from .core import (
+    EXTRA_COLUMNS,
+    Candidate,
+    build_candidates,
+    observation_columns,
+    resolve_release_date,
+    stripped_numbers,
+)
 from .reading import read_release
 
 METRIC_COLUMNS = ["metric_id", "name_zh", "name_en", "topic", "kind", "period_type", "units",
