@@ -148,7 +148,8 @@ def test_a_swapped_respectively_list_is_flagged(sources_dir, catalogue):
 
 def test_a_worked_example_is_not_a_figure(catalogue):
     # the trap (example numbers after 如); the sentence form of a bank's illustration
-    text = "例如，某小微企业获得贷款500万元，按利率下降0.5个百分点计算，每年可节约利息2.5万元。全市普惠小微贷款余额超6300亿元。"
+    text = ("例如，某小微企业获得贷款500万元，按利率下降0.5个百分点计算，每年可节约利息2.5万元。"
+            "全市普惠小微贷款余额超6300亿元。")
     assert list(_rows(text, date(2025, 4, 23), catalogue)) == ["6300"]
     # a named example is a real figure (2026-05-09 重庆晨报: 比如，我们引导建设银行在渝设立6只科创子基金)
     text = "比如，我们引导建设银行在渝设立6只科创子基金，投资赛力斯等硬科技企业15家。"

@@ -451,7 +451,7 @@ def mark_respectively(text: str, figures: list[Figure]) -> None:
         if len(group) < 2 or len(names) != len(group) or any(not n for n in names):
             continue
         tail = next((t for t in _SHARED_TAILS if names[-1].endswith(t) and names[-1] != t), "")
-        heads = names[:-1] + [names[-1][:len(names[-1]) - len(tail)]]
+        heads = [*names[:-1], names[-1][:len(names[-1]) - len(tail)]]
         # 广东本外币存款、贷款余额: the first name carries what the others share (广东本外币)
         k = len(heads[1])
         prefix = names[0][:-k] if 0 < k < len(names[0]) else ""
