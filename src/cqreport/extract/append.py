@@ -49,7 +49,8 @@ KEY = ("metric_id", "entity_id", "period_start", "period_end", "source_id")
 _REQUIRED = ("metric_id", "entity_id", "period_end", "period_label", "value", "unit",
              "source_id", "quote")
 _NUMERIC = ("value", "yoy_pct", "yoy_diff", "vs_national_pp", "prior_value", "streak_months")
-_STATUSES = ("accepted", "rejected", "pending", "")
+# "proposed" and "add_unit" are how the extractor writes a catalogue row nobody decided on yet
+_STATUSES = ("accepted", "rejected", "pending", "", "proposed", "add_unit")
 # A spreadsheet runs a cell that starts with one of these (=HYPERLINK(...), +cmd, -2+3, @SUM);
 # tab and carriage return are on OWASP's list too, because some programs strip them first.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -190,7 +191,8 @@ def _is_accepted(chk: _Checker, t: _Table, r: dict[str, str], what: str) -> bool
     status = r["status"].lower()
     if status not in _STATUSES:
         chk.add(t.path, what, int(r["__row"]), "status", repr(r["status"]),
-                "accepted, rejected, pending or empty", "candidate-status")
+                "accepted, rejected, pending or empty (or proposed / add_unit, as extracted)",
+                "candidate-status")
         return False
     return status == "accepted"
 

@@ -19,6 +19,7 @@ from .core import (
     resolve_release_date,
     stripped_numbers,
 )
+from .history import History, inherit
 from .reading import read_release
 
 METRIC_COLUMNS = ["metric_id", "name_zh", "name_en", "topic", "kind", "period_type", "units",
@@ -60,7 +61,7 @@ class Extraction:
             row = dict(c.row)
             row.update({"confidence": f"{c.confidence:.2f}", "suggestions": c.suggestions,
                         "reason": c.reason, "quote_start": str(c.quote_start),
-                        "quote_end": str(c.quote_end), "status": ""})
+                        "quote_end": str(c.quote_end), "status": c.status})
             out.append(row)
         return out
 
@@ -167,6 +168,7 @@ def extract_file(path: str | Path, source_id: str | None = None, release_date: d
     cands = build_candidates(release, rdate, catalogue, sid, columns)
     result = Extraction(Path(path), release.lang, release.encoding, rdate, date_from, sid,
                         columns, cands)
+    result.warnings += inherit([c.row for c in cands], History(ddir))
     stripped = stripped_numbers(release)
     if stripped:
         shown = "; ".join(f"«{x}»" for x in stripped[:3])

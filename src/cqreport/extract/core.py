@@ -14,7 +14,8 @@ from ..errors import ExtractError
 from . import en, zh
 from .catalogue import Catalogue, parse_date
 from .entities import ReleasePlaces, entity_names, find_entity
-from .labels import Label, label_figure, propose_metric
+from .labels import Label, label_figure
+from .propose import propose_metric
 from .model import Figure
 from .reading import Block, Release, paragraphs
 from .timespans import Span, find_en_spans, find_zh_spans
@@ -48,6 +49,7 @@ class Candidate:
     quote_start: int
     quote_end: int
     label: Label | None = None
+    status: str = ""  # proposed: "rejected" for what the data never records (a conversion)
 
     @property
     def suggestions(self) -> str:
@@ -323,9 +325,11 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
                              and fig.period.period_start is not None)
         if fig.in_parens:  # a conversion in brackets repeats the figure before it
             label.metric_id, label.evidence = "unknown", 0.0
-            label.reason = "unknown: a conversion in brackets of the figure before it"
+            label.reason = ("unknown: a conversion in brackets of the figure before it; the data "
+                            "records figures as reported, not conversions: proposed rejected")
         else:
-            _propose(label, fig, clause, context, release.lang, catalogue)
+            _propose(label, fig, clause, context, release.lang, catalogue,
+                     release.text[fig.start:fig.end])
         metric = label
         entity = label
         start, end = _period_dates(fig, release_date, catalogue.metric(label.metric_id), label, ytd)
@@ -363,7 +367,8 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
             "note": "; ".join(notes),
         })
         row = {k: row[k] for k in columns}
-        cands.append(Candidate(fig, row, confidence, qs, qe, label))
+        cands.append(Candidate(fig, row, confidence, qs, qe, label,
+                               "rejected" if fig.in_parens else ""))
     _flag_swapped_lists(cands)
     return cands
 
@@ -395,9 +400,10 @@ def _flag_swapped_lists(cands: list[Candidate]) -> None:
 
 
 def _propose(label: Label, fig: Figure, clause: str, context: str, lang: str,
-             catalogue: Catalogue) -> None:
+             catalogue: Catalogue, figure_text: str = "") -> None:
     """A new catalogue row where no metric fits, and what to do about a missing unit."""
-    row = propose_metric(label, fig.unit, clause, lang, catalogue, context)
+    row = propose_metric(label, fig.unit, clause, lang, catalogue, context,
+                         fig.period is not None and fig.period.period_start is not None, figure_text)
     if row is not None:
         why = label.reason.split(":", 1)[1].split(";")[0].strip() if ":" in label.reason else ""
         label.proposal = row

@@ -10,7 +10,7 @@ clause that makes the figure something else:
 - a narrower scope (跨境贸易和直接投资 is not all cross-border RMB settlement).
 
 Otherwise the metric is ``unknown`` (or a proposed new catalogue row, see
-``propose_metric``), with the best few catalogue metrics as suggestions and a
+``propose.propose_metric``), with the best few catalogue metrics as suggestions and a
 one-line reason. The entity comes from who the sentence is about: Chongqing,
 the country (全国, China's …), the corridor as a whole, or another region.
 """
@@ -114,10 +114,10 @@ def _names_figure(pattern: re.Pattern, text: str) -> bool:
     return any(not re.search(r"\d", text[m.end():]) for m in pattern.finditer(text))
 
 
-_WHOLE = re.compile(r"本外币|(?:domestic|local) and foreign currenc(?:y|ies)", re.I)
+WHOLE = re.compile(r"本外币|(?:domestic|local) and foreign currenc(?:y|ies)", re.I)
 
 def _parts_in(text: str, lang: str) -> list[str]:
-    text = _WHOLE.sub(lambda m: " " * len(m[0]), text)  # the whole, not a foreign-currency part
+    text = WHOLE.sub(lambda m: " " * len(m[0]), text)  # the whole, not a foreign-currency part
     words = _PARTS_EN if lang == "en" else _PARTS_ZH
     low = text.lower() if lang == "en" else text
     return [w for w in words if (w.lower() if lang == "en" else w) in low]
@@ -244,131 +244,3 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
     lab.entity_suggestions = list(who.suggestions)
     lab.entity_proposal = who.proposal
     return lab
-
-
-# --- new catalogue rows ----------------------------------------------------------------
-
-# Part words, longest first, with an id fragment and an English name.
-_PART_NAMES = [
-    ("中长期", "medium_long_term", "medium- and long-term"), ("短期", "short_term", "short-term"),
-    ("票据", "bills", "bill financing and"), ("固定资产", "fixed_asset", "fixed-asset"),
-    ("经营性", "operating", "operating"), ("重工业", "heavy_industry", "heavy-industry"),
-    ("轻工业", "light_industry", "light-industry"), ("制造业", "manufacturing", "manufacturing"),
-    ("工业", "industry", "industrial"), ("服务业", "services", "services"),
-    ("基础设施", "infrastructure", "infrastructure"), ("普惠", "inclusive", "inclusive"),
-    ("小微", "small_micro", "small and micro"), ("绿色", "green", "green"), ("科技", "tech", "tech"),
-    ("涉农", "agri", "agriculture-related"), ("农户", "farm_household", "farm-household"),
-    ("企事业单位", "corporate", "corporate"), ("住户", "household", "household"),
-    ("房地产", "real_estate", "real-estate"), ("个人", "personal", "personal"),
-    ("消费", "consumer", "consumer"), ("外币", "fx", "foreign-currency"),
-    ("转型", "transition", "transition"),
-]
-_PART_NAMES_EN = [
-    ("medium and long-term", "medium_long_term"), ("medium- and long-term", "medium_long_term"),
-    ("short-term", "short_term"), ("household", "household"), ("corporate", "corporate"),
-    ("small and micro", "small_micro"), ("microloan", "small_micro"), ("inclusive", "inclusive"),
-    ("green", "green"), ("tech", "tech"), ("bill financing", "bills"),
-    ("foreign currency loans", "fx"), ("business loans", "business"),
-    ("manufacturing", "manufacturing"), ("infrastructure", "infrastructure"),
-    ("real estate", "real_estate"), ("domestic loan", "domestic"),
-]
-PROPOSAL_COLUMNS_EXTRA = ["status"]
-
-
-def _loan_parts(clause: str, lang: str) -> list[tuple[str, str, str]]:
-    """The part words of a loan figure's clause, longest match first (重工业 before 工业)."""
-    out: list[tuple[str, str, str]] = []
-    clause = _WHOLE.sub(lambda m: " " * len(m[0]), clause)
-    if lang == "en":
-        low = clause.lower()
-        for word, frag in _PART_NAMES_EN:
-            if word in low and frag not in [f for _, f, _ in out]:
-                out.append((word, frag, word))
-        return out
-    taken = ""
-    for zh, frag, en in _PART_NAMES:
-        if zh in clause and zh not in taken:
-            out.append((zh, frag, en))
-            taken += zh
-    order = {zh: clause.find(zh) for zh, _, _ in out}
-    return sorted(out, key=lambda t: order[t[0]])
-
-
-def _last_subject(context: str) -> str:
-    """The clause of a sentence that holds its last balance (…贷款余额X，同比增长…，比上月增加Y)."""
-    i = max(context.rfind("余额"), context.lower().rfind("balance"))
-    if i < 0:
-        return context
-    s = i
-    while s > 0 and context[s - 1] not in "，,；;。":
-        s -= 1
-    return context[s:i + 2]
-
-
-def propose_metric(lab: Label, unit: str, clause: str, lang: str, catalogue: Catalogue,
-                   context: str = "") -> dict[str, str] | None:
-    """A new catalogue row for a figure no catalogue metric fits, where the words say
-    clearly what it is (a loan balance by sector or purpose, a month's change in
-    loans, trade-and-investment RMB settlement, a cumulative settlement total, the
-    corridor's yearly trains); None otherwise.
-    """
-    u = UNITS.get(unit)
-    if u is None or lab.metric_id != "unknown":
-        return None
-    row: dict[str, str] | None = None
-    if lab.month_change:  # 比上月增加X: the loans it is about are named earlier in the sentence
-        clause = _last_subject(context)
-    loan = re.search(r"贷款|loans?\b", clause, re.I)
-    if u.base == "yuan" and loan:
-        parts = _loan_parts(clause, lang)
-        frag = "_".join(f for _, f, _ in parts)
-        zh = "".join(z for z, _, _ in parts)
-        en = " ".join(e for _, _, e in parts) if lang == "zh" else " ".join(w for w, _, _ in parts)
-        if lab.month_change:
-            row = _row(f"loan_change_mom{'_' + frag if frag else ''}", f"{zh}贷款比上月增加",
-                       f"{en} loans, change from the previous month".strip().capitalize(),
-                       "credit", "flow", "flow", unit, "yuan",
-                       "Change in the loan balance over one month (比上月增加), as released.")
-        elif lab.balance and parts:
-            row = _row(f"loan_balance_{frag}", f"{zh}贷款余额",
-                       f"{en} loan balance".strip().capitalize(), "credit", "stock", "stock",
-                       unit, "yuan", "Outstanding loans of this sector or purpose at the as-of "
-                       "date; a part of the total loan balance, not comparable with it.")
-        elif parts and re.search(r"增加|新增|increased|new", clause, re.I):
-            row = _row(f"new_loans_{frag}", f"{zh}贷款增加", f"New {en} loans".strip(),
-                       "credit", "flow", "flow", unit, "yuan",
-                       "Increase in loans of this sector or purpose over the period.")
-    elif u.base == "yuan" and re.search(r"跨境贸易和直接投资|贸易和投资", clause):
-        row = _row("crossborder_trade_fdi_rmb_settlement", "跨境贸易和直接投资人民币结算金额",
-                   "Cross-border trade and direct investment RMB settlement", "cross_border",
-                   "flow", "flow", unit, "yuan", "RMB settlement of cross-border trade and "
-                   "direct investment only; a part of total cross-border RMB settlement.")
-    elif u.base == "yuan" and lab.cumulative and re.search(r"跨境人民币", clause):
-        row = _row("crossborder_rmb_settlement_cumulative", "累计跨境人民币结算量",
-                   "Cross-border RMB settlement, cumulative", "cross_border", "cumulative",
-                   "cumulative", unit, "yuan", "Running total of cross-border RMB settlement "
-                   "since the start date the release gives.")
-    elif u.base == "trains" and lab.scope == "corridor" and not lab.cumulative:
-        row = _row("corridor_rail_sea_trains", "西部陆海新通道铁海联运班列开行量",
-                   "Land-Sea Corridor rail-sea trains run", "corridor", "flow", "flow", unit,
-                   "trains", "Rail-sea intermodal trains run on the whole corridor in the "
-                   "period (corridor-wide, not Chongqing's alone).")
-    if row is None:
-        return None
-    existing = catalogue.metric(row["metric_id"])
-    if existing is not None:
-        return None  # already in the catalogue under that id: the guesser missed it
-    return row
-
-
-def _row(mid: str, zh: str, en: str, topic: str, kind: str, ptype: str, unit: str, base: str,
-         definition: str) -> dict[str, str]:
-    units = [unit]
-    if unit == "亿元":
-        units.append("万亿元")
-    elif unit == "万亿元":
-        units.insert(0, "亿元")
-    return {"metric_id": mid, "name_zh": zh, "name_en": en, "topic": topic, "kind": kind,
-            "period_type": ptype, "units": "|".join(units), "base_unit": base,
-            "definition": definition + " Proposed by cqreport extract; review before use.",
-            "share_of": "", "priority": "", "status": "proposed"}

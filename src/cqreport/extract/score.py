@@ -32,6 +32,7 @@ class Item:
     metric: str = ""
     entity: str = ""
     confidence: float = 0.0
+    status: str = ""
 
 
 @dataclass
@@ -53,6 +54,7 @@ class GroupScore:
     sure_ok: int = 0
     region_errors: int = 0
     unknown: int = 0
+    rejected: int = 0
     entity_errors: int = 0
     entity_unknown: int = 0
 
@@ -88,7 +90,8 @@ class GroupScore:
     @property
     def unknown_share(self) -> float | None:
         """Among matched figures, the share whose proposal names no metric at all (neither a
-        catalogue metric nor a proposed new one): the ones the analyst labels by hand."""
+        catalogue metric nor a proposed new one) and is not proposed for rejection (a
+        conversion in brackets): the ones the analyst labels by hand."""
         return self._ratio(self.unknown, self.matched)
 
     @property
@@ -130,7 +133,7 @@ class ScoreReport:
         lines += ["", "metric: among matched figures whose proposal names a catalogue metric, the "
                   "share right; metric@0.9: the same at confidence >= 0.9; unknown: the share of "
                   "matched figures proposed with no metric at all (neither a catalogue metric nor "
-                  "a proposed new one); entity: matched figures given a wrong entity (unknown is "
+                  "a proposed new one), conversions proposed for rejection left out; entity: matched figures given a wrong entity (unknown is "
                   "not wrong: it is counted apart); region: figures of another region, the country "
                   "or the corridor as a whole labelled chongqing (targets on held-out texts: metric "
                   ">= 0.90, metric@0.9 >= 0.95, unknown <= 0.30, period >= 0.90, entity 0)."]
@@ -221,7 +224,7 @@ def score_gold(gold_path: str | Path, text_dir: str | Path, data_dir: Path | Non
             pred.append(Item(file, float(w["value"]), w["unit"], w["qualifier"],
                              (_num_key(w["yoy_pct"]), _num_key(w["yoy_diff"])),
                              (w["period_start"], w["period_end"]), c.quote_start, w["quote"],
-                             w["metric_id"], w["entity_id"], c.confidence))
+                             w["metric_id"], w["entity_id"], c.confidence, c.status))
         g.gold += len(gold)
         g.predicted += len(pred)
         for gi, pi in _pair(gold, pred):
@@ -263,7 +266,8 @@ def _score_labels(g: GroupScore, gd: Item, pr: Item, catalogue: Catalogue,
             report.mismatched.append(("metric", gd, pr))
     elif gd.metric != "unknown" and catalogue.metric(gd.metric) is not None:
         report.mismatched.append(("metric", gd, pr))
-    g.unknown += pr.metric == "unknown"
+    g.rejected += pr.status == "rejected"
+    g.unknown += pr.metric == "unknown" and pr.status != "rejected"
     if pr.entity == "unknown":
         g.entity_unknown += 1
     elif not (pr.entity == gd.entity or (gd.entity == "other_region" and pr.entity not in
