@@ -38,8 +38,8 @@ from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_fil
 from ..core.numbers import NumberMatch, decimals_of, find_numbers
 from ..core.vocab import UNITS
 from ..errors import DataError, Problem
-from .load import TABLES, Table, data_files, display_path, read_table
 from .doubts import check_doubts_kept
+from .load import TABLES, Table, data_files, display_path, read_table
 from .places import check_entity_places
 from .schema import TableSpec, check_schema, read_specs
 

@@ -15,8 +15,8 @@ from . import en, zh
 from .catalogue import Catalogue, parse_date
 from .entities import ReleasePlaces, entity_names, find_entity
 from .labels import Label, label_figure
-from .propose import propose_metric
 from .model import Figure
+from .propose import propose_metric
 from .reading import Block, Release, paragraphs
 from .timespans import Span, find_en_spans, find_zh_spans
 

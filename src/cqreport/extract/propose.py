@@ -232,7 +232,7 @@ _EN_STOP = {"the", "of", "in", "and", "a", "an", "to", "for", "by", "at", "with"
             "three", "nine", "quarters", "months", "number", "showing", "significant", "growth",
             "balance", "outstanding", "issued", "new", "rate", "share", "proportion",
             "cumulative", "increase", "decrease", "amount", "scale", "various", "surged", "soared",
-            "jumped", "climbed", "expanded", "dropped", "declined", "registered", "logged"}
+            "jumped", "climbed", "expanded", "dropped", "declined", "logged"}
 
 
 def _generic(lab: Label, unit: str, clause: str, lang: str, flow_span: bool) -> dict[str, str] | None:
