@@ -133,7 +133,8 @@ class ScoreReport:
         lines += ["", "metric: among matched figures whose proposal names a catalogue metric, the "
                   "share right; metric@0.9: the same at confidence >= 0.9; unknown: the share of "
                   "matched figures proposed with no metric at all (neither a catalogue metric nor "
-                  "a proposed new one), conversions proposed for rejection left out; entity: matched figures given a wrong entity (unknown is "
+                  "a proposed new one), conversions proposed for rejection left out; "
+                  "entity: matched figures given a wrong entity (unknown is "
                   "not wrong: it is counted apart); region: figures of another region, the country "
                   "or the corridor as a whole labelled chongqing (targets on held-out texts: metric "
                   ">= 0.90, metric@0.9 >= 0.95, unknown <= 0.30, period >= 0.90, entity 0)."]
