@@ -256,7 +256,10 @@ def test_unknown_metrics_become_proposed_catalogue_rows(tmp_path, sources_dir, n
         rows = {r["metric_id"]: r for r in reader}
     with (narrow_catalogue / "metrics.csv").open(encoding="utf-8-sig") as fh:
         metric_cols = csv.DictReader(fh).fieldnames
-    assert reader.fieldnames == [*metric_cols, "status"]
+    assert reader.fieldnames == [*metric_cols, "status", "reason"]
+    # every field --append requires has a value, and the reason says where each came from
+    for r in rows.values():
+        assert r["priority"] in ("1", "2", "3") and "priority" in r["reason"], r
     mlt = rows["loan_balance_medium_long_term"]
     assert mlt["status"] == "proposed" and mlt["name_zh"] == "中长期贷款余额"
     assert mlt["period_type"] == "stock" and "亿元" in mlt["units"].split("|")

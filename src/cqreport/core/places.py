@@ -59,6 +59,7 @@ _YARDSTICKS_EN = (
     r"provinces|central and western regions?|western regions?)\b",
     r"\b" + _ORDINAL_EN + r"\s+nationwide\b|\bnationwide\s+rank\w*",
     r"\bthe \w+ province in China\b",
+    r"\b(?:excluding|except|other than)\s+(?:the\s+)?[A-Z]\w+",
 )
 # Names that hold a place word without being about it.
 _NAMES_EN = (r"(?:the\s+)?(?:People's\s+)?Bank of China|China(?:\s+|-)(?:Daily|News\w*|Construction|"
@@ -170,6 +171,8 @@ def _patterns(key: tuple[tuple[str, str, tuple[str, ...]], ...], lang: str
             # the reach of a network, not whom it is about: 辐射我国18个省, 通达全国…
             r"(?:辐射|覆盖|通达|连接|联通|遍布|延伸至|拓展至|到达|通往|发往|运往|出口到|出口至)"
             r"(?:我国|全国|全球|全省|全市)",
+            # a place left out of a figure's scope is not the figure's place: 广东辖内(不含深圳)
+            rf"(?:不含|不包括|除去|除){place}(?:以外|之外|外)?",
             r"继\S{1,8}?之?后", r"仅次于\S{1,6}?(?=[，,。；;、]|$)", r"仅次于\S{1,4}")))
     return named, by_word, yard
 

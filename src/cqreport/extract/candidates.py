@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from ..core import paths
+from .append import side_path_for
 from .catalogue import Catalogue
 from .core import (
     EXTRA_COLUMNS,
@@ -19,8 +20,10 @@ from .core import (
     resolve_release_date,
     stripped_numbers,
 )
+from .entities import ENTITY_COLUMNS
 from .history import History, inherit
 from .reading import read_release
+from .sourcerow import draft_source
 
 METRIC_COLUMNS = ["metric_id", "name_zh", "name_en", "topic", "kind", "period_type", "units",
                   "base_unit", "definition", "share_of", "priority"]
@@ -53,6 +56,7 @@ class Extraction:
     candidates: list[Candidate]
     metric_columns: list[str] = field(default_factory=lambda: list(METRIC_COLUMNS))
     warnings: list[str] = field(default_factory=list)
+    source_draft: dict[str, str] | None = None
 
     def rows(self) -> list[dict[str, str]]:
         """Candidate rows with the review columns (status left for the analyst)."""
@@ -89,14 +93,27 @@ class Extraction:
                     have["units"] = "|".join(units)
         return list(out.values())
 
-    def metrics_csv(self) -> str:
-        """The proposed catalogue rows as CSV: the columns of metrics.csv, then ``status``."""
+    def proposed_entities(self) -> list[dict[str, str]]:
+        """New entities.csv rows the candidates name (places not in the catalogue), one per id."""
+        out: dict[str, dict[str, str]] = {}
+        for c in self.candidates:
+            row = c.label.entity_proposal if c.label is not None else None
+            if row is not None:
+                out.setdefault(row["entity_id"], dict(row))
+        return list(out.values())
+
+    def side_csv(self, rows: list[dict[str, str]], columns: list[str]) -> str:
+        """Side-file rows as CSV: the curated table's columns, then status and reason."""
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=[*self.metric_columns, "status"],
-                           lineterminator="\n", extrasaction="ignore")
+        w = csv.DictWriter(buf, fieldnames=[*columns, "status", "reason"], lineterminator="\n",
+                           extrasaction="ignore")
         w.writeheader()
-        w.writerows(self.proposed_metrics())
+        w.writerows(rows)
         return buf.getvalue()
+
+    def metrics_csv(self) -> str:
+        """The proposed catalogue rows as CSV: the columns of metrics.csv, then status and reason."""
+        return self.side_csv(self.proposed_metrics(), self.metric_columns)
 
     def review_table(self, width: int = 46) -> str:
         """A readable table: one line per candidate, the quote cut to fit."""
@@ -178,7 +195,30 @@ def extract_file(path: str | Path, source_id: str | None = None, release_date: d
     header = next(iter(catalogue.metric_rows.values()), None)
     if header:
         result.metric_columns = list(header.keys())
+    draft = draft_source(release, catalogue)
+    if draft is not None:
+        result.source_draft = draft
+        for c in result.candidates:
+            c.row["source_id"] = c.row.get("source_id") or draft["source_id"]
     if out is not None:
         _write(Path(out), result.to_csv())
         _write(metrics_path(out), result.metrics_csv())
+        sides = {"entities": (result.proposed_entities(), _columns(ddir, "entities", ENTITY_COLUMNS)),
+                 "source": ([draft] if draft else [], _columns(ddir, "sources", list(draft or {})))}
+        for name, (rows, cols) in sides.items():
+            target = side_path_for(out, name)
+            if rows:
+                _write(target, result.side_csv(rows, cols))
+            elif target.is_file():
+                target.unlink()  # a stale side file of an earlier extraction would be appended
     return result
+
+
+def _columns(ddir: Path, table: str, fallback: list[str]) -> list[str]:
+    """A curated table's columns, as its header has them."""
+    try:
+        with (ddir / f"{table}.csv").open(encoding="utf-8-sig", newline="") as fh:
+            head = next(csv.reader(fh), [])
+    except OSError:
+        head = []
+    return [c for c in (head or fallback) if c not in ("status", "reason")]

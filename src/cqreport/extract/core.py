@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from ..core import paths
+from ..core.places import mentions
 from ..core.vocab import UNITS, to_base
 from ..errors import ExtractError
 from . import en, zh
@@ -150,6 +151,54 @@ _EVENT_EN = re.compile(r"\b(?:launch|found|establish|open|start|inaugurat|set up
                        r"begun|introduc|unveil|creat)\w*\s*$", re.I)
 
 
+_EXCLUDED = {"zh": re.compile(r"(?:不含|不包括|除去|除)(?P<what>[\u4e00-\u9fff]{2,6}?)(?=[,，)）]|以外|之外|外|下同)"),
+             "en": re.compile(r"\b(?:excluding|except|other than)\s+(?P<what>(?:the\s+)?[A-Z][\w-]+)")}
+
+
+def _exclusion(label: Label, before: str, lang: str, fig: Figure) -> None:
+    """广东辖内(不含深圳)新发放一般贷款加权平均利率: a scope narrower than the entity (Guangdong
+    without Shenzhen). It is no other entity: it is said in the figure's note and carried by the
+    series' definition; a proposed series gets its own id (…_ex_shenzhen), so that it never joins
+    the province-wide one."""
+    m = _EXCLUDED[lang].search(before)
+    if m is None:
+        return
+    what = m["what"]
+    place = next((x.place_id for x in mentions(what, lang) if x.place_id), "")
+    fig.notes.append(f"scope: {m[0]} (a narrower scope than {label.entity_id}: not comparable with "
+                     "figures of the whole; keep it in the series' definition)")
+    label.reason += f"; scope {m[0]}: the series excludes {what}"
+    row = label.proposal
+    if row is not None and row.get("status") == "proposed" and place:
+        row["metric_id"] = f"{row['metric_id']}_ex_{place}"
+        label.metric_id = row["metric_id"]
+        row["name_zh"] += f"（不含{what if lang == 'zh' else place}）"
+        row["name_en"] += f" (excluding {place.replace('_', ' ').title()})"
+        row["definition"] = row["definition"].replace(
+            " Proposed by", f" Excludes {what} ({m[0]}). Proposed by")
+
+
+def _clause_stop(text: str, i: int, s: int, stops: str) -> bool:
+    """A clause ends at text[i], unless the separator stands inside brackets opened after s
+    (广东辖内(不含深圳，下同)新发放…: the comma in the brackets does not end the clause)."""
+    if text[i] not in stops:
+        return False
+    seg = text[s:i]
+    return seg.count("(") + seg.count("（") <= seg.count(")") + seg.count("）")
+
+
+def _comparison_base(release: Release, sp: Span) -> bool:
+    """增速分别比上年同期、一季度末高3.4个百分点: 一季度末 is what the figure is compared with,
+    not its date."""
+    text = release.text
+    i = sp.start
+    while i > 0 and text[i - 1] not in "，,；;。\n":
+        i -= 1
+    return bool(_COMPARED.search(text[i:sp.start])) and bool(
+        re.match(r"[^，,；;。]{0,12}?(?:高|低|多|少|快|慢|上升|下降|回升|回落|提高|增加|减少)", text[sp.end:]))
+
+
+_COMPARED = re.compile(r"(?:增速|增幅)?(?:分别)?(?:比|较)")
 _FORECAST = re.compile(r"预计|有望|将达|力争|目标|\b(?:may|might|could|will|would|expect\w*|forecast\w*|"
                        r"projected|target\w*)\b", re.I)
 _ANNUAL = re.compile(r"每年|年均|annually|per year|a year\b(?!-on-year|-over-year)|each year")
@@ -170,11 +219,11 @@ def date_figure(release: Release, block: Block, fig: Figure, spans: list[Span],
     reader does when a release states its period once.
     """
     s, e = _sentence_bounds(release, block, fig.num_start)
-    usable = [sp for sp in spans if sp.period_end is not None]
+    usable = [sp for sp in spans if sp.period_end is not None and not _comparison_base(release, sp)]
     if fig.prior_start >= 0:  # 由2022年的A增加到B: 2022 is A's year, not B's
         usable = [sp for sp in usable if not fig.prior_start <= sp.start < fig.start]
     clause_start = fig.start
-    while clause_start > s and release.text[clause_start - 1] not in "，,；;":
+    while clause_start > s and not _clause_stop(release.text, clause_start - 1, s, "，,；;"):
         clause_start -= 1
     balance = bool(_BALANCE_RE.search(release.text[clause_start:fig.start]))
     before = [sp for sp in usable if s <= sp.start and sp.end <= fig.start]
@@ -247,7 +296,7 @@ def _quote_bounds(release: Release, block: Block, fig: Figure) -> tuple[int, int
     s, _ = _sentence_bounds(release, block, fig.num_start)
     clause = fig.start
     stops = "，,；;：:。\n" if release.lang == "zh" else ";:\n"
-    while clause > s and text[clause - 1] not in stops:
+    while clause > s and not _clause_stop(text, clause - 1, s, stops):
         clause -= 1
         if fig.start - clause > 80:
             break
@@ -275,7 +324,7 @@ def _context(release: Release, block: Block, fig: Figure) -> tuple[str, str]:
             after = after[:i]
             break
     clause = fig.start
-    while clause > s and text[clause - 1] not in "，,；;。\n":
+    while clause > s and not _clause_stop(text, clause - 1, s, "，,；;。\n"):
         clause -= 1
     return text[max(s, fig.start - width):fig.start] + after, text[clause:fig.start] + after
 
@@ -311,7 +360,7 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
             context = clause = fig.item
         s, e = _sentence_bounds(release, block, fig.num_start)
         cs = fig.start
-        while cs > s and release.text[cs - 1] not in "，,；;":
+        while cs > s and not _clause_stop(release.text, cs - 1, s, "，,；;"):
             cs -= 1
         ce = fig.end
         while ce < e and release.text[ce] not in "，,；;":
@@ -330,6 +379,7 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
         else:
             _propose(label, fig, clause, context, release.lang, catalogue,
                      release.text[fig.start:fig.end])
+            _exclusion(label, release.text[s:fig.start], release.lang, fig)
         metric = label
         entity = label
         start, end = _period_dates(fig, release_date, catalogue.metric(label.metric_id), label, ytd)
@@ -429,6 +479,9 @@ def _propose(label: Label, fig: Figure, clause: str, context: str, lang: str,
     if row:
         row["units"] = "|".join([*m.units, fig.unit])
         row["status"] = "add_unit"
+        row["reason"] = (f"units {row['units']}: adds {fig.unit}, the unit this release writes; "
+                         f"every other field, priority {row.get('priority', '')} included, is the "
+                         "catalogue's own")
         label.proposal = row
 
 

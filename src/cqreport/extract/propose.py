@@ -303,7 +303,8 @@ def _generic(lab: Label, unit: str, clause: str, lang: str, flow_span: bool) -> 
 _COUNTS = ("entities", "items", "ports", "countries", "routes", "persons", "households", "events",
            "funds", "documents", "transactions")
 _ZH_MEASURE = {("stock", "balance"): "余额", ("rate", "growth"): "增速", ("share", "share"): "占比",
-               ("flow", "increase"): "增加", ("cumulative", "cumulative"): "累计"}
+               ("flow", "increase"): "增加", ("cumulative", "cumulative"): "累计",
+               ("rate", "rate"): "利率"}
 _TRADE_LIKE = re.compile(r"exports|imports|trade|output_value|tax|premium_income|cargo_value|"
                          r"settlement|sales|output")
 
