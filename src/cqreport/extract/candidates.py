@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from ..core import paths
-from .append import side_path_for
+from .append import is_formula, side_path_for
 from .catalogue import Catalogue
 from .core import (
     EXTRA_COLUMNS,
@@ -59,14 +59,19 @@ class Extraction:
     source_draft: dict[str, str] | None = None
 
     def rows(self) -> list[dict[str, str]]:
-        """Candidate rows with the review columns (status left for the analyst)."""
+        """Candidate rows with the review columns (status left for the analyst).
+
+        No cell starts like a spreadsheet formula (=, +, -, @): a quote that would is cut
+        to start at its first other character (still verbatim, its offset moved), any
+        other text cell loses the leading characters; numbers such as -6.5 stay.
+        """
         out = []
         for c in self.candidates:
             row = dict(c.row)
             row.update({"confidence": f"{c.confidence:.2f}", "suggestions": c.suggestions,
                         "reason": c.reason, "quote_start": str(c.quote_start),
                         "quote_end": str(c.quote_end), "status": c.status})
-            out.append(row)
+            out.append(_defused(row))
         return out
 
     def to_csv(self) -> str:
@@ -158,7 +163,8 @@ def _row(cells: list[str], widths: list[int]) -> str:
 
 def extract_file(path: str | Path, source_id: str | None = None, release_date: date | None = None,
                  out: str | Path | None = None, data_dir: str | Path | None = None,
-                 encoding: str | None = None, lang: str | None = None) -> Extraction:
+                 encoding: str | None = None, lang: str | None = None,
+                 sources_dir: str | Path | None = None) -> Extraction:
     """Extract candidate rows from one release, and write them to ``out`` if given.
 
     Args:
@@ -173,6 +179,7 @@ def extract_file(path: str | Path, source_id: str | None = None, release_date: d
         data_dir: The curated data (metric and entity names, the source registry).
         encoding: Force an encoding instead of guessing.
         lang: Force "zh" or "en" instead of guessing.
+        sources_dir: The source texts (a new release's drafted ``file`` is relative to it).
 
     Raises:
         ExtractError: If the release cannot be read or the source id is unknown.
@@ -195,7 +202,7 @@ def extract_file(path: str | Path, source_id: str | None = None, release_date: d
     header = next(iter(catalogue.metric_rows.values()), None)
     if header:
         result.metric_columns = list(header.keys())
-    draft = draft_source(release, catalogue)
+    draft = draft_source(release, catalogue, sources_dir)
     if draft is not None:
         result.source_draft = draft
         for c in result.candidates:
@@ -222,3 +229,23 @@ def _columns(ddir: Path, table: str, fallback: list[str]) -> list[str]:
     except OSError:
         head = []
     return [c for c in (head or fallback) if c not in ("status", "reason")]
+
+
+def _defused(row: dict[str, str]) -> dict[str, str]:
+    """A row whose text cells a spreadsheet cannot run (see ``Extraction.rows``)."""
+    for col, cell in row.items():
+        if not cell or not is_formula(cell) or _is_number(cell):
+            continue
+        kept = cell.lstrip("=+-@\t\r ")
+        if col == "quote" and row.get("quote_start", "").isdigit():
+            row["quote_start"] = str(int(row["quote_start"]) + len(cell) - len(kept))
+        row[col] = kept
+    return row
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
