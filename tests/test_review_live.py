@@ -298,7 +298,7 @@ def test_a_new_release_is_registered_from_its_drafted_source_row(tmp_path, data,
     rel = sources / NEW_RELEASE
     out = tmp_path / "c.csv"
     extract_file(rel, out=out, data_dir=data, sources_dir=sources)
-    header, rows = _read(out)
+    _, rows = _read(out)
     loans = 1 + next(i for i, r in enumerate(rows) if r["value"] == "29.6")
     with _Served(out, rel, data, sources) as srv, sync_api.sync_playwright() as p:
         browser, pg, errors = _page(p, srv.url)

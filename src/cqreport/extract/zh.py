@@ -240,7 +240,8 @@ _GROWTH_RE = re.compile(
 _NATIONAL_RE = re.compile(r"(?P<dir>高于|低于|快于|慢于|超过|超出)全国(?:平均水平|平均|水平)?(?:增速)?")
 _DOUBLED_RE = re.compile(r"翻番|翻了一番|翻一番|倍增")
 # months above the national average (streak_months): 增速连续三个月回升 is another streak
-_STREAK_RE = re.compile(r"连续(?P<n>\d+|[一二三四五六七八九十]{1,3})个月(?=[^，,。；;]{0,4}(?:高于|快于|超过|领跑)全国)")
+_STREAK_RE = re.compile(r"连续(?P<n>\d+|[一二三四五六七八九十]{1,3})个月"
+                        r"(?=[^，,。；;]{0,4}(?:高于|快于|超过|领跑)全国)")
 _NOT_YOY = ("年初", "年末", "上年末", "上月", "环比", "季末", "上季")
 # 少减 after a decrease: less reduced than a year before (a decrease figure's diff is negative)
 _SPAN_BEFORE = re.compile(r"(?:\d+|[一二三四五六七八九十]+)年(?:来|以来)\S{0,6}$|以来\S{0,6}$")
