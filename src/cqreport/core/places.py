@@ -67,6 +67,9 @@ _NAMES_EN = (r"(?:the\s+)?(?:People's\s+)?Bank of China|China(?:\s+|-)(?:Daily|N
              r"Europe|Laos|ASEAN|Singapore|Pakistan|Central)\b|Made in China|Global Times|"
              r"\w+ China(?:'s)?\b(?= Chongqing)|(?:south|southwest|western|west|north|east)\s+"
              r"China(?:'s)?")
+# A named city the glossary lacks (宜宾市, 泸州市); not 上市, 城市, 超市, 全市, 市场…
+_OTHER_CITY_ZH = re.compile(r"[\u4e00-\u9fff]{2}市(?!场|值|民|委|政府|级|区|县|辖|内|外|属|管|监|镇)")
+_NOT_CITY_END = "城全本该我各上股超门夜集早都新县省区地港从辖入合一二三四五六七八九十两几个"  # 城市, 全市, 上市, 股市…
 # Words a name yields that are not place words on their own (中国 of 中国人民银行, 中国银行…).
 _NOT_WORDS = frozenset({"中国"})
 _NAMES_ZH = r"(?:中新社|新华社|中新网|人民网|新华网|央视网)\s*\S{1,6}?\d{1,2}月\d{1,2}日(?:电|讯)|中国人民银行"
@@ -99,8 +102,9 @@ class Mention:
     Attributes:
         start, end: Offsets in the text.
         word: The word as written.
-        kind: The kind of place (country, municipality, province, city, region).
-        place_id: The place it names; '' for a generic word (全省, the city).
+        kind: The kind of place (country, municipality, province, city, region), or
+            ``other_city`` for a named city the places do not know (宜宾市).
+        place_id: The place it names; '' for a generic word (全省, the city) or another city.
     """
 
     start: int
@@ -209,6 +213,13 @@ def mentions(text: str, lang: str, places_: dict[str, Place] | None = None) -> l
         if hit is not None:
             found.append(Mention(m.start(), m.end(), m[0], hit[1], hit[0]))
     taken = [(x.start, x.end) for x in found]
+    if lang == "zh":  # 宜宾市, 泸州市: a city the places do not know is still another place
+        for m in _OTHER_CITY_ZH.finditer(work):
+            if m[0][1] in _NOT_CITY_END:
+                continue
+            if not any(s < m.end() and m.start() < e for s, e in taken):
+                found.append(Mention(m.start(), m.end(), m[0], "other_city", ""))
+                taken.append((m.start(), m.end()))
     generic = list(_GENERIC_EN if lang == "en" else _GENERIC_ZH)
     if lang == "en":
         generic.append(("country", _COUNTRY_EN))
@@ -229,8 +240,8 @@ def supports(m: Mention, entity_id: str, kind: str) -> bool:
     (全省 for a province, 全市 for a city or municipality, 全国 for the country). A place around
     it is not (a Sichuan figure whose quote says only 我国 is the nation's), nor one within it
     (a national figure whose quote says only 四川省 is Sichuan's)."""
-    if m.place_id:
-        return m.place_id == entity_id
+    if m.place_id or m.kind == "other_city":
+        return bool(m.place_id) and m.place_id == entity_id
     return kind in _FITS.get(m.kind, ())
 
 

@@ -171,6 +171,7 @@ def _build_units() -> dict[str, Unit]:
     # 成 is tenths (五成 = 50%), a basis point a hundredth of a point, 倍 "times"
     units["成"] = Unit("成", "percent", 10.0, "zh")
     units["个基点"] = Unit("个基点", "pp", 0.01, "zh")
+    units["个BP"] = Unit("个BP", "pp", 0.01, "zh")  # 同比下降43个BP, as releases also write it
     units["基点"] = Unit("基点", "pp", 0.01, "zh")
     units["basis points"] = Unit("basis points", "pp", 0.01, "en")
     units["倍"] = Unit("倍", "times", 1.0, "zh")

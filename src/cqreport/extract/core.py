@@ -195,16 +195,19 @@ def _comparison_base(release: Release, sp: Span) -> bool:
     while i > 0 and text[i - 1] not in "，,；;。\n":
         i -= 1
     return bool(_COMPARED.search(text[i:sp.start])) and bool(
-        re.match(r"[^，,；;。]{0,12}?(?:高|低|多|少|快|慢|上升|下降|回升|回落|提高|增加|减少)", text[sp.end:]))
+        re.match(r"[^，,；;。]{0,24}?(?:高|低|多|少|快|慢|上升|下降|回升|回落|提高|增加|减少|倍)", text[sp.end:]))
 
 
-_COMPARED = re.compile(r"(?:增速|增幅)?(?:分别)?(?:比|较)")
+# 增速比一季度末高…, 是2019年…创建之初的5.4倍: what the figure is compared with
+_COMPARED = re.compile(r"(?:增速|增幅)?(?:分别)?(?:比|较)|是|相当于")
+_YOY_CHANGE_EN = re.compile(r"\s*(?:year[\s-]on[\s-]year|year[\s-]over[\s-]year|from a year (?:earlier|ago)|"
+                            r"compared with the same period (?:of )?last year)", re.I)
 _FORECAST = re.compile(r"预计|有望|将达|力争|目标|\b(?:may|might|could|will|would|expect\w*|forecast\w*|"
                        r"projected|target\w*)\b", re.I)
 _ANNUAL = re.compile(r"每年|年均|annually|per year|a year\b(?!-on-year|-over-year)|each year")
 
 
-_BALANCE_RE = re.compile(r"余额|balance", re.I)
+_BALANCE_RE = re.compile(r"余额|(?:存款|贷款|资产)总额|总资产|资产规模|balance", re.I)
 
 
 def date_figure(release: Release, block: Block, fig: Figure, spans: list[Span],
@@ -372,7 +375,13 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
                              release.text[block.start:s], ytd=ytd,
                              bounded=fig.period is not None and fig.period.kind == "flow"
                              and fig.period.period_start is not None)
-        if fig.in_parens:  # a conversion in brackets repeats the figure before it
+        if release.lang == "en" and UNITS[fig.unit].base in ("yuan", "usd") and _YOY_CHANGE_EN.match(
+                release.text, fig.end) and label.flow:
+            # "social financing increased by 295.4 billion yuan year-on-year": a change on a
+            # year before (the yoy_diff of a figure stated elsewhere), not the flow itself
+            label.metric_id, label.evidence, label.proposal = "unknown", 0.0, None
+            label.reason = "unknown: an increase on the year before, not an amount of the period"
+        elif fig.in_parens:  # a conversion in brackets repeats the figure before it
             label.metric_id, label.evidence = "unknown", 0.0
             label.reason = ("unknown: a conversion in brackets of the figure before it; the data "
                             "records figures as reported, not conversions: proposed rejected")

@@ -177,7 +177,10 @@ def _said(text: str, rp: ReleasePlaces, names: re.Pattern | None) -> list[Mentio
 
 
 def _target(rp: ReleasePlaces, m: Mention) -> str:
-    """The entity a mention points at ('' for a generic word the release does not resolve)."""
+    """The entity a mention points at ('' for a generic word the release does not resolve,
+    or for a city the places do not know)."""
+    if m.kind == "other_city":
+        return ""
     return m.place_id or rp.resolve(m.kind)[0]
 
 
@@ -192,7 +195,7 @@ def _pick(rp: ReleasePlaces, said: list[Mention], clause_start_entity: bool
     targets = {}
     for m in said:
         t = _target(rp, m)
-        targets.setdefault(t or f"?{m.kind}", m)
+        targets.setdefault(t or f"?{m.kind}:{m.word}", m)
     if len(targets) == 1:
         return said[0], []
     ids = [t for t in targets if not t.startswith("?")]
@@ -253,6 +256,9 @@ def _who(rp: ReleasePlaces, m: Mention, where: str) -> Who:
     if m.kind == "corridor":
         return Who("land_sea_corridor", "corridor", f"entity land_sea_corridor: the corridor as a "
                    f"whole ({word})")
+    if m.kind == "other_city":
+        return Who("unknown", m.kind, f"entity unknown: {word} is a city the catalogue and the "
+                   "glossary's places lack; add it as an entity (entity_type city) if the figure is its")
     pid, others = (m.place_id, []) if m.place_id else rp.resolve(m.kind)
     if not pid:
         what = {"province": "a province", "city": "a city"}.get(m.kind, m.kind)

@@ -48,7 +48,7 @@ _CUMUL_EN = re.compile(r"\bsince\b|cumulative|in total since|a total of .{0,40}\
 _FLOW_VERB = re.compile(r"(?:增加|新增|减少|投放|发放)(?:了)?$|(?:increased|decreased|rose|fell|grew|"
                         r"added) by\s*$|an increase of\s*$|(?:facilitated|issued|extended|granted|"
                         r"disbursed)\s+(?:[a-z-]+\s+){0,2}?(?:financing|loans|credit) of\s*$", re.I)
-_BALANCE = re.compile(r"余额|存量|balance|\bstock\b|outstanding", re.I)
+_BALANCE = re.compile(r"余额|存量|(?:存款|贷款|资产)总额|总资产|资产规模|balance|\bstock\b|outstanding", re.I)
 
 # What a figure is an amount of: a metric whose name holds none of these is another thing.
 _KINDS_ZH = ["存款", "贷款", "债券", "结算", "进口", "货币", "摩托车", "手机", "电脑", "机电", "保费", "资产"]

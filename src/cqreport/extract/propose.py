@@ -329,15 +329,24 @@ def _subject_zh(clause: str) -> tuple[str, list[tuple[str, str, str]]]:
     for m in mentions(text, "zh"):
         text = text[:m.start] + " " * (m.end - m.start) + text[m.end:]
     text = _TIME_ZH.sub(" ", text)
-    text = re.sub(r"\d+(?:\.\d+)?", " ", text)
-    subject = _FILLER_ZH.sub("", text)
+    text = re.sub(r"\d+(?:\.\d+)?|[()（）]", " ", text)  # 企(事)业单位 reads 企事业单位
+    subject = _FILLER_ZH.sub("", re.split(r"的|等", text)[-1] if re.search(r"的|等", text) else text)
     found = []
     rest = subject
     for zh, frag, en in _terms():
         if zh in rest:
             found.append((rest.index(zh), (zh, frag, en)))
             rest = rest.replace(zh, "\0" * len(zh), 1)
+    # words no term covers (科学研究和技术服务业贷款增速: only 贷款 is known): a name built from the
+    # terms alone would say less than the release and join series that differ; propose nothing
+    left = re.sub(_MEASURE_WORDS_ZH, "", rest.replace("\0", ""))
+    if len(left) > max(4, len(subject) // 2):
+        return subject, []
     return subject, [t for _, t in sorted(found)]
+
+
+_MEASURE_WORDS_ZH = (r"余额|存量|总额|规模|增速|增幅|增长率|增长|同比|占比|比重|利率|新增|增加|增量|累计|平均|加权|"
+                     r"的|和|及")
 
 
 _EN_TERMS = {"yuan": ("人民币", "rmb", "RMB"), "rmb": ("人民币", "rmb", "RMB"),

@@ -111,6 +111,7 @@ def find_zh_figures(text: str, start: int = 0, end: int | None = None) -> list[F
                 bare.append((s0, e0, n.value, raw))
             continue
         figures.append(fig)
+    figures += _round_amounts(text, start, end, {f.start for f in figures})
     figures = [f for f in _backfill_lists(text, figures, bare) if not in_example(text, f.start)]
     mark_respectively(text, figures)
     mark_growth(text, figures)
@@ -236,8 +237,9 @@ _REF = (r"(?P<ref>同比|比上年同期|较上年同期|比去年同期|较去�
         r"比去年|较去年|较(?P<yr>\d{4})年(?:同期)?)")
 _GROWTH_RE = re.compile(
     _REF + r"?[，,]?(?:分别)?(?P<dir>多增|少增|多减|少减|增长|增加|上升|提高|提升|下降|减少|回落|降低|"
-    r"增速|增幅|增|降|多|少)(?:了)?(?:分别)?(?:为|达到|达|是)?")
-_NATIONAL_RE = re.compile(r"(?P<dir>高于|低于|快于|慢于|超过|超出)全国(?:平均水平|平均|水平)?(?:增速)?")
+    r"增速|增幅|增|降|多|少)(?:了)?(?:分别)?(?:高达|达到了|为|达到|达|是)?")
+_NATIONAL_RE = re.compile(r"(?P<dir>高于|低于|快于|慢于|超过|超出)全国(?:平均水平|平均|水平)?(?:增速)?"
+                          r"|(?:较|比)全国(?:平均水平|平均|水平)?(?:增速)?(?P<dir2>高出|低出|高|低|快|慢)(?:了)?")
 _DOUBLED_RE = re.compile(r"翻番|翻了一番|翻一番|倍增")
 # months above the national average (streak_months): 增速连续三个月回升 is another streak
 _STREAK_RE = re.compile(r"连续(?P<n>\d+|[一二三四五六七八九十]{1,3})个月"
@@ -277,7 +279,9 @@ def mark_growth(text: str, figures: list[Figure]) -> None:
     for m in _NATIONAL_RE.finditer(text, figures[0].start - 20, figures[-1].end + 1):
         first = by_start.get(_skip_space(text, m.end()))
         if first is not None and first.unit in ("个百分点", "%"):
-            _attach(text, [first], figures, "national", -1 if m["dir"] in _NEG else 1, m.start())
+            d = m["dir"] or m["dir2"]
+            _attach(text, [first], figures, "national", -1 if d in (*_NEG, "低出", "低", "慢") else 1,
+                    m.start())
     for m in _DOUBLED_RE.finditer(text, figures[0].start, figures[-1].end + 40):
         level = _level_before(text, m.start(), figures)
         if level is not None and level.yoy_pct is None:
@@ -430,9 +434,10 @@ def mark_prior(text: str, figures: list[Figure]) -> None:
 
 
 # The words a list of names shares after its last name (手机、汽车、摩托车出口额: 出口额).
-_SHARED_TAILS = ("进出口额", "出口额", "进口额", "出口值", "进口值", "贷款余额", "存款余额", "余额", "增速",
+_SHARED_TAILS = ("进出口额", "出口额", "进口额", "出口值", "进口值", "贷款余额", "存款余额", "余额", "贷款增速",
+                 "存款增速", "增速",
                  "利率", "占比", "比重", "规模", "增量", "存量", "贷款", "存款", "出口", "进口", "产量", "销量")
-_RESPECTIVELY = re.compile(r"(?:的)?(?:同比)?分别(?:为|是|达到|达|约为|约|增长|增加|占|下降)?$")
+_RESPECTIVELY = re.compile(r"(?:的)?(?:同比)?分别(?:为|是|达到|达|约为|约|增长|增加|占|下降|高达)?(?:了)?$")
 
 
 def mark_respectively(text: str, figures: list[Figure]) -> None:
@@ -447,16 +452,16 @@ def mark_respectively(text: str, figures: list[Figure]) -> None:
         if m is None:
             continue
         group = _list_from(text, f, figures)
-        lead = head[:m.start()]
-        lead = lead[max(lead.rfind(c) for c in "，,。；;：:\n") + 1:]
-        names = re.split(r"、|和|及|与", lead)
-        if len(group) < 2 or len(names) != len(group) or any(not n for n in names):
+        names = _list_names(head[:m.start()], len(group))
+        if len(group) < 2 or names is None:
             continue
-        tail = next((t for t in _SHARED_TAILS if names[-1].endswith(t) and names[-1] != t), "")
+        tail = next((t for t in _SHARED_TAILS if t in names[-1] and names[-1] != t), "")
+        if tail:  # …服务业的贷款增速尤为突出: the names end at their shared word
+            names[-1] = names[-1][:names[-1].index(tail) + len(tail)]
         heads = [*names[:-1], names[-1][:len(names[-1]) - len(tail)]]
         # 广东本外币存款、贷款余额: the first name carries what the others share (广东本外币)
         k = len(heads[1])
-        prefix = names[0][:-k] if 0 < k < len(names[0]) else ""
+        prefix = names[0][:-k] if 0 < k <= 3 and k < len(names[0]) else ""
         for i, g in enumerate(group):
             if by_start.get(g.start) is g:
                 g.item = (names[0] if i == 0 else prefix + heads[i]) + tail
@@ -508,3 +513,41 @@ def in_example(text: str, pos: int) -> bool:
     while s > 0 and text[s - 1] not in "。；;！？\n":
         s -= 1
     return bool(_EXAMPLE.search(text, s, pos))
+
+
+def _list_names(lead: str, n: int) -> list[str] | None:
+    """The n names a list read 分别 goes with: 手机、汽车、摩托车出口额; 科学研究和技术服务业、批发和零售业
+    …以及租赁和商务服务业的贷款增速(尤为突出，)分别…: names hold 和, so 和 splits only the last one
+    when the count asks for it."""
+    parts = [p for p in re.split(r"[，,。；;：:\n]", lead)]
+    for k, clause in enumerate(reversed(parts[-2:])):
+        names = [x for x in re.split(r"、|以及|及|与", clause) if x]
+        if k == 1 and names:  # 东盟、欧盟为重庆前两大贸易伙伴，全年进出口额分别为…: 欧盟, then the noun
+            names[-1] = re.split(r"为|是", names[-1])[0]
+            tail = re.sub(r"^(?:全年|同比|其中)", "", parts[-1])
+            names = [x + tail for x in names]
+        if len(names) == n - 1 and "和" in names[-1]:
+            names = [*names[:-1], *names[-1].split("和", 1)]
+        if len(names) == n and all(names):
+            names[-1] = re.sub(r"^(.*?)的", r"\1", names[-1], count=1) if "的" in names[-1] else names[-1]
+            return names
+    return None
+
+
+# 突破万亿元, 超千亿元: a round amount written with no numeral (one 万亿, one 千亿).
+_ROUND = re.compile(r"(?P<q>突破|超过|超|逾|近|达到|达)(?P<scale>万亿|千亿|百亿)元")
+_ROUND_VALUE = {"万亿": (1.0, "万亿元"), "千亿": (1000.0, "亿元"), "百亿": (100.0, "亿元")}
+
+
+def _round_amounts(text: str, start: int, end: int, taken: set[int]) -> list[Figure]:
+    """Figures such as 发行规模突破万亿元 (1万亿元, qualifier 突破); not 千亿产业生态 (no 元)."""
+    out = []
+    for m in _ROUND.finditer(text, start, end):
+        if m.start() in taken or in_short_quote(text, m.start(), m.end()):
+            continue
+        value, unit = _ROUND_VALUE[m["scale"]]
+        q = dict(_PREFIX).get(m["q"], "")
+        fig = Figure(value, unit, q, m.start(), m.end(), m.start("scale"), m["scale"])
+        fig.notes.append(f"{m[0]}: a round amount written without a numeral")
+        out.append(fig)
+    return out
