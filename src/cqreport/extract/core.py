@@ -429,7 +429,27 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
         cands.append(Candidate(fig, row, confidence, qs, qe, label,
                                "rejected" if fig.in_parens else ""))
     _flag_swapped_lists(cands)
+    _distinct_proposals(cands)
     return cands
+
+
+def _distinct_proposals(cands: list[Candidate]) -> None:
+    """Two proposals under one id but with other names (贷款增速 of 企事业单位 and of 第三产业)
+    are two series: the later ones get their own id (…_2), so that accepting one cannot
+    file the other's figures under it."""
+    names: dict[str, list[str]] = {}
+    for c in cands:
+        row = c.label.proposal if c.label is not None else None
+        if row is None or row.get("status") != "proposed":
+            continue
+        seen = names.setdefault(row["metric_id"], [])
+        if row["name_zh"] not in seen:
+            seen.append(row["name_zh"])
+        k = seen.index(row["name_zh"])
+        if k:
+            row = dict(row, metric_id=f"{row['metric_id']}_{k + 1}")
+            c.label.proposal = row
+            c.label.metric_id = c.row["metric_id"] = row["metric_id"]
 
 
 def _flag_swapped_lists(cands: list[Candidate]) -> None:

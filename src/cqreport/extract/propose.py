@@ -113,7 +113,8 @@ def propose_metric(lab: Label, unit: str, clause: str, lang: str, catalogue: Cat
     elif lang == "en" and not _subject_en(clause)[1]:
         clause = context  # ", up 223%": the sentence before the clause says what grew
     elif lang == "zh" and not _subject_zh(clause)[1] and (lab.flow or _FLOW_ZH.search(clause)):
-        clause = _last_subject(context) or clause  # …贷款余额X，同比增长Y%，上半年增加Z: Z's subject
+        # …贷款余额X，同比增长Y%，上半年增加Z: Z's subject, with its own measure (增加, 增量)
+        clause = (_last_subject(context) or "").replace("余额", "").replace("存量", "") + clause
     row = _specific(lab, unit, clause, lang, context) or _generic(lab, unit, clause, lang, flow_span)
     if row is None:
         return None
@@ -278,6 +279,8 @@ def _generic(lab: Label, unit: str, clause: str, lang: str, flow_span: bool) -> 
         ptype = "cumulative" if lab.cumulative else ("flow" if flow_span else "stock")
     else:
         return None
+    unnamed = [z for z, f, _ in found if not f]  # words the terms do not know (zh)
+    found = [t for t in found if t[1]]
     frags = list(dict.fromkeys(f for _, f, _ in found))
     if u.base in ("entities",) and frags and frags[-1] == "corporate":
         frags[-1] = "firms"
@@ -293,6 +296,10 @@ def _generic(lab: Label, unit: str, clause: str, lang: str, flow_span: bool) -> 
     row = _row(mid, zh, name_en, topic, kind, ptype, unit, u.base,
                f"{name_en}, as the release words it ({subject}); {_KIND_WHY[kind]}.")
     why = f"the words «{subject}» (terms {', '.join(frags)})"
+    if unnamed:
+        row["name_zh"] = subject
+        why += (f"; the id and the English name know only those terms: «{unnamed[0]}» is in the "
+                "Chinese name alone, give the id and the English name the rest")
     if lang == "en" and not all(z for z, _, _ in found):
         row["name_zh"] = name_en
         why += "; name_zh: the English name is a placeholder, give the Chinese name"
@@ -324,25 +331,38 @@ def _topic_of(frags: list[str]) -> str:
 
 
 def _subject_zh(clause: str) -> tuple[str, list[tuple[str, str, str]]]:
-    """The words of a clause that say what its figure measures, and the terms they hold."""
+    """The words of a clause that say what its figure measures, and the terms they hold.
+
+    Of the whole clause and its part after the last 的 / 等 (作为主要优势产品的笔记本电脑出口:
+    笔记本电脑出口), the one whose words the terms cover better; the whole on a tie
+    (企事业单位的贷款余额 keeps 企事业单位).
+    """
     text = clause
     for m in mentions(text, "zh"):
         text = text[:m.start] + " " * (m.end - m.start) + text[m.end:]
     text = _TIME_ZH.sub(" ", text)
     text = re.sub(r"\d+(?:\.\d+)?|[()（）]", " ", text)  # 企(事)业单位 reads 企事业单位
-    subject = _FILLER_ZH.sub("", re.split(r"的|等", text)[-1] if re.search(r"的|等", text) else text)
+    options = [_covered(_FILLER_ZH.sub("", text))]
+    if re.search(r"的|等", text):
+        options.append(_covered(_FILLER_ZH.sub("", re.split(r"的|等", text)[-1])))
+    subject, terms, left = min(options, key=lambda o: (len(o[2]), -len(o[0])))
+    if not terms or len(left) > max(4, len(subject) // 2):
+        return subject, []
+    if len(left) >= 2:  # 批发和零售业贷款增速: the id knows 贷款 only; the name keeps the rest
+        terms.append((left, "", ""))
+    return subject, terms
+
+
+def _covered(subject: str) -> tuple[str, list[tuple[str, str, str]], str]:
+    """(subject, the terms it holds in order, the words no term or measure word covers)."""
     found = []
     rest = subject
     for zh, frag, en in _terms():
         if zh in rest:
             found.append((rest.index(zh), (zh, frag, en)))
             rest = rest.replace(zh, "\0" * len(zh), 1)
-    # words no term covers (科学研究和技术服务业贷款增速: only 贷款 is known): a name built from the
-    # terms alone would say less than the release and join series that differ; propose nothing
     left = re.sub(_MEASURE_WORDS_ZH, "", rest.replace("\0", ""))
-    if len(left) > max(4, len(subject) // 2):
-        return subject, []
-    return subject, [t for _, t in sorted(found)]
+    return subject, [t for _, t in sorted(found)], left
 
 
 _MEASURE_WORDS_ZH = (r"余额|存量|总额|规模|增速|增幅|增长率|增长|同比|占比|比重|利率|新增|增加|增量|累计|平均|加权|"
