@@ -443,9 +443,10 @@ def _distinct_proposals(cands: list[Candidate]) -> None:
         if row is None or row.get("status") != "proposed":
             continue
         seen = names.setdefault(row["metric_id"], [])
-        if row["name_zh"] not in seen:
-            seen.append(row["name_zh"])
-        k = seen.index(row["name_zh"])
+        what = row["name_zh"] + row["definition"]
+        if what not in seen:
+            seen.append(what)
+        k = seen.index(what)
         if k:
             row = dict(row, metric_id=f"{row['metric_id']}_{k + 1}")
             c.label.proposal = row

@@ -297,9 +297,10 @@ def _generic(lab: Label, unit: str, clause: str, lang: str, flow_span: bool) -> 
                f"{name_en}, as the release words it ({subject}); {_KIND_WHY[kind]}.")
     why = f"the words «{subject}» (terms {', '.join(frags)})"
     if unnamed:
-        row["name_zh"] = subject
-        why += (f"; the id and the English name know only those terms: «{unnamed[0]}» is in the "
-                "Chinese name alone, give the id and the English name the rest")
+        row["definition"] = row["definition"].replace(" Proposed by", f" Words not in the name yet: "
+                                                      f"{unnamed[0]}. Proposed by")
+        why += (f"; the id and the names know only those terms, not «{unnamed[0]}»: give them "
+                "the rest")
     if lang == "en" and not all(z for z, _, _ in found):
         row["name_zh"] = name_en
         why += "; name_zh: the English name is a placeholder, give the Chinese name"
