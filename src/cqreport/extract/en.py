@@ -357,7 +357,11 @@ def _attach_en(text: str, found: list[Figure], grp: list[Figure], kind: str, sig
         elif g.unit in ("%", "percent") and lu.base != "percent":
             level.yoy_pct = value
         elif gu.base == lu.base or (lu.base == "percent" and gu.base == "pp"):
-            level.yoy_diff = round(value * gu.factor / lu.factor, 10)
+            if gu.factor == lu.factor:
+                level.yoy_diff = value
+            else:  # "2.5 trillion yuan, a year-on-year increase of 295.4 billion yuan": another scale
+                level.notes.append(f"{text[g.start:g.end]}: a year-on-year change written in another "
+                                   f"unit than {level.unit}; not in yoy_diff")
         elif g.unit in ("%", "percent"):
             level.yoy_pct = value
         else:

@@ -381,9 +381,18 @@ def _attach(text: str, group: list[Figure], figures: list[Figure], kind: str, si
                 continue
             if level.yoy_diff is not None:
                 continue
-            level.yoy_diff = diff
+            if diff != round(value, 10):  # 比年初增加1.2万亿元、同比多增1098亿元: another scale
+                level.notes.append(_other_scale(text[g.start:g.end], level.unit))
+            else:
+                level.yoy_diff = diff
         g.role = "growth"
         level.growth_end = max(level.growth_end, g.end)
+
+
+def _other_scale(written: str, unit: str) -> str:
+    """The note for a change written in another scale than its figure (yoy_diff keeps only a
+    number the quote holds as written, which validation checks)."""
+    return f"{written}: a year-on-year change written in another unit than {unit}; not in yoy_diff"
 
 
 def _diff_in(level_unit: str, unit: str, value: float) -> float | None:
@@ -412,7 +421,10 @@ def mark_change_to(text: str, figures: list[Figure]) -> None:
         m = _CHANGE_TO_RE.search(text[max(0, a.start - 4):a.start])
         if m and gap in ("至", "到", "，至", "为"):
             diff = _diff_in(b.unit, a.unit, a.value)
-            if diff is not None and b.yoy_diff is None:
+            if diff is not None and diff != round(a.value, 10):
+                b.notes.append(_other_scale(text[a.start:a.end], b.unit))
+                a.role = "growth"
+            elif diff is not None and b.yoy_diff is None:
                 b.yoy_diff = -diff if m["dir"] in (*_NEG, "降低") else diff
                 a.role = "growth"
                 b.start = min(b.start, a.start)
