@@ -19,9 +19,11 @@ from cqreport.extract import extract_file, read_release_text, score_gold
 from cqreport.extract.catalogue import Catalogue
 from cqreport.extract.core import EXTRA_COLUMNS, build_candidates
 
+from .conftest import CATALOGUE
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold" / "extract_gold.csv"
-REAL_DATA = ROOT / "data"
+REAL_DATA = CATALOGUE  # the extractor reads a catalogue snapshot, not today's data/
 LOANS_2024_04 = "2024-05-23_cq-loan-direction-2024-04.txt"
 NATIONAL_2025Q2 = "2025-07-23_664493-national-loan-direction-2025q2-trad.txt"
 XBORDER_2021H1 = "2021-07-26_chinanews-cq-crossborder-rmb-2021h1.txt"
@@ -272,7 +274,8 @@ def test_unknown_metrics_become_proposed_catalogue_rows(tmp_path, sources_dir, n
 
 
 def test_cli_score_prints_the_label_measures(sources_dir):
-    res = CliRunner().invoke(cli, ["extract", "--score", str(GOLD), str(sources_dir)])
+    res = CliRunner().invoke(cli, ["extract", "--score", str(GOLD), str(sources_dir), "--data",
+                                   str(REAL_DATA)])
     assert res.exit_code == 0, res.output
     assert "metric@0.9" in res.output and "region" in res.output and "heldout2" in res.output
 

@@ -12,7 +12,7 @@ from cqreport.extract.catalogue import Catalogue
 from cqreport.extract.core import build_candidates
 from cqreport.extract.en import find_en_figures
 
-from .conftest import REAL_DATA
+from .conftest import CATALOGUE as REAL_DATA
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from cqreport.extract import read_release_text
 from cqreport.extract.catalogue import Catalogue
 from cqreport.extract.core import build_candidates
 
-from .conftest import REAL_DATA
+from .conftest import CATALOGUE
 
 SICHUAN_2022M11 = "peers/2022-12-27_baogao-sichuan-chinanews-2022M11.txt"
 REGIONS_2024 = "peers/undated_zpssxw-regions-tsf-2024Y.txt"
@@ -67,7 +67,7 @@ def test_a_quote_that_names_the_entity_too_does_not_contradict_it():
 
 def test_quansheng_is_the_province_the_release_is_about(sources_dir):
     rel = read_release_text((sources_dir / SICHUAN_2022M11).read_text(encoding="utf-8"))
-    rows = {c.row["value"]: c for c in build_candidates(rel, date(2022, 12, 27), Catalogue(REAL_DATA))}
+    rows = {c.row["value"]: c for c in build_candidates(rel, date(2022, 12, 27), Catalogue(CATALOGUE))}
     # 全省本外币各项贷款余额91978亿元: Sichuan's, never the country's (issue 19: 20 of 20 were china)
     assert rows["91978"].row["entity_id"] == "sichuan", rows["91978"].reason
     assert "全省" in rows["91978"].reason
@@ -77,7 +77,7 @@ def test_quansheng_is_the_province_the_release_is_about(sources_dir):
 def test_a_sentence_naming_two_provinces_names_neither(sources_dir):
     text = (sources_dir / REGIONS_2024).read_text(encoding="utf-8")
     rel = read_release_text(text)
-    rows = {c.row["value"]: c for c in build_candidates(rel, date(2025, 1, 20), Catalogue(REAL_DATA))}
+    rows = {c.row["value"]: c for c in build_candidates(rel, date(2025, 1, 20), Catalogue(CATALOGUE))}
     share = rows["43.8"]  # 江苏、浙江、广东、山东、四川5省社融增量在全国占比43.8%
     assert share.row["entity_id"] == "unknown"
     assert {"guangdong", "sichuan"} <= set(share.label.entity_suggestions)
@@ -87,7 +87,7 @@ def test_a_place_outside_the_catalogue_is_proposed_as_an_entity_row():
     # 2022-12-27 中新网 (Sichuan), with a catalogue that does not know Sichuan yet
     text = ("title: 四川省各项贷款余额突破9万亿元\ndate: 2022-12-27\n\n"
             "2022年1-11月,四川省社会融资规模增量16718亿元,较去年同期增加3414亿元。")
-    cat = Catalogue(REAL_DATA)
+    cat = Catalogue(CATALOGUE)
     cat.entities = [e for e in cat.entities if e["entity_id"] != "sichuan"]
     [c] = [c for c in build_candidates(read_release_text(text), date(2022, 12, 27), cat)
            if c.row["value"] == "16718"]

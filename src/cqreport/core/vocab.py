@@ -277,6 +277,10 @@ SUFFIX_QUALIFIERS = frozenset({"余", "多", "以上"})
 #: city: a Sichuan figure is a yardstick, never one of Chongqing's).
 COMPARATOR_ENTITY_TYPES = frozenset({"country", "region", "province", "city"})
 
+#: Entity types a chart overlays as the national yardstick (hollow points, "national" in the
+#: caption): the country only. A peer province is a comparator, never drawn as national.
+NATIONAL_ENTITY_TYPES = frozenset({"country"})
+
 #: The lowest source grade a chart draws a point from (reliability grades, best first):
 #: below it (forum posts, machine summaries) a figure is for the text only, labelled as such.
 CHART_MIN_GRADE = "mirror"

@@ -248,8 +248,10 @@ script-src 'unsafe-inline'; img-src data: blob:; connect-src {connect}">
     <p class="how" id="problems-how"></p><ul id="problems"></ul></section>
   <section id="warnings-section" hidden><h2>Warnings</h2><ul id="warnings"></ul></section>
   <section id="source-section" hidden><h2>The release's source row (sources.csv)</h2>
-    <p class="how">Drafted from the release's header. Fill in the labels in the other language,
-    check the publisher and the reliability, then accept it.</p>
+    <p class="how">Drafted from the release's header. Fill in the labels in the other language
+    (they keep exactly the numbers and qualifiers of <code>title</code>; a repost or mirror says
+    so in the publisher: <code>data/README.md</code>), check the publisher and the reliability,
+    then accept it.</p>
     <div id="source"></div><button id="download-source" type="button">Download source row</button></section>
   <section id="entities-section" hidden><h2>Proposed new entities</h2>
     <p class="how">Places the candidates name that the catalogue lacks.</p>

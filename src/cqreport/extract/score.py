@@ -188,6 +188,15 @@ def read_gold(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+def gold_text(text_dir: Path, file: str) -> Path | None:
+    """Where a gold row's text is: as listed, or moved up to the sources folder itself (a peer
+    release waits in peers/ until it is registered, then moves: INDEX.md)."""
+    for p in (Path(text_dir) / file, Path(text_dir) / Path(file).name):
+        if p.is_file():
+            return p
+    return None
+
+
 def score_gold(gold_path: str | Path, text_dir: str | Path, data_dir: Path | None = None
                ) -> ScoreReport:
     """Run the extractor on every file of a gold set and compare.
@@ -205,8 +214,8 @@ def score_gold(gold_path: str | Path, text_dir: str | Path, data_dir: Path | Non
     groups: dict[tuple[str, str], GroupScore] = {}
     report = ScoreReport([])
     for file, grows in by_file.items():
-        path = text_dir / file
-        if not path.is_file():
+        path = gold_text(text_dir, file)
+        if path is None:
             raise ExtractError(f"{gold_path}: file {file!r} not found in {text_dir}")
         release = read_release(path, lang=grows[0]["lang"])
         rdate = parse_date(grows[0]["release_date"])

@@ -38,8 +38,8 @@ def draft_source(release: Release, catalogue: Catalogue, sources_dir: Path | Non
     day = (_ISO.search(date_line) or [""])[0]
     kind = "inferred" if re.search(r"infer|undated|unknown", date_line, re.I) or not day else "publication"
     grade = next((g for g, pat in _GRADES if pat.search(src_line)), "press")
-    title = header.get("title", "").strip()
-    clean_title = re.sub(r"^\[|\]$", "", title).split(" — ")[0].strip()
+    title, described = _title(header.get("title", ""))
+    no_title = {"zh": "（原文无标题）", "en": " (title not in the stored text)"}
     host = re.sub(r"^www\d?\.", "", url.split("/")[2]) if url.count("/") >= 2 else ""
     sdir = paths.sources_dir(sources_dir)
     try:
@@ -53,7 +53,8 @@ def draft_source(release: Release, catalogue: Catalogue, sources_dir: Path | Non
            "url": url, "file": file, "sha256": sha256_file(path), "language": release.lang,
            "reliability": grade, "reliability_note": f"Drafted from the header: {src_line[:200]}",
            "date_note": date_line if kind == "inferred" or "(" in date_line else "",
-           f"title_{own}": clean_title, f"title_{other}": "", f"publisher_{own}": host,
+           f"title_{own}": title + (no_title[own] if described else ""), f"title_{other}": "",
+           f"publisher_{own}": host,
            f"publisher_{other}": "", "status": SOURCE_STATUS}
     dated = "the header says the date was inferred" if kind == "inferred" else "the date the page shows"
     graded = "the header calls it that" if grade != "press" else "no repost, mirror or summary named"
@@ -76,3 +77,19 @@ def _source_id(path: Path, taken: set[str]) -> str:
     while sid in taken:
         sid, n = f"{base}_{n}", n + 1
     return sid
+
+
+def _title(line: str) -> tuple[str, bool]:
+    """The title a header gives, and whether it is the stored page's own or a description in
+    brackets (``[中新网成都1月21日电 — 2024年四川省金融运行; no title line in excerpt]``: the
+    description, without the dateline and the note)."""
+    line = line.strip()
+    described = line.startswith("[") and line.endswith("]")
+    body = line[1:-1] if described else line
+    body = re.split(r";\s*(?:no title|title not|inferred|from )", body)[0]
+    parts = [p.strip() for p in body.split(" — ")
+             if p.strip() and not re.match(r"(?:from|no title|title not|inferred)\b", p.strip(), re.I)]
+    if not parts:
+        return body.strip(), described
+    dateline = re.search(r"电$|讯$|[:：]", parts[0])
+    return (parts[-1] if len(parts) > 1 and dateline else parts[0]), described
