@@ -255,22 +255,28 @@
 
   // --- --append's own checks, from the server -------------------------------------------------
   let timer = null;
+  let asked = 0;  // the latest check asked for: an older answer is stale and is dropped
   function schedule() {
     if (!data.live) return;
+    asked++;
     checked = false; showProblems();
     clearTimeout(timer);
     timer = setTimeout(check, 350);
   }
   async function check() {
+    const mine = asked;
     const body = { header: candHeader(), rows: candRows(), sides: {} };
     for (const side of SIDES) body.sides[side] = { header: data.sides[side].header, rows: sideRows(side) };
     try {
       const res = await fetch("check", { method: "POST", headers: { "Content-Type": "application/json", "X-Review-Token": data.live }, body: JSON.stringify(body) });
       const out = await res.json();
+      if (mine !== asked) return;
       problems = res.ok ? out.problems : ["the check failed: " + (out.error || res.status)];
     } catch (e) {
+      if (mine !== asked) return;
       problems = ["the check failed: the cqreport review server does not answer (" + e + ")"];
     }
+    if (mine !== asked) return;  // edited since: the newer check answers
     checked = true;
     showProblems();
   }
