@@ -35,3 +35,12 @@ def change_figure(data: Path, sources: Path, source_id: str, old: str, new: str)
             if old.startswith(r["value"]):
                 r["value"] = new[:len(r["value"])]
     _rewrite(data / "observations.csv", obs)
+
+
+def take_out(data: Path, metric_id: str, source_id: str) -> dict[str, str]:
+    """Remove one curated row from a data copy (so that a review can bring it back); returns it."""
+    rows = list(csv.DictReader(io.StringIO((data / "observations.csv").read_text(encoding="utf-8-sig"))))
+    [removed] = [r for r in rows if (r["metric_id"], r["source_id"]) == (metric_id, source_id)]
+    rows.remove(removed)
+    _rewrite(data / "observations.csv", rows)
+    return removed

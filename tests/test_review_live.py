@@ -9,7 +9,6 @@ Releases are real texts of ../shared/sources; the data is a copy of data/ (each 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import shutil
@@ -25,6 +24,7 @@ from cqreport.extract.review import build_review_html, write_review
 from cqreport.extract.serve import ReviewServer
 
 from .chromium import launch
+from .edits import take_out
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = ROOT / "data"
@@ -48,15 +48,7 @@ def data(tmp_path) -> Path:
 
 
 def _take_out(data: Path) -> dict[str, str]:
-    header, rows = _read(data / "observations.csv")
-    [removed] = [r for r in rows if (r["metric_id"], r["source_id"]) == TAKEN]
-    rows.remove(removed)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    (data / "observations.csv").write_text(buf.getvalue(), encoding="utf-8")
-    return removed
+    return take_out(data, *TAKEN)
 
 
 class _Served:

@@ -208,7 +208,7 @@ def _check_text_cells(chk: _Checker, t: _Table, kind: str, numeric: tuple[str, .
             continue
         for col in t.header:
             cell = r.get(col, "")
-            if col in numeric and _is_number(cell):
+            if col in numeric and is_number(cell):
                 continue  # -6.5 in a numeric column is a number, not a formula
             if is_formula(cell):
                 chk.add(t.path, kind, int(r["__row"]), col, repr(cell),
@@ -216,7 +216,8 @@ def _check_text_cells(chk: _Checker, t: _Table, kind: str, numeric: tuple[str, .
                         "(a spreadsheet would run it as a formula)", "formula-cell")
 
 
-def _is_number(s: str) -> bool:
+def is_number(s: str) -> bool:
+    """True for a cell that reads as a number (-6.5 is one, not a formula)."""
     try:
         float(s)
     except ValueError:
@@ -258,7 +259,7 @@ def _check_candidates(chk: _Checker, t: _Table, obs_columns: list[str]) -> bool:
                     "metrics file (the extractor could not tell which metric this is)",
                     "metric-unknown")
         for col in _NUMERIC:
-            if r.get(col) and not _is_number(r[col]):
+            if r.get(col) and not is_number(r[col]):
                 chk.add(t.path, "candidate", row, col, repr(r[col]), "a number such as 6.54",
                         "number")
         for col in ("period_start", "period_end"):

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from ..core import paths
-from .append import is_formula, side_path_for
+from .append import is_formula, is_number, side_path_for
 from .catalogue import Catalogue
 from .core import (
     EXTRA_COLUMNS,
@@ -234,7 +234,7 @@ def _columns(ddir: Path, table: str, fallback: list[str]) -> list[str]:
 def _defused(row: dict[str, str]) -> dict[str, str]:
     """A row whose text cells a spreadsheet cannot run (see ``Extraction.rows``)."""
     for col, cell in row.items():
-        if not cell or not is_formula(cell) or _is_number(cell):
+        if not cell or not is_formula(cell) or is_number(cell):
             continue
         kept = cell.lstrip("=+-@\t\r ")
         if col == "quote" and row.get("quote_start", "").isdigit():
@@ -242,10 +242,3 @@ def _defused(row: dict[str, str]) -> dict[str, str]:
         row[col] = kept
     return row
 
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True

@@ -207,11 +207,21 @@ _KIND_WHY = {"stock": "a balance at a date (余额, outstanding, stood at)",
 # --- the generic proposal --------------------------------------------------------------
 
 @cache
+def _toml() -> dict:
+    return tomllib.loads((resources.files("cqreport.extract") / "terms.toml").read_text(encoding="utf-8"))
+
+
+@cache
 def _terms() -> list[tuple[str, str, str]]:
     """(Chinese words, id fragment, English words), longest first (terms.toml)."""
-    raw = (resources.files("cqreport.extract") / "terms.toml").read_text(encoding="utf-8")
-    rows = [tuple(t) for t in tomllib.loads(raw)["terms"]]
-    return sorted(rows, key=lambda t: len(t[0]), reverse=True)
+    return sorted((tuple(t) for t in _toml()["terms"]), key=lambda t: len(t[0]), reverse=True)
+
+
+@cache
+def _en_terms() -> tuple[dict[str, str], dict[str, tuple[str, str, str]]]:
+    """(English phrases read as one word, English word -> (Chinese, fragment, English))."""
+    t = _toml()
+    return dict(t["en_phrases"]), {w: (zh, f, e) for w, zh, f, e in t["en_terms"]}
 
 
 _TIME_ZH = re.compile(r"\d{4}年(?:\d{1,2}月)?(?:末|底|份)?|\d{1,2}月(?:末|底|份)?|[一二三四]季度末?|"
@@ -370,30 +380,6 @@ _MEASURE_WORDS_ZH = (r"余额|存量|总额|规模|增速|增幅|增长率|增�
                      r"的|和|及")
 
 
-_EN_TERMS = {"yuan": ("人民币", "rmb", "RMB"), "rmb": ("人民币", "rmb", "RMB"),
-             "renminbi": ("人民币", "rmb", "RMB"), "loans": ("贷款", "loans", "loans"),
-             "loan": ("贷款", "loans", "loans"), "deposits": ("存款", "deposits", "deposits"),
-             "deposit": ("存款", "deposits", "deposits"), "m2": ("广义货币", "m2", "M2"),
-             "m1": ("狭义货币", "m1", "M1"), "m0": ("流通中货币", "m0", "M0"),
-             "financing": ("融资", "financing", "financing"), "social": ("社会", "social", "social"),
-             "assets": ("资产", "assets", "assets"), "banking": ("银行业", "banking_sector", "banking-sector"),
-             "manufacturing": ("制造业", "manufacturing", "manufacturing"),
-             "corporate": ("企业", "corporate", "corporate"), "household": ("住户", "household", "household"),
-             "housing": ("住房", "housing", "housing"), "green": ("绿色", "green", "green"),
-             "exports": ("出口", "exports", "exports"), "imports": ("进口", "imports", "imports"),
-             "premium": ("保费", "premium", "premium"), "income": ("收入", "income", "income"),
-             "insurance": ("保险", "insurance", "insurance"), "consumption": ("消费", "consumer", "consumer"),
-             "infrastructure": ("基础设施", "infrastructure", "infrastructure"),
-             "production": ("产量", "output", "output"), "output": ("产量", "output", "output"),
-             "sales": ("销量", "sales", "sales"), "nev": ("新能源汽车", "nev", "NEV"),
-             "nevs": ("新能源汽车", "nev", "NEV"), "vehicle": ("汽车", "vehicles", "vehicles"),
-             "vehicles": ("汽车", "vehicles", "vehicles"), "cars": ("汽车", "vehicles", "vehicles"),
-             "penetration": ("渗透率", "penetration", "penetration"),
-             "teu": ("标箱", "teu", "TEU"), "teus": ("标箱", "teu", "TEU"),
-             "trains": ("班列", "trains", "trains"), "cargo": ("货物", "cargo", "cargo"),
-             "goods": ("货物", "cargo", "cargo")}
-
-
 def _subject_en(clause: str, counted: bool = False) -> tuple[str, list[tuple[str, str, str]]]:
     """The content words of an English clause before its figure, as terms (unknown words
     make their own fragment, with no Chinese)."""
@@ -406,14 +392,13 @@ def _subject_en(clause: str, counted: bool = False) -> tuple[str, list[tuple[str
         r"December|Q[1-4]|H[12]|CNY|USD|percent|trillion|billion|million|yoy)", w, re.I)]
     words = words[-5:]
     phrase = " ".join(words).lower()
-    for two, term in _EN_PHRASES.items():  # social financing (scale): one term
+    phrases, terms = _en_terms()
+    for two, term in phrases.items():  # social financing (scale): one term
         phrase = phrase.replace(two, term)
     found = []
     for low in phrase.split():
-        if low in _EN_TERMS:
-            found.append(_EN_TERMS[low])
-        elif low in _EN_PHRASE_TERMS:
-            found.append(_EN_PHRASE_TERMS[low])
+        if low in terms:
+            found.append(terms[low])
         elif len(low) >= 4 and not low.endswith(("ing", "ly")):
             found.append(("", re.sub(r"[^a-z0-9]+", "_", low), low))
     known = sum(1 for z, _, _ in found if z)
@@ -422,21 +407,4 @@ def _subject_en(clause: str, counted: bool = False) -> tuple[str, list[tuple[str
     return " ".join(words), found
 
 
-_EN_PHRASES = {"social financing scale": "afre", "social financing": "afre",
-               "aggregate financing": "afre", "real economy": "real_economy",
-               "foreign currency": "fx", "medium and long-term": "medium_long_term",
-               "small and micro": "small_micro", "financial institutions": "financial_institutions"}
-_EN_PHRASE_TERMS = {"afre": ("社会融资规模", "afre", "aggregate financing to the real economy"),
-                    "real_economy": ("实体经济", "real_economy", "real economy"),
-                    "fx": ("外币", "fx", "foreign-currency"),
-                    "medium_long_term": ("中长期", "medium_long_term", "medium- and long-term"),
-                    "small_micro": ("小微", "small_micro", "small and micro"),
-                    "financial_institutions": ("金融机构", "financial_institutions",
-                                               "financial institutions"),
-                    "institutions": ("机构", "institutions", "institutions"),
-                    "enterprises": ("企业", "firms", "firms"), "firms": ("企业", "firms", "firms"),
-                    "businesses": ("企业", "firms", "firms"), "trade": ("贸易", "trade", "trade"),
-                    "settlement": ("结算", "settlement", "settlement"),
-                    "cross-border": ("跨境", "crossborder", "cross-border"),
-                    "bonds": ("债券", "bonds", "bonds"), "credit": ("信贷", "credit", "credit")}
 

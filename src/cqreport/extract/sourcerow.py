@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..core import paths
 from ..core.files import sha256_file
+from ..core.vocab import word
 from .catalogue import Catalogue
 from .reading import Release
 
@@ -39,7 +40,6 @@ def draft_source(release: Release, catalogue: Catalogue, sources_dir: Path | Non
     kind = "inferred" if re.search(r"infer|undated|unknown", date_line, re.I) or not day else "publication"
     grade = next((g for g, pat in _GRADES if pat.search(src_line)), "press")
     title, described = _title(header.get("title", ""))
-    no_title = {"zh": "（原文无标题）", "en": " (title not in the stored text)"}
     host = re.sub(r"^www\d?\.", "", url.split("/")[2]) if url.count("/") >= 2 else ""
     sdir = paths.sources_dir(sources_dir)
     try:
@@ -53,7 +53,8 @@ def draft_source(release: Release, catalogue: Catalogue, sources_dir: Path | Non
            "url": url, "file": file, "sha256": sha256_file(path), "language": release.lang,
            "reliability": grade, "reliability_note": f"Drafted from the header: {src_line[:200]}",
            "date_note": date_line if kind == "inferred" or "(" in date_line else "",
-           f"title_{own}": title + (no_title[own] if described else ""), f"title_{other}": "",
+           f"title_{own}": title + (word("text", "no_title", own) if described else ""),
+           f"title_{other}": "",
            f"publisher_{own}": host,
            f"publisher_{other}": "", "status": SOURCE_STATUS}
     dated = "the header says the date was inferred" if kind == "inferred" else "the date the page shows"
