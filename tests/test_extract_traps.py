@@ -50,6 +50,15 @@ def test_english_period_forms(catalogue, text, release, value, period):
     assert (row["period_start"], row["period_end"]) == period
 
 
+def test_by_a_month_and_year_is_that_months_end():
+    # the failure: "by March 2025" was dated at the release
+    from cqreport.extract.timespans import find_en_spans
+
+    [sp] = find_en_spans("Cross-border RMB settlement exceeded 110 billion USD by March 2025.",
+                         date(2025, 4, 28))
+    assert (sp.period_start, sp.period_end, sp.kind) == (None, date(2025, 3, 31), "stock")
+
+
 def test_an_events_date_is_not_the_period_of_the_next_paragraph(catalogue):
     # 2023-01-14 people.cn: the initiative was launched in November 2015; the projects are not
     text = ("The New International Land-Sea Trade Corridor is a major outcome of the China-Singapore "

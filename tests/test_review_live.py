@@ -372,3 +372,38 @@ def test_a_repeat_of_a_doubted_figure_keeps_the_doubt(tmp_path, data, sources_di
         assert pg.locator("#problems li").all_inner_texts() == []
         browser.close()
     assert errors == []
+
+
+def test_the_review_server_answers_its_own_page_only(tmp_path, data, sources_dir):
+    """Bound to 127.0.0.1, it refuses another Host (DNS rebinding) and a check without the
+    page's token (another page posting to it), and takes a bounded body."""
+    import http.client
+
+    out = tmp_path / "c.csv"
+    extract_file(sources_dir / CORRIDOR, out=out, data_dir=data)
+    with _Served(out, sources_dir / CORRIDOR, data, sources_dir) as srv:
+        port = srv.server_address[1]
+
+        def ask(method: str, path: str, host: str, body: bytes = b"", headers: dict | None = None):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            conn.request(method, path, body=body, headers={"Host": host, **(headers or {})})
+            res = conn.getresponse()
+            return res.status, res.read()
+
+        assert ask("GET", "/", "evil.example:80")[0] == 421
+        status, page = ask("GET", "/", f"localhost:{port}")
+        assert status == 200 and srv.token.encode() in page
+        body = json.dumps({"header": ["status"], "rows": [], "sides": {}}).encode()
+        json_type = {"Content-Type": "application/json"}
+        assert ask("POST", "/check", f"127.0.0.1:{port}", body, json_type)[0] == 403
+        token = {"X-Review-Token": srv.token, **json_type}
+        status, answer = ask("POST", "/check", f"127.0.0.1:{port}", body, token)
+        assert status == 200 and "problems" in json.loads(answer)
+        assert ask("POST", "/check", f"127.0.0.1:{port}", b"{", token)[0] == 400
+
+
+def test_review_refuses_a_file_that_is_no_candidates_file(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "cqreport", "review", str(REAL_DATA / "metrics.csv"),
+                          str(REAL_DATA / "metrics.csv"), "--no-browser"], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 1 and res.stderr.startswith("error: ") and "not a candidates file" in res.stderr

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import CqreportError, ExtractError
 from .append import check_reviewed
-from .review import build_review_html
+from .review import build_review_html, looks_like_candidates
 
 MAX_BODY = 8 * 1024 * 1024
 SIDES = ("source", "entities", "metrics")
@@ -121,6 +121,9 @@ def serve_review(candidates: str | Path, release: str | Path, data_dir=None, sou
     for p in (Path(candidates), Path(release)):
         if not p.is_file():
             raise ExtractError(f"{p}: no such file")
+    if not looks_like_candidates(candidates):
+        raise ExtractError(f"{candidates}: not a candidates file (its header lacks metric_id, value, "
+                           "quote and status); expected the --out file of cqreport extract")
     try:
         server = ReviewServer(Path(candidates), Path(release), data_dir, sources_dir, port)
     except OSError as exc:
