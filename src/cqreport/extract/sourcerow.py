@@ -49,7 +49,8 @@ def draft_source(release: Release, catalogue: Catalogue, sources_dir: Path | Non
     sid = _source_id(path, {s.get("source_id", "") for s in catalogue.sources})
     own = "zh" if release.lang == "zh" else "en"
     other = "en" if own == "zh" else "zh"
-    row = {"source_id": sid, "title": title, "publisher": host, "date": day, "date_kind": kind,
+    # a description stays in brackets in title, as the curators keep theirs (data/README.md)
+    row = {"source_id": sid, "title": f"[{title}]" if described else title, "publisher": host, "date": day, "date_kind": kind,
            "url": url, "file": file, "sha256": sha256_file(path), "language": release.lang,
            "reliability": grade, "reliability_note": f"Drafted from the header: {src_line[:200]}",
            "date_note": date_line if kind == "inferred" or "(" in date_line else "",
