@@ -163,3 +163,12 @@ def test_a_worked_example_is_not_a_figure(catalogue):
     # a named example is a real figure (2026-05-09 重庆晨报: 比如，我们引导建设银行在渝设立6只科创子基金)
     text = "比如，我们引导建设银行在渝设立6只科创子基金，投资赛力斯等硬科技企业15家。"
     assert {"6", "15"} <= set(_rows(text, date(2026, 5, 9), catalogue))
+
+
+def test_the_banking_regulators_loans_are_the_banking_sectors(catalogue):
+    # 2024-07-31 广州日报 (广东金融监管局): not the central bank's 各项贷款余额
+    text = ("国家金融监督管理总局广东监管局（以下简称“广东金融监管局”）介绍，截至6月末，广东省银行业各项存款余额"
+            "30.05万亿元，同比增长0.32%；各项贷款余额27.82万亿元，同比增长6.29%。")
+    row = _rows(text, date(2024, 7, 31), catalogue)["27.82"]
+    assert row["metric_id"] == "loan_balance_banking_sector" and row["confidence"] < 0.9
+    assert "regulator" in row["reason"]

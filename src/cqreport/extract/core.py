@@ -340,6 +340,8 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
     cands: list[Candidate] = []
     spans = finder_spans(release.text, release_date, release.body_start)
     seen: dict[tuple[float, str], int] = {}
+    found = _REGULATOR.search(release.text)
+    regulator = found[0] if found else ""
     rp = ReleasePlaces(catalogue, release.header.get("title", ""),
                        release.text[release.body_start:], release.lang)
     names = entity_names(catalogue, release.lang)
@@ -389,6 +391,14 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
             _propose(label, fig, clause, context, release.lang, catalogue,
                      release.text[fig.start:fig.end])
             _exclusion(label, release.text[s:fig.start], release.lang, fig)
+        if regulator and label.metric_id in _CENTRAL_BANK_LOANS and \
+                catalogue.metric("loan_balance_banking_sector") is not None and \
+                not _CENTRAL_BANK.search(release.text[s:e]):
+            label.metric_id, label.evidence = "loan_balance_banking_sector", min(label.evidence, 0.8)
+            rest = label.reason[label.reason.find(";"):] if ";" in label.reason else ""
+            label.reason = ("loan_balance_banking_sector: the release is the banking regulator's "
+                            f"({regulator}): its loans are the banking sector's, not the central "
+                            "bank's 各项贷款 (INDEX.md, central bank vs banking regulator)" + rest)
         metric = label
         entity = label
         start, end = _period_dates(fig, release_date, catalogue.metric(label.metric_id), label, ytd)
@@ -431,6 +441,14 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
     _flag_swapped_lists(cands)
     _distinct_proposals(cands)
     return cands
+
+
+# The banking regulator's releases (银保监局, 金融监管局) give the banking sector's loans, not the
+# central bank's: another compiler, another series (loan_balance_banking_sector).
+_REGULATOR = re.compile(r"银保监局|银保监会|金融监管局|金融监督管理(?:总)?局|Financial Regulatory (?:Bureau|"
+                        r"Administration)|Banking and Insurance Regulatory", re.I)
+_CENTRAL_BANK = re.compile(r"人民银行|央行|People's Bank|central bank|PBOC|PBoC", re.I)
+_CENTRAL_BANK_LOANS = ("loan_balance_all", "loan_balance_rmb")
 
 
 def _distinct_proposals(cands: list[Candidate]) -> None:

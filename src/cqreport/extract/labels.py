@@ -57,7 +57,8 @@ _KINDS_EN = ["deposit", "bond", "import", "money"]
 # Phrases that name a series outright (the working text is simplified Chinese).
 ALIASES: dict[str, list[str]] = {
     "loan_balance_rmb": [r"人民币(?:各项)?贷款余额", r"balance of (?:yuan|RMB|renminbi) loans",
-                         r"(?:yuan|RMB|renminbi) loan balance"],
+                         r"(?:yuan|RMB|renminbi) loan balance",
+                         r"outstanding (?:yuan|RMB|renminbi)(?:-denominated)? loans"],
     "loan_balance_all": [r"本外币(?:各项)?贷款余额", r"(?<!人民币)各项贷款余额",
                          r"(?:domestic|local) and foreign currency loan balances?",
                          r"balance of (?:domestic|local) and foreign currency loans",
