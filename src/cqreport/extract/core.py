@@ -363,13 +363,7 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
         context, clause = _context(release, block, fig)
         if fig.item:  # 手机、汽车出口额分别为A、B: each figure is named by its own item alone
             context = clause = fig.item
-        s, e = _sentence_bounds(release, block, fig.num_start)
-        cs = fig.start
-        while cs > s and not _clause_stop(release.text, cs - 1, s, "，,；;"):
-            cs -= 1
-        ce = fig.end
-        while ce < e and release.text[ce] not in "，,；;":
-            ce += 1
+        s, e, cs, ce = _clause_bounds(release, block, fig)
         who = find_entity(rp, release.text[cs:fig.start], release.text[s:cs],
                           release.text[fig.end:ce], release.text[block.start:s], names)
         ytd = bool(_YEAR_TO_DATE.search(release.text[cs:ce]))
@@ -377,30 +371,7 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
                              release.text[block.start:s], ytd=ytd,
                              bounded=fig.period is not None and fig.period.kind == "flow"
                              and fig.period.period_start is not None)
-        if release.lang == "en" and UNITS[fig.unit].base in ("yuan", "usd") and _YOY_CHANGE_EN.match(
-                release.text, fig.end) and label.flow:
-            # "social financing increased by 295.4 billion yuan year-on-year": a change on a
-            # year before (the yoy_diff of a figure stated elsewhere), not the flow itself
-            label.metric_id, label.evidence, label.proposal = "unknown", 0.0, None
-            label.reason = "unknown: an increase on the year before, not an amount of the period"
-        elif fig.in_parens:  # a conversion in brackets repeats the figure before it
-            label.metric_id, label.evidence = "unknown", 0.0
-            label.reason = ("unknown: a conversion in brackets of the figure before it; the data "
-                            "records figures as reported, not conversions: proposed rejected")
-        else:
-            _propose(label, fig, clause, context, release.lang, catalogue,
-                     release.text[fig.start:fig.end])
-            _exclusion(label, release.text[s:fig.start], release.lang, fig)
-        if regulator and label.metric_id in _CENTRAL_BANK_LOANS and \
-                catalogue.metric("loan_balance_banking_sector") is not None and \
-                not _CENTRAL_BANK.search(release.text[s:e]):
-            label.metric_id, label.evidence = "loan_balance_banking_sector", min(label.evidence, 0.8)
-            rest = label.reason[label.reason.find(";"):] if ";" in label.reason else ""
-            label.reason = ("loan_balance_banking_sector: the release is the banking regulator's "
-                            f"({regulator}): its loans are the banking sector's, not the central "
-                            "bank's 各项贷款 (INDEX.md, central bank vs banking regulator)" + rest)
-        metric = label
-        entity = label
+        _relabel(label, fig, release, catalogue, clause, context, (s, e), regulator)
         start, end = _period_dates(fig, release_date, catalogue.metric(label.metric_id), label, ytd)
         qs, qe = _quote_bounds(release, block, fig)
         quote = release.original[qs:qe]
@@ -414,33 +385,39 @@ def build_candidates(release: Release, release_date: date | None, catalogue: Cat
         else:
             seen[key] = len(cands)
         confidence = _confidence(fig, label, block, release)
-        row = {c: "" for c in columns}
-        row.update({
-            "metric_id": metric.metric_id,
-            "entity_id": entity.entity_id,
-            "period_start": start.isoformat() if start else "",
-            "period_end": end.isoformat() if end else "",
-            "period_label": fig.period.label if fig.period else "",
-            "value": _num(fig.value),
-            "unit": fig.unit,
-            "qualifier": fig.qualifier,
-            "yoy_pct": _num(fig.yoy_pct),
-            "yoy_wording": fig.yoy_wording,
-            "yoy_diff": _num(fig.yoy_diff),
-            "vs_national_pp": _num(fig.vs_national_pp),
-            "streak_months": str(fig.streak_months) if fig.streak_months else "",
-            "prior_value": _num(fig.prior_value),
-            "prior_label": fig.prior_label,
-            "source_id": source_id,
-            "quote": quote,
-            "note": "; ".join(notes),
-        })
-        row = {k: row[k] for k in columns}
+        row = _row(columns, fig, label, start, end, source_id, quote, notes)
         cands.append(Candidate(fig, row, confidence, qs, qe, label,
                                "rejected" if fig.in_parens else ""))
     _flag_swapped_lists(cands)
     _distinct_proposals(cands)
     return cands
+
+
+def _row(columns: list[str], fig: Figure, label: Label, start: date | None, end: date | None,
+         source_id: str, quote: str, notes: list[str]) -> dict[str, str]:
+    """A candidate's cells, in the observation columns."""
+    row = {c: "" for c in columns}
+    row.update({
+        "metric_id": label.metric_id,
+        "entity_id": label.entity_id,
+        "period_start": start.isoformat() if start else "",
+        "period_end": end.isoformat() if end else "",
+        "period_label": fig.period.label if fig.period else "",
+        "value": _num(fig.value),
+        "unit": fig.unit,
+        "qualifier": fig.qualifier,
+        "yoy_pct": _num(fig.yoy_pct),
+        "yoy_wording": fig.yoy_wording,
+        "yoy_diff": _num(fig.yoy_diff),
+        "vs_national_pp": _num(fig.vs_national_pp),
+        "streak_months": str(fig.streak_months) if fig.streak_months else "",
+        "prior_value": _num(fig.prior_value),
+        "prior_label": fig.prior_label,
+        "source_id": source_id,
+        "quote": quote,
+        "note": "; ".join(notes),
+    })
+    return {k: row[k] for k in columns}
 
 
 # The banking regulator's releases (银保监局, 金融监管局) give the banking sector's loans, not the
@@ -449,6 +426,48 @@ _REGULATOR = re.compile(r"银保监局|银保监会|金融监管局|金融监督
                         r"Administration)|Banking and Insurance Regulatory", re.I)
 _CENTRAL_BANK = re.compile(r"人民银行|央行|People's Bank|central bank|PBOC|PBoC", re.I)
 _CENTRAL_BANK_LOANS = ("loan_balance_all", "loan_balance_rmb")
+
+
+def _clause_bounds(release: Release, block: Block, fig: Figure) -> tuple[int, int, int, int]:
+    """(sentence start, sentence end, clause start, clause end) of a figure."""
+    s, e = _sentence_bounds(release, block, fig.num_start)
+    cs = fig.start
+    while cs > s and not _clause_stop(release.text, cs - 1, s, "，,；;"):
+        cs -= 1
+    ce = fig.end
+    while ce < e and release.text[ce] not in "，,；;":
+        ce += 1
+    return s, e, cs, ce
+
+
+def _relabel(label: Label, fig: Figure, release: Release, catalogue: Catalogue, clause: str,
+             context: str, sentence: tuple[int, int], regulator: str) -> None:
+    """What the words around a figure change in its label: a year-on-year change or a
+    conversion is no amount of its own; a figure no metric fits gets a proposal and its
+    scope; a banking regulator's loans are the banking sector's."""
+    s, e = sentence
+    if release.lang == "en" and UNITS[fig.unit].base in ("yuan", "usd") and _YOY_CHANGE_EN.match(
+            release.text, fig.end) and label.flow:
+        # "social financing increased by 295.4 billion yuan year-on-year": a change on a
+        # year before (the yoy_diff of a figure stated elsewhere), not the flow itself
+        label.metric_id, label.evidence, label.proposal = "unknown", 0.0, None
+        label.reason = "unknown: an increase on the year before, not an amount of the period"
+    elif fig.in_parens:  # a conversion in brackets repeats the figure before it
+        label.metric_id, label.evidence = "unknown", 0.0
+        label.reason = ("unknown: a conversion in brackets of the figure before it; the data "
+                        "records figures as reported, not conversions: proposed rejected")
+    else:
+        _propose(label, fig, clause, context, release.lang, catalogue,
+                 release.text[fig.start:fig.end])
+        _exclusion(label, release.text[s:fig.start], release.lang, fig)
+    if regulator and label.metric_id in _CENTRAL_BANK_LOANS and \
+            catalogue.metric("loan_balance_banking_sector") is not None and \
+            not _CENTRAL_BANK.search(release.text[s:e]):
+        label.metric_id, label.evidence = "loan_balance_banking_sector", min(label.evidence, 0.8)
+        rest = label.reason[label.reason.find(";"):] if ";" in label.reason else ""
+        label.reason = ("loan_balance_banking_sector: the release is the banking regulator's "
+                        f"({regulator}): its loans are the banking sector's, not the central "
+                        "bank's 各项贷款 (INDEX.md, central bank vs banking regulator)" + rest)
 
 
 def _distinct_proposals(cands: list[Candidate]) -> None:

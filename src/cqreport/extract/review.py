@@ -23,6 +23,7 @@ import html
 import json
 import os
 import re
+import string
 from importlib import resources
 from pathlib import Path
 
@@ -211,71 +212,12 @@ def build_review_html(candidates: str | Path, release: str | Path, data_dir: str
         "problems": [] if live else _problems_as_proposed(cpath, header, rows, sides, ddir, sources_dir),
     }
     assets = resources.files("cqreport.extract") / "review_assets"
-    css = (assets / "review.css").read_text(encoding="utf-8")
-    js = (assets / "review.js").read_text(encoding="utf-8")
-    title = f"Review: {cpath.name} ({Path(release).name})"
-    connect = "'self'" if live else "'none'"
-    return f"""<!DOCTYPE html>
-<html lang="{'zh-CN' if rel.lang == 'zh' else 'en'}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; \
-script-src 'unsafe-inline'; img-src data: blob:; connect-src {connect}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title>
-<style>{css}</style>
-</head>
-<body>
-<header>
-  <h1>{html.escape(title)}</h1>
-  <p class="how">Each card is one figure the extractor found, shown in its sentence. Accept it as
-  proposed, correct any field (the quote is checked against the release as you type) and accept, or
-  reject it. Select words in the release below to add a figure the extractor missed. Your choices are
-  kept in this browser for this candidates file until you download. Then run
-  <code>cqreport extract {html.escape(cpath.stem)}.reviewed.csv --append</code>.</p>
-  <div class="bar">
-    <input id="filter" type="search" placeholder="filter: text, metric, status…" aria-label="filter">
-    <span id="counts"></span>
-    <label>section <select id="group-section"><option value="0">all</option></select></label>
-    <label>confidence ≥ <input id="group-min" type="number" min="0" max="1" step="0.05" value="0.9"></label>
-    <button id="accept-group" type="button">Accept group</button>
-    <button id="download" type="button">Download reviewed CSV</button>
-    <button id="reset" type="button" title="forget the choices made in this page">Reset</button>
-  </div>
-</header>
-<main>
-  <section id="problems-section"><h2>What <code>--append</code> would say</h2>
-    <p class="how" id="problems-how"></p><ul id="problems"></ul></section>
-  <section id="warnings-section" hidden><h2>Warnings</h2><ul id="warnings"></ul></section>
-  <section id="source-section" hidden><h2>The release's source row (sources.csv)</h2>
-    <p class="how">Drafted from the release's header. Fill in the labels in the other language
-    (they keep exactly the numbers and qualifiers of <code>title</code>; a repost or mirror says
-    so in the publisher: <code>data/README.md</code>), check the publisher and the reliability,
-    then accept it.</p>
-    <div id="source"></div><button id="download-source" type="button">Download source row</button></section>
-  <section id="entities-section" hidden><h2>Proposed new entities</h2>
-    <p class="how">Places the candidates name that the catalogue lacks.</p>
-    <div id="entities"></div>
-    <button id="download-entities" type="button">Download reviewed entities CSV</button></section>
-  <section id="metrics-section" hidden><h2>Proposed new metrics</h2>
-    <p class="how">Accept a catalogue row to add it to <code>data/metrics.csv</code> with the
-    observations that use it. <b>priority</b> decides where the report shows the series:
-    <span id="priority-meaning"></span>.</p>
-    <div id="metrics"></div>
-    <button id="download-metrics" type="button">Download reviewed metrics CSV</button></section>
-  <section><h2>Candidates</h2><div id="cards"></div></section>
-  <section><h2>The release</h2>
-    <p class="how">Select the words of a figure the extractor missed, then
-    <button id="add-figure" type="button" disabled>Add the selected words as a figure</button></p>
-    <pre id="release"></pre></section>
-</main>
-<datalist id="metric-ids"></datalist>
-<datalist id="entity-ids"></datalist>
-<script id="review-data" type="application/json">{_json_for_script(payload)}</script>
-<script>{js}</script>
-</body>
-</html>
-"""
+    page = string.Template((assets / "review.html").read_text(encoding="utf-8"))
+    return page.substitute(
+        lang="zh-CN" if rel.lang == "zh" else "en", connect="'self'" if live else "'none'",
+        title=html.escape(f"Review: {cpath.name} ({Path(release).name})"), stem=html.escape(cpath.stem),
+        css=(assets / "review.css").read_text(encoding="utf-8"),
+        js=(assets / "review.js").read_text(encoding="utf-8"), payload=_json_for_script(payload))
 
 
 def _warnings(rel) -> list[str]:

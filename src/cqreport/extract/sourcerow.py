@@ -51,7 +51,8 @@ def draft_source(release: Release, catalogue: Catalogue, sources_dir: Path | Non
     other = "en" if own == "zh" else "zh"
     # a description stays in brackets in title, as the curators keep theirs (data/README.md)
     row = {"source_id": sid, "title": f"[{title}]" if described else title, "publisher": host,
-           "date": day, "date_kind": kind, "url": url, "file": file, "sha256": sha256_file(path), "language": release.lang,
+           "date": day, "date_kind": kind, "url": url, "file": file, "sha256": sha256_file(path),
+           "language": release.lang,
            "reliability": grade, "reliability_note": f"Drafted from the header: {src_line[:200]}",
            "date_note": date_line if kind == "inferred" or "(" in date_line else "",
            f"title_{own}": title + (word("text", "no_title", own) if described else ""),

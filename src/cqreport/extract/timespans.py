@@ -350,14 +350,9 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
             return None
         return _pick_year(end_of, release, future)
 
+    if m["asof"] or m["endm"] or m["mend"] or m["lm"] or m["elm"]:
+        return _en_month(m, release, previous, year_for)
     if m["endof"]:
-        if m["elm"]:  # the end of last month
-            if release is None:
-                return None
-            y, mon = release.year, release.month
-            if m["elm"].lower().startswith("last"):
-                y, mon = (y, mon - 1) if mon > 1 else (y - 1, 12)
-            return Span(s, e, label, None, month_end(y, mon), "stock")
         if m["ethem"]:  # "at the end of the month": the month just named
             if previous is None or previous.period_end is None:
                 return None
@@ -403,22 +398,6 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
             return None
         year = year_for(m["ny"], lambda y: month_end(y, n))
         return year and Span(s, e, label, date(year, 1, 1), month_end(year, n), "flow")
-    if m["asof"] or m["endm"]:  # as of August 2024, by March 2025, end-June: the month's end
-        mon = _MONTHS[(m["amon"] or m["emon"]).lower()]
-        year = year_for(m["a_y"] or m["e_y"], lambda y: month_end(y, mon))
-        return year and Span(s, e, label, None, month_end(year, mon), "stock")
-    if m["mend"]:  # "at month-end": the end of the month just named
-        if previous is None or previous.period_end is None:
-            return None
-        pe = previous.period_end
-        return Span(s, e, label, None, month_end(pe.year, pe.month), "stock")
-    if m["lm"]:  # last month: the month before the release's
-        if release is None:
-            return None
-        y, mon = release.year, release.month
-        if m["lmw"].lower() != "this":
-            y, mon = (y, mon - 1) if mon > 1 else (y - 1, 12)
-        return Span(s, e, label, date(y, mon, 1), month_end(y, mon), "flow")
     if m["inmon"]:
         mon, year = _MONTHS[m["imon"].lower()], int(m["im_y"])
         return Span(s, e, label, date(year, mon, 1), month_end(year, mon), "flow")
@@ -441,4 +420,34 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
         return Span(s, e, label, date(year, 1, 1), date(year, 12, 31), "flow")
     if m["same"] and previous:
         return Span(s, e, label, previous.period_start, previous.period_end, previous.kind)
+    return None
+
+
+def _en_month(m: re.Match, release: date | None, previous: Span | None, year_for) -> Span | None:
+    """"as of August 2024", "by March 2025", "end-June", "at month-end", "last month", "the end
+    of last month"."""
+    s, e, label = m.start(), m.end(), m[0]
+    if m["elm"]:  # the end of last month
+        if release is None:
+            return None
+        y, mon = release.year, release.month
+        if m["elm"].lower().startswith("last"):
+            y, mon = (y, mon - 1) if mon > 1 else (y - 1, 12)
+        return Span(s, e, label, None, month_end(y, mon), "stock")
+    if m["asof"] or m["endm"]:  # as of August 2024, by March 2025, end-June: the month's end
+        mon = _MONTHS[(m["amon"] or m["emon"]).lower()]
+        year = year_for(m["a_y"] or m["e_y"], lambda y: month_end(y, mon))
+        return year and Span(s, e, label, None, month_end(year, mon), "stock")
+    if m["mend"]:  # "at month-end": the end of the month just named
+        if previous is None or previous.period_end is None:
+            return None
+        pe = previous.period_end
+        return Span(s, e, label, None, month_end(pe.year, pe.month), "stock")
+    if m["lm"]:  # last month: the month before the release's
+        if release is None:
+            return None
+        y, mon = release.year, release.month
+        if m["lmw"].lower() != "this":
+            y, mon = (y, mon - 1) if mon > 1 else (y - 1, 12)
+        return Span(s, e, label, date(y, mon, 1), month_end(y, mon), "flow")
     return None
