@@ -46,3 +46,12 @@ def edit_observation(data: Path, obs_id: str, **cells: str) -> None:
     assert len(hits) == 1, f"{obs_id}: {len(hits)} rows"
     hits[0].update(cells)
     _rewrite(path, rows)
+
+
+def take_out(data: Path, metric_id: str, source_id: str) -> dict[str, str]:
+    """Remove one curated row from a data copy (so that a review can bring it back); returns it."""
+    rows = list(csv.DictReader(io.StringIO((data / "observations.csv").read_text(encoding="utf-8-sig"))))
+    [removed] = [r for r in rows if (r["metric_id"], r["source_id"]) == (metric_id, source_id)]
+    rows.remove(removed)
+    _rewrite(data / "observations.csv", rows)
+    return removed

@@ -235,14 +235,42 @@ def extract(path, source_id, out, release_date, encoding, lang, append, gold, de
     result = extract_file(path, source_id=source_id,
                           release_date=release_date.date() if release_date else None,
                           out=out, data_dir=data_dir, encoding=encoding,
-                          lang=parse_lang(lang) if lang else None)
+                          lang=parse_lang(lang) if lang else None, sources_dir=sources_dir)
     click.echo(result.review_table())
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
     if out:
-        page = write_review(out, path, data_dir, encoding=encoding, lang=lang)
+        page = write_review(out, path, data_dir, encoding=encoding, lang=lang, sources_dir=sources_dir)
         stem = Path(out).with_suffix("")
         click.echo(f"wrote {len(result.candidates)} candidate(s) to {out} and the review page {page}; "
                    "open the page, accept, edit or reject each candidate, download the reviewed CSV "
                    f"and run: cqreport extract {stem}.reviewed.csv --append", err=True)
+    return 0
+
+
+@cli.command()
+@click.argument("candidates", type=click.Path(exists=True, dir_okay=False))
+@click.argument("release", type=click.Path(exists=True, dir_okay=False))
+@click.option("--port", type=int, default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--no-browser", is_flag=True, help="Do not open the page in a browser.")
+@DATA_OPTION
+@SOURCES_OPTION
+def review(candidates, release, port, no_browser, data_dir, sources_dir) -> int:
+    """Serve the review page of CANDIDATES (from RELEASE), checking it live as --append would.
+
+    \b
+    cqreport review candidates.csv RELEASE.txt [--port N] [--no-browser]
+    """
+    from .extract.serve import serve_review
+
+    def started(server) -> None:
+        click.echo(f"reviewing {candidates} at {server.url} (Ctrl-C stops it); download the "
+                   f"reviewed CSV, then run: cqreport extract {server.reviewed.name} --append", err=True)
+
+    try:
+        serve_review(candidates, release, data_dir, sources_dir, port, not no_browser, started)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
     return 0
 
 

@@ -14,7 +14,10 @@ tables and return :class:`Problem` lists:
 * a quote that does not occur in its source text, a source file that is
   missing or whose sha256 differs (only when the sources folder is present);
 * a source's title or publisher label in the wrong language (Chinese in
-  ``title_en``/``publisher_en``, an English word in ``title_zh``/``publisher_zh``).
+  ``title_en``/``publisher_en``, an English word in ``title_zh``/``publisher_zh``);
+* an entity its quote contradicts (a national figure whose quote says 全省, a
+  Chongqing figure whose quote names only another province; ``dataset/places.py``);
+* a repeat of a doubted figure that dropped the doubt (``dataset/doubts.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from ..core.numbers import NumberMatch, decimals_of, find_numbers
 from ..core.vocab import UNITS
 from ..errors import DataError, Problem
 from .definitions import check_definitions
+from .doubts import check_doubts_kept
 from .load import TABLES, Table, data_files, display_path, read_table
+from .places import check_entity_places
 from .schema import TableSpec, check_schema, read_specs
 
 _SPACE = re.compile(r"\s+")
@@ -174,7 +179,7 @@ def check_relations(tables: dict[str, Table], specs: dict[str, TableSpec]) -> li
     checks: list[Callable[[dict[str, Table]], list[Problem]]] = [
         check_foreign_keys, check_metric_units, check_metric_kinds,
         check_observation_units, check_periods, check_numbers_in_quotes, check_text_cells,
-        check_source_labels, check_definitions, check_prior_labels,
+        check_source_labels, check_definitions, check_prior_labels, check_entity_places, check_doubts_kept,
     ]
     problems: list[Problem] = []
     for fn in checks:
@@ -508,7 +513,8 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
 
 
 # the modules whose code decides what valid data is: a change to any re-validates everything
-_VALIDATOR_CODE = ("dataset/validate.py", "dataset/schema.py", "dataset/load.py", "core/vocab.py", "core/numbers.py")
+_VALIDATOR_CODE = ("dataset/validate.py", "dataset/schema.py", "dataset/load.py", "core/vocab.py", "core/numbers.py",
+                   "dataset/places.py", "dataset/doubts.py", "core/places.py", "core/glossary.toml")
 
 
 def fingerprint(data_dir: Path, sources_dir: Path | None) -> str:

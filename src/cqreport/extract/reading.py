@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..core.numbers import normalize_digits
+from ..core.script import to_simplified
 from ..errors import ExtractError
 
 _HEADER_RE = re.compile(r"^(source|title|date):[ \t]*(.*)$")
@@ -117,41 +118,6 @@ def _common_chars() -> frozenset[str]:
     )
 
 
-@lru_cache(maxsize=1)
-def _t2s_table() -> dict[int, str]:
-    """Traditional→simplified, character for character, from OpenCC's own dictionary."""
-    import opencc
-
-    table: dict[int, str] = {}
-    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        lines = []
-    for line in lines:
-        trad, _, simp = line.partition("\t")
-        simp = simp.split(" ")[0]
-        if len(trad) == 1 and len(simp) == 1 and trad != simp:
-            table[ord(trad)] = simp
-    if not table:  # dictionary not where expected: ask the converter char by char
-        conv = opencc.OpenCC("t2s")
-        for code in range(0x4E00, 0xA000):
-            ch = chr(code)
-            out = conv.convert(ch)
-            if len(out) == 1 and out != ch:
-                table[code] = out
-    return table
-
-
-def to_simplified(text: str) -> str:
-    """Fold traditional characters to simplified, one for one (offsets are kept).
-
-    >>> to_simplified("貸款餘額達6.54萬億元")
-    '贷款余额达6.54万亿元'
-    """
-    return text.translate(_t2s_table())
-
-
 def detect_language(text: str) -> str:
     """"zh" if the text has a fair share of CJK characters, else "en".
 
@@ -247,3 +213,16 @@ def paragraphs(release: Release) -> list[Block]:
     if start is not None:
         blocks.append(Block(start, len(text.rstrip())))
     return blocks
+
+
+# Pinyin a mirror inserted after characters (各項(xiàng)貸款): noise, not words.
+_PINYIN_NOISE = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}[)）]")
+
+
+def clean(text: str) -> str:
+    """Drop a mirror's pinyin glosses so that 各项(xiàng)贷款 reads 各项贷款.
+
+    >>> clean("人民幣各項(xiàng)貸款")
+    '人民幣各項貸款'
+    """
+    return _PINYIN_NOISE.sub("", text)
