@@ -29,6 +29,7 @@ from ..dataset.model import Dataset
 from .comparable import Verdict, compare
 from .derive import growth_rows
 
+
 @dataclass(frozen=True)
 class Judgement:
     """One computed judgement.
