@@ -40,7 +40,7 @@ from ..core.periods import Quarter, is_month_end, parse_quarter, require_quarter
 from ..core.vocab import QUALIFIERS, UNITS, reliability_grades
 from ..errors import ParameterError, QuarterError
 from .load import Table, data_files
-from .validate import metric_units, read_validated
+from .validate import is_forward_looking, metric_units, read_validated
 
 SAME_FIGURE_DAYS = 45
 HOME = "chongqing"            # the entity the report is about
@@ -165,8 +165,11 @@ class Dataset:
         """The quarter an observation is a core figure of, or None if it is only context.
 
         Stocks belong to the quarter whose last day is their as-of date; flows to
-        the quarter they end in. Cumulative figures are context only.
+        the quarter they end in. Cumulative figures are context only, and a target
+        or forecast (``forward``) is no figure of the quarter it ends in.
         """
+        if row.get("forward", False):
+            return None
         end = row["end"]
         if row["period_type"] == "flow":
             return Quarter.of(end)
@@ -193,7 +196,7 @@ class Dataset:
         the long series, not reports of their own.
         """
         o = self.observations
-        o = o[(o["entity_id"] == HOME) & (o["caution"] == "")]
+        o = o[(o["entity_id"] == HOME) & (o["caution"] == "") & ~o["forward"]]
         # one core_quarter call per distinct (period type, end), not per row
         quarter_of = {(t, e): self.core_quarter({"period_type": t, "end": e})
                       for t, e in set(zip(o["period_type"], o["end"], strict=True))}
@@ -297,6 +300,7 @@ def _type_observations(frame: pd.DataFrame, metrics: pd.DataFrame,
     o["end"] = o["period_end"].map(date.fromisoformat)
     o["value_base"] = [v * UNITS[u].factor for v, u in zip(o["value"], o["unit"], strict=True)]
     o["bound"] = o["qualifier"].map(bound_of)
+    o["forward"] = is_forward_looking(o["note"]).to_numpy(dtype=bool)
     m = metrics.loc[o["metric_id"]]
     for col in ("topic", "kind", "period_type", "priority", "base_unit"):
         o[col] = m[col].to_numpy()

@@ -11,8 +11,12 @@ tables and return :class:`Problem` lists:
   without one, an end before the start);
 * a value (or YoY, gap to the national rate, streak, prior value) that does
   not occur in its quote;
+* a date outside the years the data can plausibly hold, or a figure that ends
+  after its source's date without saying it is a target or forecast;
+* a control character (bidirectional controls included) in any cell;
 * a quote that does not occur in its source text, a source file that is
-  missing or whose sha256 differs (only when the sources folder is present);
+  missing, outside the sources folder or whose sha256 differs (only when the
+  sources folder is present);
 * a source's title or publisher label in the wrong language (Chinese in
   ``title_en``/``publisher_en``, an English word in ``title_zh``/``publisher_zh``).
 """
@@ -172,8 +176,8 @@ def check_relations(tables: dict[str, Table], specs: dict[str, TableSpec]) -> li
     """Checks across tables and columns: keys, units, periods, numbers in quotes."""
     checks: list[Callable[[dict[str, Table]], list[Problem]]] = [
         check_foreign_keys, check_metric_units, check_metric_kinds,
-        check_observation_units, check_periods, check_numbers_in_quotes, check_text_cells,
-        check_source_labels,
+        check_observation_units, check_periods, check_years, check_ends_by_source_date,
+        check_numbers_in_quotes, check_text_cells, check_source_labels,
     ]
     problems: list[Problem] = []
     for fn in checks:
@@ -292,6 +296,61 @@ def check_periods(tables: dict[str, Table]) -> list[Problem]:
     return problems
 
 
+#: Years a date in the data may fall in: the People's Republic's financial statistics start in
+#: 1949, and a date in the next century is a typing slip (0001-01-01, 2099 for 2009).
+YEARS = (1949, 2100)
+#: How a row says that its figure is a goal or a projection rather than a reported outcome: its
+#: ``note`` starts with one of these words and a colon ("target: the 2027 goal of the plan").
+FORWARD_LOOKING = ("target", "forecast")
+_FORWARD = re.compile(rf"^\s*(?:{'|'.join(FORWARD_LOOKING)})\s*:", re.I)
+DATE_COLUMNS = {"observations": ("period_start", "period_end"), "sources": ("date",)}
+
+
+def is_forward_looking(note: pd.Series) -> pd.Series:
+    """Which rows are targets or forecasts, by their ``note`` (see :data:`FORWARD_LOOKING`).
+
+    >>> is_forward_looking(pd.Series(["target: 2027 goal", "Forecast : IMF", "a targeted loan", ""])).tolist()
+    [True, True, False, False]
+    """
+    return note.str.contains(_FORWARD)
+
+
+def check_years(tables: dict[str, Table]) -> list[Problem]:
+    """Every date's year lies in :data:`YEARS` (a date that does not exist is the schema's problem)."""
+    lo, hi = YEARS
+    problems = []
+    for name, cols in DATE_COLUMNS.items():
+        frame = _frame(tables, name)
+        where = display_path(tables[name].path) if frame is not None else ""
+        for col in cols:
+            if not _has(frame, col):
+                continue
+            cells = frame[col]
+            year = pd.to_numeric(cells.str.extract(r"^([0-9]{4})-", expand=False), errors="coerce")
+            for row, cell in cells[(year < lo) | (year > hi)].items():
+                problems.append(Problem(where, row, col, f"the year of {cell}",
+                                        f"a date from {lo} to {hi}", "date-range"))
+    return problems
+
+
+def check_ends_by_source_date(tables: dict[str, Table]) -> list[Problem]:
+    """A figure cannot end after the date of the source that reports it, unless its note says it
+    is a target or forecast (:data:`FORWARD_LOOKING`)."""
+    of, sf = _frame(tables, "observations"), _frame(tables, "sources")
+    if not (_has(of, "period_end", "source_id", "note") and _has(sf, "source_id", "date")):
+        return []
+    published = of["source_id"].map(dict(zip(sf["source_id"], sf["date"], strict=True)))
+    # ISO dates compare as text; a malformed or missing one is another check's problem
+    valid = of["period_end"].str.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") & published.notna()
+    late = valid & (of["period_end"] > published.fillna("")) & ~is_forward_looking(of["note"])
+    where = display_path(tables["observations"].path)
+    return [Problem(where, row, "period_end", f"{end}, after {sid}'s date {published[row]}",
+                    "a period that ends on or before the source's date (a target or forecast says "
+                    "so in its note: 'target: …' or 'forecast: …')", "period-after-source")
+            for row, end, sid in zip(of.index[late], of["period_end"][late], of["source_id"][late],
+                                     strict=True)]
+
+
 def numbers_in(text: str) -> list[float]:
     """Every number a text contains (Arabic, full-width or Chinese numerals)."""
     return [m.value for m in find_numbers(text, words=True)]
@@ -377,7 +436,10 @@ def _check_yoy(where: str, row: int, o: dict, found: list[NumberMatch]) -> list[
 
 # C0 and C1 control characters (NUL, escape, backspace...) and the line and paragraph
 # separators: invisible in a spreadsheet, they reach the HTML and PDF as they are
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]|" + "[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# the bidirectional controls among them: they reorder the characters around them, so that a
+# quote can show "%8.6" for 6.8% while its text still holds the figure the checks look for
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # a pair of unescaped dollar signs is mathtext to matplotlib, which draws or chokes on it
 _MATHTEXT = re.compile(r"(?<!\\)\$.*?(?<!\\)\$", re.S)
 # text that charts print as labels (names, period labels)
@@ -398,7 +460,8 @@ def check_text_cells(tables: dict[str, Table]) -> list[Problem]:
             bad = cells[cells.str.contains(_CONTROL)]
             for row, cell in bad.items():
                 ch = _CONTROL.search(cell).group()
-                problems.append(Problem(where, row, col, f"the control character U+{ord(ch):04X} "
+                what = ("bidirectional control" if BIDI.match(ch) else "control character")
+                problems.append(Problem(where, row, col, f"the {what} U+{ord(ch):04X} "
                                         f"in {cell[:40]!r}", "printable text (delete the invisible "
                                         "character; a line break becomes a space)", "control-char"))
             if col in CHART_TEXT.get(name, ()):
@@ -464,6 +527,12 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
     texts: dict[str, str] = {}
     for row, s in sf.iterrows():
         f = sources_dir / s["file"]
+        if s["file"] and not inside(sources_dir, s["file"]):
+            problems.append(Problem(swhere, row, "file", f"'{s['file']}', which leads out of "
+                                    f"{sources_dir}", "the name of a file in the sources folder "
+                                    "(no '..', no absolute path, no link to elsewhere)",
+                                    "source-file"))
+            continue
         if not s["file"] or not f.is_file():
             problems.append(Problem(swhere, row, "file", f"'{s['file']}' not in {sources_dir}",
                                     "the name of a file in the sources folder", "source-file"))
@@ -493,6 +562,20 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
                                     "join two fragments with …)",
                                     "quote-not-in-source"))
     return problems
+
+
+def inside(folder: Path, name: str) -> bool:
+    """Whether ``folder / name`` stays inside folder: a relative name without '..', that does
+    not resolve (through a symbolic link) to a place outside it.
+
+    >>> inside(Path("/srv/sources"), "a.txt"), inside(Path("/srv/sources"), "../../etc/passwd")
+    (True, False)
+    """
+    rel = Path(name)
+    if rel.is_absolute() or ".." in rel.parts:
+        return False
+    base = folder.resolve()
+    return (base / rel).resolve().is_relative_to(base)
 
 
 # the modules whose code decides what valid data is: a change to any re-validates everything
