@@ -52,10 +52,12 @@ LANG_CHOICE = f"{'|'.join(REPORT_LANGS)}"
 @DATA_OPTION
 @SOURCES_OPTION
 def validate(data_dir: str | None, sources_dir: str | None) -> int:
-    """Check the curated data (default: data/). Exit 1 and list every problem if any."""
-    from .dataset.validate import check_data, summarize
+    """Check the curated data (default: data/). Exit 1 and list every problem if any.
 
-    result = check_data(data_dir, sources_dir)
+    Data that passes leaves a sealed stamp, so the next command does not check it again."""
+    from .dataset.validate import summarize, validate_data
+
+    result = validate_data(data_dir, sources_dir)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(summarize(result))

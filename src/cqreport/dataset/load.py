@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core.files import sha256_bytes
 from ..errors import Problem
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -47,6 +48,8 @@ class Table:
         encoding: How the bytes were decoded.
         problems: What stopped part of the file being read.
         notes: Things the user should know that are not errors (e.g. the encoding used).
+        sha256: The sha256 of the bytes read ("" when the file could not be read): what a
+            validation stamp vouches for is exactly what was read.
     """
 
     name: str
@@ -55,6 +58,7 @@ class Table:
     encoding: str = "utf-8"
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sha256: str = ""
 
     @property
     def ok(self) -> bool:
@@ -161,6 +165,7 @@ def read_table(path: Path, name: str, columns: list[str] | None = None) -> Table
                                       f"a CSV file with {expected_header}", "missing-file"))
         return table
     raw = path.read_bytes()
+    table.sha256 = sha256_bytes(raw)
     if not raw.replace(UTF8_BOM, b"").strip():
         table.problems.append(Problem(where, None, None, "an empty file", expected_header,
                                       "empty-file"))

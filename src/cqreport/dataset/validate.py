@@ -23,8 +23,6 @@ tables and return :class:`Problem` lists:
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -35,12 +33,13 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import paths
-from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_file
+from ..core.files import hash_files, sha256_file
 from ..core.numbers import NumberMatch, decimals_of, find_numbers
 from ..core.vocab import UNITS
 from ..errors import DataError, Problem
 from .load import TABLES, Table, data_files, display_path, read_table
 from .schema import TableSpec, check_schema, read_specs
+from .stamps import read_stamp, write_stamp
 
 _SPACE = re.compile(r"\s+")
 # a doubled YoY is worded without a number
@@ -591,18 +590,57 @@ def fingerprint(data_dir: Path, sources_dir: Path | None) -> str:
     return hash_files(files) + ("" if sources_dir is not None else "-nosources")
 
 
-def _stamp_body(fp: str, tables: dict[str, Table], checks: dict[str, bool],
-                notes: list[str]) -> dict:
-    """What a stamp proves: these inputs, this content of the tables as read, these checks."""
-    content = hash_files([t.path for t in tables.values()])
-    return {"fingerprint": fp, "tables_sha256": content, "checks": checks, "notes": notes}
+def _stamp_payload(fp: str, result: CheckResult) -> dict:
+    """What a stamp proves: these inputs, these exact table bytes as read, these checks."""
+    return {"fingerprint": fp, "tables": {n: t.sha256 for n, t in result.tables.items()},
+            "checks": result.checks, "notes": [n for n in result.notes if "not checked" in n]}
 
 
-def _seal(body: dict) -> str:
-    # signed with the content hash it vouches for: a stamp copied from other data, typed
-    # by hand, cut short or emptied does not verify, and the data is validated again
-    blob = json.dumps(body, sort_keys=True, ensure_ascii=False)
-    return sha256_bytes(f"cqreport-validated\0{blob}".encode())
+def _stamp_path(ddir: Path, sdir: Path | None) -> tuple[str, Path] | None:
+    try:
+        fp = fingerprint(ddir, sdir)
+    except OSError:
+        return None
+    return fp, paths.cache_dir() / "validated" / fp
+
+
+def validate_data(data_dir: str | Path | None = None,
+                  sources_dir: str | Path | None = None,
+                  require_sources: bool = False) -> CheckResult:
+    """Validate a data folder (always) and, when it passes, leave a stamp that the next
+    command (``quarters``, ``build``, the preview) uses instead of validating again.
+
+    The stamp is sealed with this user's key (:mod:`cqreport.dataset.stamps`): whoever can
+    only write the cache cannot make bad data pass. It is left only when nothing changed
+    while the checks ran. A note says so when no stamp could be left.
+
+    Returns:
+        A CheckResult, as from :func:`check_data`.
+    """
+    result, stamped = _check_and_stamp(data_dir, sources_dir, require_sources)
+    if result.ok and not stamped:
+        result.notes.append(NOT_REMEMBERED)
+    return result
+
+
+NOT_REMEMBERED = ("the result is not remembered (the data changed during the checks, or no "
+                  "stamp could be sealed and written: see cqreport.dataset.stamps); the next "
+                  "command validates again")
+
+
+def _check_and_stamp(data_dir: str | Path | None, sources_dir: str | Path | None,
+                     require_sources: bool) -> tuple[CheckResult, bool]:
+    ddir = paths.data_dir(data_dir)
+    sdir = Path(sources_dir) if sources_dir is not None else paths.sources_dir()
+    before = _stamp_path(ddir, sdir)
+    result = check_data(ddir, sources_dir, require_sources)
+    if not result.ok or before is None:
+        return result, False
+    fp, stamp = before
+    # a file edited while the checks ran: a stamp would vouch for bytes never checked
+    if _stamp_path(ddir, sdir) != before:
+        return result, False
+    return result, write_stamp(stamp, _stamp_payload(fp, result))
 
 
 def read_validated(data_dir: str | Path | None = None,
@@ -610,13 +648,12 @@ def read_validated(data_dir: str | Path | None = None,
                    require_sources: bool = False) -> CheckResult:
     """Read the tables, validating them unless these exact inputs passed validation before.
 
-    A successful validation leaves a stamp named by the inputs' fingerprint in
-    ``paths.cache_dir()``; it records the tables' content hash and the checks
-    that ran, sealed with a hash over both. With a stamp that verifies (same
-    fingerprint, same table content, seal intact) the tables are only read; a
-    stamp that cannot be read or verified is ignored and the data validated
-    again. Any change to the data, the source texts or the validator gives
-    another fingerprint, so stale stamps are never used.
+    A successful validation (:func:`validate_data`) leaves a stamp named by the inputs'
+    fingerprint in ``paths.cache_dir()``; it records the hash of each table's bytes and the
+    checks that ran, sealed with this user's key. With a stamp that verifies (seal intact,
+    same fingerprint, the tables read now hash the same) the tables are only read; any other
+    stamp is ignored and the data validated again. Any change to the data, the source texts
+    or the validator gives another fingerprint, so stale stamps are never used.
 
     Returns:
         A CheckResult, as from :func:`check_data`.
@@ -625,41 +662,30 @@ def read_validated(data_dir: str | Path | None = None,
     sdir = Path(sources_dir) if sources_dir is not None else paths.sources_dir()
     if (sources_dir is not None and not Path(sources_dir).is_dir()) or (sdir is None and require_sources):
         return check_data(ddir, sources_dir, require_sources)
-    try:
-        fp = fingerprint(ddir, sdir)
-        stamp = paths.cache_dir() / "validated" / fp
-    except OSError:
-        return check_data(ddir, sources_dir, require_sources)
-    trusted = _read_stamp(stamp, ddir, fp)
+    found = _stamp_path(ddir, sdir)
+    trusted = _trusted(found[1], ddir, found[0]) if found is not None else None
     if trusted is not None:
         return trusted
-    result = check_data(ddir, sources_dir, require_sources)
-    if result.ok:
-        body = _stamp_body(fp, result.tables, result.checks,
-                           [n for n in result.notes if "not checked" in n])
-        with contextlib.suppress(OSError):  # a read-only or full cache only costs time
-            stamp.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(stamp, json.dumps({**body, "seal": _seal(body)}, ensure_ascii=False))
-    return result
+    return _check_and_stamp(ddir, sources_dir, require_sources)[0]
 
 
-def _read_stamp(stamp: Path, ddir: Path, fp: str) -> CheckResult | None:
+def _trusted(stamp: Path, ddir: Path, fp: str) -> CheckResult | None:
     """The result a stamp vouches for, or None when it is absent or does not verify."""
+    saved = read_stamp(stamp)
     try:
-        saved = json.loads(stamp.read_text(encoding="utf-8"))
-        body = {k: saved[k] for k in ("fingerprint", "tables_sha256", "checks", "notes")}
-        if saved.get("seal") != _seal(body) or body["fingerprint"] != fp:
+        if saved is None or saved["fingerprint"] != fp:
             return None
         specs = read_specs(ddir / "datapackage.json")
-    except (OSError, ValueError, KeyError, TypeError, DataError):
+        tables = {name: read_table(ddir / specs[name].path, name, specs[name].columns)
+                  for name in TABLES}
+        if not all(t.ok and not t.problems for t in tables.values()):
+            return None
+        if {n: t.sha256 for n, t in tables.items()} != saved["tables"]:
+            return None
+        notes = [n for t in tables.values() for n in t.notes] + list(saved["notes"])
+        return CheckResult(tables, [], notes, dict(saved["checks"]))
+    except (OSError, KeyError, TypeError, DataError):
         return None
-    tables = {name: read_table(ddir / specs[name].path, name, specs[name].columns) for name in TABLES}
-    if not all(t.ok and not t.problems for t in tables.values()):
-        return None
-    if hash_files([t.path for t in tables.values()]) != body["tables_sha256"]:
-        return None
-    notes = [n for t in tables.values() for n in t.notes] + list(body["notes"])
-    return CheckResult(tables, [], notes, dict(body["checks"]))
 
 
 #: problems listed one per line before the rest are only counted, by kind
