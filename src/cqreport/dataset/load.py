@@ -161,7 +161,9 @@ def read_table(path: Path, name: str, columns: list[str] | None = None) -> Table
     table = Table(name, path, None)
     expected_header = f"a header row: {','.join(columns)}" if columns else "a header row"
     if not path.is_file():
-        table.problems.append(Problem(where, None, None, "no such file",
+        # a FIFO, a device or a folder by that name is not read: it would block or never end
+        found = "no such file" if not path.exists() else "something that is not a regular file"
+        table.problems.append(Problem(where, None, None, found,
                                       f"a CSV file with {expected_header}", "missing-file"))
         return table
     raw = path.read_bytes()

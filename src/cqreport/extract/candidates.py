@@ -12,6 +12,7 @@ from pathlib import Path
 from ..core import paths
 from .catalogue import Catalogue
 from .core import EXTRA_COLUMNS, Candidate, build_candidates, observation_columns, resolve_release_date
+from .outputs import check_outputs
 from .reading import read_release
 
 METRIC_COLUMNS = ["metric_id", "name_zh", "name_en", "topic", "kind", "period_type", "units",
@@ -131,7 +132,8 @@ def _row(cells: list[str], widths: list[int]) -> str:
 
 def extract_file(path: str | Path, source_id: str | None = None, release_date: date | None = None,
                  out: str | Path | None = None, data_dir: str | Path | None = None,
-                 encoding: str | None = None, lang: str | None = None) -> Extraction:
+                 encoding: str | None = None, lang: str | None = None,
+                 sources_dir: str | Path | None = None, force: bool = False) -> Extraction:
     """Extract candidate rows from one release, and write them to ``out`` if given.
 
     Args:
@@ -146,11 +148,17 @@ def extract_file(path: str | Path, source_id: str | None = None, release_date: d
         data_dir: The curated data (metric and entity names, the source registry).
         encoding: Force an encoding instead of guessing.
         lang: Force "zh" or "en" instead of guessing.
+        sources_dir: The source texts, which ``out`` may not replace either.
+        force: Let ``out`` replace an existing file that is not an unreviewed candidates
+            file (never a curated file or the release: see :mod:`.outputs`).
 
     Raises:
-        ExtractError: If the release cannot be read or the source id is unknown.
+        ExtractError: If the release cannot be read, the source id is unknown, or ``out``
+            would replace a file it must not (checked before anything is read or written).
     """
     ddir = paths.data_dir(data_dir)
+    if out is not None:
+        check_outputs(out, path, ddir, sources_dir, force)
     catalogue = Catalogue(ddir)
     release = read_release(path, encoding=encoding, lang=lang)
     rdate, sid, date_from = resolve_release_date(release, catalogue, release_date, source_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ from ..core import paths
 from ..errors import ExtractError
 from .catalogue import Catalogue, parse_date
 from .core import build_candidates
-from .reading import read_release
+from .reading import read_release, read_text_file
 
 GOLD_COLUMNS = ["file", "lang", "split", "release_date", "value", "unit", "qualifier", "yoy_pct",
                 "yoy_diff", "period_start", "period_end", "quote"]
@@ -144,13 +145,13 @@ def _num_key(text: str) -> str:
 
 def read_gold(path: Path) -> list[dict[str, str]]:
     """Read a gold CSV, refusing one without the scored columns."""
+    raw = read_text_file(Path(path), "the gold set")   # never blocks on a FIFO or drains a device
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            rows = list(reader)
-            header = reader.fieldnames or []
-    except OSError as exc:
-        raise ExtractError(f"{path}: cannot read the gold set ({exc.strerror})") from exc
+        reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+        rows = list(reader)
+        header = reader.fieldnames or []
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ExtractError(f"{path}: cannot read the gold set ({exc}); expected a UTF-8 CSV") from exc
     missing = [c for c in GOLD_COLUMNS if c not in header]
     if missing:
         raise ExtractError(f"{path}, row 1: found columns {header}; expected also "
