@@ -27,13 +27,12 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from ..core import paths
-from ..core.files import hash_files, sha256_file
+from ..core.files import hash_files, sha256_bytes
 from ..core.numbers import NumberMatch, decimals_of, find_numbers
 from ..core.vocab import UNITS
 from ..errors import DataError, Problem
@@ -195,13 +194,12 @@ def check_foreign_keys(tables: dict[str, Table]) -> list[Problem]:
         pk = f"{parent[:-1] if parent != 'entities' else 'entity'}_id"
         if not (_has(cf, col) and _has(pf, pk)):
             continue
-        known = set(pf[pk])
         where = display_path(tables[child].path)
-        for row, value in cf[col].items():
-            if value and value not in known:
-                problems.append(Problem(where, row, col, f"unknown {pk} '{value}'",
-                                        f"an {pk} defined in {display_path(tables[parent].path)}",
-                                        "unknown-reference"))
+        cells = cf[col]
+        for row, value in cells[(cells != "") & ~cells.isin(set(pf[pk]))].items():
+            problems.append(Problem(where, row, col, f"unknown {pk} '{value}'",
+                                    f"an {pk} defined in {display_path(tables[parent].path)}",
+                                    "unknown-reference"))
     return problems
 
 
@@ -248,23 +246,21 @@ def check_observation_units(tables: dict[str, Table]) -> list[Problem]:
     of, mf = _frame(tables, "observations"), _frame(tables, "metrics")
     if not (_has(of, "metric_id", "unit") and _has(mf, "metric_id", "units")):
         return []
-    allowed = {r["metric_id"]: metric_units(r["units"]) for _, r in mf.iterrows()}
+    allowed = {m: metric_units(u) for m, u in zip(mf["metric_id"], mf["units"], strict=True)}
+    pairs = {f"{m}|{u}" for m, units in allowed.items() for u in units}
+    bad = ((of["unit"] != "") & of["metric_id"].isin(set(allowed))
+           & ~(of["metric_id"] + "|" + of["unit"]).isin(pairs))
     where = display_path(tables["observations"].path)
-    problems = []
-    for row, o in of.iterrows():
-        units = allowed.get(o["metric_id"])
-        if units is not None and o["unit"] and o["unit"] not in units:
-            problems.append(Problem(where, row, "unit", f"'{o['unit']}' for {o['metric_id']}",
-                                    f"one of the metric's units: {' | '.join(units)}",
-                                    "unit-not-allowed"))
-    return problems
+    return [Problem(where, row, "unit", f"'{unit}' for {metric}",
+                    f"one of the metric's units: {' | '.join(allowed[metric])}", "unit-not-allowed")
+            for row, metric, unit in zip(of.index[bad], of["metric_id"][bad], of["unit"][bad],
+                                         strict=True)]
 
 
-def _date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+def iso_dates(cells: pd.Series) -> pd.Series:
+    """Which cells hold a date that exists, written YYYY-MM-DD (such cells compare as text)."""
+    shaped = cells.str.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    return shaped & pd.to_datetime(cells.where(shaped), format="%Y-%m-%d", errors="coerce").notna()
 
 
 def check_periods(tables: dict[str, Table]) -> list[Problem]:
@@ -273,25 +269,20 @@ def check_periods(tables: dict[str, Table]) -> list[Problem]:
     if not (_has(of, "metric_id", "period_start", "period_end")
             and _has(mf, "metric_id", "period_type")):
         return []
-    ptype = dict(zip(mf["metric_id"], mf["period_type"], strict=True))
+    kind = of["metric_id"].map(dict(zip(mf["metric_id"], mf["period_type"], strict=True)))
+    start, end = of["period_start"], of["period_end"]
     where = display_path(tables["observations"].path)
     problems = []
-    for row, o in of.iterrows():
-        start, end = _date(o["period_start"]), _date(o["period_end"])
-        kind = ptype.get(o["metric_id"])
-        if start and end and end < start:
-            problems.append(Problem(where, row, "period_end",
-                                    f"end {o['period_end']} before start {o['period_start']}",
-                                    "an end date on or after the start date", "period-order"))
-        if kind == "stock" and o["period_start"]:
-            problems.append(Problem(where, row, "period_start",
-                                    f"a start date '{o['period_start']}' for a stock",
-                                    "an empty period_start (a stock is dated by period_end alone)",
-                                    "period-type"))
-        if kind == "flow" and not o["period_start"]:
-            problems.append(Problem(where, row, "period_start", "an empty cell for a flow",
-                                    "the first day of the span (2026-01-01 for 一季度)",
-                                    "period-type"))
+    for row in of.index[iso_dates(start) & iso_dates(end) & (end < start)]:
+        problems.append(Problem(where, row, "period_end", f"end {end[row]} before start {start[row]}",
+                                "an end date on or after the start date", "period-order"))
+    for row in of.index[(kind == "stock") & (start != "")]:
+        problems.append(Problem(where, row, "period_start", f"a start date '{start[row]}' for a stock",
+                                "an empty period_start (a stock is dated by period_end alone)",
+                                "period-type"))
+    for row in of.index[(kind == "flow") & (start == "")]:
+        problems.append(Problem(where, row, "period_start", "an empty cell for a flow",
+                                "the first day of the span (2026-01-01 for 一季度)", "period-type"))
     return problems
 
 
@@ -338,10 +329,10 @@ def check_ends_by_source_date(tables: dict[str, Table]) -> list[Problem]:
     of, sf = _frame(tables, "observations"), _frame(tables, "sources")
     if not (_has(of, "period_end", "source_id", "note") and _has(sf, "source_id", "date")):
         return []
-    published = of["source_id"].map(dict(zip(sf["source_id"], sf["date"], strict=True)))
+    published = of["source_id"].map(dict(zip(sf["source_id"], sf["date"], strict=True))).fillna("")
     # ISO dates compare as text; a malformed or missing one is another check's problem
-    valid = of["period_end"].str.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") & published.notna()
-    late = valid & (of["period_end"] > published.fillna("")) & ~is_forward_looking(of["note"])
+    valid = iso_dates(of["period_end"]) & iso_dates(published)
+    late = valid & (of["period_end"] > published) & ~is_forward_looking(of["note"])
     where = display_path(tables["observations"].path)
     return [Problem(where, row, "period_end", f"{end}, after {sid}'s date {published[row]}",
                     "a period that ends on or before the source's date (a target or forecast says "
@@ -395,20 +386,25 @@ def check_numbers_in_quotes(tables: dict[str, Table]) -> list[Problem]:
     numeric = [c for c in ("value", "yoy_diff", "vs_national_pp", "streak_months", "prior_value")
                if c in of.columns]
     has_yoy = "yoy_pct" in of.columns
-    for row, o in zip(of.index, of.to_dict("records"), strict=True):
-        quote = o["quote"]
+    # plain columns, not a record per row: this runs over every row of every validation
+    columns = {c: of[c].tolist() for c in {*numeric, "quote", "yoy_pct", "yoy_wording"} & set(of.columns)}
+    for i, row in enumerate(of.index):
+        quote = columns["quote"][i]
         found = find_numbers(quote, words=True)
         for col in numeric:
+            cell = columns[col][i]
+            if not cell:
+                continue
             try:
-                value = float(o[col]) if o[col] else None
+                value = float(cell)
             except ValueError:
                 continue  # reported by the schema check
-            if value is not None and not _written_in(o[col], value, found, quote):
-                problems.append(Problem(where, row, col, f"{o[col]} not in the quote {quote!r}",
+            if not _written_in(cell, value, found, quote):
+                problems.append(Problem(where, row, col, f"{cell} not in the quote {quote!r}",
                                         f"a quote that contains the {col} as written (same "
                                         "digits, decimals and sign)", "number-not-in-quote"))
-        if has_yoy and o["yoy_pct"]:
-            problems += _check_yoy(where, row, o, found)
+        if has_yoy and columns["yoy_pct"][i]:
+            problems += _check_yoy(where, row, {c: columns[c][i] for c in columns}, found)
     return problems
 
 
@@ -456,6 +452,8 @@ def check_text_cells(tables: dict[str, Table]) -> list[Problem]:
         where = display_path(t.path)
         for col in frame.columns:
             cells = frame[col]
+            if not _CONTROL.search("".join(cells)):
+                continue   # one scan of the whole column; cell by cell only to say where
             bad = cells[cells.str.contains(_CONTROL)]
             for row, cell in bad.items():
                 ch = _CONTROL.search(cell).group()
@@ -463,7 +461,9 @@ def check_text_cells(tables: dict[str, Table]) -> list[Problem]:
                 problems.append(Problem(where, row, col, f"the {what} U+{ord(ch):04X} "
                                         f"in {cell[:40]!r}", "printable text (delete the invisible "
                                         "character; a line break becomes a space)", "control-char"))
-            if col in CHART_TEXT.get(name, ()):
+        for col in CHART_TEXT.get(name, ()):
+            if col in frame.columns:
+                cells = frame[col]
                 for row, cell in cells[cells.str.contains(_MATHTEXT)].items():
                     problems.append(Problem(where, row, col, f"{cell[:40]!r}, whose $…$ charts "
                                             "would render as a formula", "text without a pair of $ "
@@ -494,7 +494,7 @@ def check_source_labels(tables: dict[str, Table]) -> list[Problem]:
     where = display_path(tables["sources"].path)
     problems = []
     own_cols = [c for c in ("title", "publisher", "url") if c in sf.columns]
-    for row, s in sf.iterrows():
+    for row, s in zip(sf.index, sf.to_dict("records"), strict=True):
         # whole words: "news" in a url does not admit "newsletter"
         own = set(re.findall(r"[a-z]+", " ".join(s[c] for c in own_cols).lower()))
         for col, lang in SOURCE_LABELS.items():
@@ -524,7 +524,8 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
     swhere = display_path(tables["sources"].path)
     problems = []
     texts: dict[str, str] = {}
-    for row, s in sf.iterrows():
+    digests: dict[Path, tuple[str, bytes]] = {}   # one read per file, however many rows cite it
+    for row, s in zip(sf.index, sf.to_dict("records"), strict=True):
         f = sources_dir / s["file"]
         if s["file"] and not inside(sources_dir, s["file"]):
             problems.append(Problem(swhere, row, "file", f"'{s['file']}', which leads out of "
@@ -536,14 +537,17 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
             problems.append(Problem(swhere, row, "file", f"'{s['file']}' not in {sources_dir}",
                                     "the name of a file in the sources folder", "source-file"))
             continue
-        digest = sha256_file(f)
+        if f not in digests:
+            raw = f.read_bytes()
+            digests[f] = (sha256_bytes(raw), raw)
+        digest, raw = digests[f]
         if s["sha256"] and digest != s["sha256"]:
             problems.append(Problem(swhere, row, "sha256", f"{s['sha256'][:12]}… but the file "
                                     f"hashes to {digest[:12]}…",
                                     "the file's sha256 (has the source text changed?)",
                                     "source-hash"))
         try:
-            texts[s["source_id"]] = squash(f.read_bytes().decode("utf-8"))
+            texts[s["source_id"]] = squash(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             problems.append(Problem(display_path(f), None, None,
                                     f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}, "
@@ -552,11 +556,11 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
     if not _has(of, "source_id", "quote"):
         return problems
     owhere = display_path(tables["observations"].path)
-    for row, o in of.iterrows():
-        text = texts.get(o["source_id"])
-        if text is not None and o["quote"] and any(squash(f) not in text for f in quote_fragments(o["quote"])):
-            problems.append(Problem(owhere, row, "quote", f"{o['quote']!r}, which is not in the "
-                                    f"text of {o['source_id']}",
+    for row, sid, quote in zip(of.index, of["source_id"], of["quote"], strict=True):
+        text = texts.get(sid)
+        if text is not None and quote and any(squash(f) not in text for f in quote_fragments(quote)):
+            problems.append(Problem(owhere, row, "quote", f"{quote!r}, which is not in the "
+                                    f"text of {sid}",
                                     "a verbatim fragment of the source (only whitespace may differ; "
                                     "join two fragments with …)",
                                     "quote-not-in-source"))
