@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,55 +180,65 @@ def read_table(path: Path, name: str, columns: list[str] | None = None) -> Table
     if table.encoding == "gb18030":
         table.notes.append(f"{where}: read as GB18030 (as Excel saves CSV on Chinese Windows); "
                            "save it as UTF-8 to make this note go away")
-    rows, syntax = read_records(text, where)
-    if not rows:
-        table.problems += [syntax] if syntax else []
+    records = Records(text, where)
+    del raw, text   # the records hold the text while they are read, and no longer
+    rows = iter(records)
+    first = next(rows, None)
+    if first is None:
+        table.problems += [records.problem] if records.problem else []
         return table
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in first]
     repeated = duplicate_columns(header, where)
     if repeated:
         table.problems += repeated
         return table
-    body = []
-    for i, cells in enumerate(rows[1:], start=2):
+    # cell by cell into columns: a list of rows beside the frame would double what is held
+    columns: list[list[str]] = [[] for _ in header]
+    index = []
+    for i, cells in enumerate(rows, start=2):
         if not any(c.strip() for c in cells):
             continue  # a blank line (Excel leaves them at the end)
         if len(cells) != len(header):
             table.problems.append(row_length_problem(where, i, header, cells))
             continue
-        body.append((i, [c.strip() for c in cells]))
-    if syntax is not None:
+        for column, cell in zip(columns, cells, strict=True):
+            column.append(cell.strip())
+        index.append(i)
+    if records.problem is not None:
         # the rows before the fault are typed and checked as usual; the file still fails
-        table.problems.append(syntax)
-    frame = pd.DataFrame([c for _, c in body], columns=header, dtype=object)
-    frame.index = pd.Index([i for i, _ in body], name="row")
+        table.problems.append(records.problem)
+    frame = pd.DataFrame(dict(zip(header, columns, strict=True)), columns=header, dtype=object)
+    del columns
+    frame.index = pd.Index(index, name="row")
     table.frame = frame.fillna("").astype(str) if len(frame) else frame
     return table
 
 
-def read_records(text: str, where: str) -> tuple[list[list[str]], Problem | None]:
-    """Split CSV text into records, strictly.
+class Records:
+    """The records of CSV text, read strictly; iterate once.
 
-    Args:
-        text: The decoded file.
-        where: The file's name for messages.
-
-    Returns:
-        (records, problem): the records read before a syntax fault (all of them when there
-        is none), and the fault as a Problem naming its row (the record's spreadsheet row,
-        the header being row 1), column and line, or None.
+    Attributes:
+        problem: After iterating, the syntax fault that stopped the reading (the records
+            before it were yielded), as a Problem naming its row (the record's spreadsheet
+            row, the header being row 1), column and line; None when the text was read whole.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[list[str]] = []
-    line_before = 0   # physical lines consumed by the records read so far
-    try:
-        for cells in reader:
-            rows.append(cells)
-            line_before = reader.line_num
-    except csv.Error as exc:
-        return rows, syntax_problem(text, line_before, len(rows) + 1,
-                                    [h.strip() for h in rows[0]] if rows else [], where, exc)
-    return rows, None
+
+    def __init__(self, text: str, where: str):
+        self.text, self.where = text, where
+        self.problem: Problem | None = None
+
+    def __iter__(self) -> Iterator[list[str]]:
+        reader = csv.reader(io.StringIO(self.text, newline=""), strict=True)
+        header: list[str] = []
+        count, line_before = 0, 0   # records read, and the physical lines they took
+        try:
+            for cells in reader:
+                header = header or [h.strip() for h in cells]
+                count, line_before = count + 1, reader.line_num
+                yield cells
+        except csv.Error as exc:
+            self.problem = syntax_problem(self.text, line_before, count + 1, header, self.where, exc)
+        self.text = ""   # read: let it go
 
 
 def syntax_problem(text: str, line_before: int, row: int, header: list[str], where: str,
