@@ -1,6 +1,7 @@
 """The checks specific to this data, each on a planted fault; all faults reported at once."""
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,9 @@ def test_a_target_is_not_a_figure_of_the_quarter_it_ends_in(min_data, sources_di
     set_cell(f, 0, "note", "target: a goal, not an outcome")
     ds = load_dataset(min_data, sources_dir)
     assert all(q.year < 2099 for q in ds.quarters())
+    target = ds.observations[ds.observations["end"] == date(2099, 3, 31)].iloc[0]
+    # kept in the data, but like a doubted row used nowhere: no series, comparison or figure
+    assert target["forward"] and not target["preferred"]
 
 
 def test_the_real_data_has_no_figure_after_its_source(real_ds):

@@ -20,7 +20,9 @@ variants. Nothing is merged or averaged.
 
 A row with a ``caution`` (a curator's reason to doubt it) is never the one
 used: it is left out of series, comparisons and derived figures, and the
-report lists it in its appendix with the reason.
+report lists it in its appendix with the reason. Nor is a target or forecast
+(``forward``: its note starts ``target:`` or ``forecast:``): it says what is
+planned or expected, not what happened.
 """
 
 from __future__ import annotations
@@ -371,9 +373,10 @@ class FigureGroups:
         # values equal within 1e-9 relative share a key rounded to 12 significant digits
         value = pd.factorize(pd.Series([float(f"{v:.12g}") for v in o["value_base"]]))[0]
         self.value = pd.MultiIndex.from_arrays([series, value]).factorize()[0].tolist()
-        self.cautioned = (o["caution"] != "").to_numpy().tolist()
+        # a doubted row, or a target or forecast, is never the one used (module doc)
+        self.unused = ((o["caution"] != "") | o["forward"]).to_numpy().tolist()
         rank = pd.DataFrame({
-            "cautioned": self.cautioned,
+            "unused": self.unused,
             "reliability": o["reliability"].map({g: i for i, g in enumerate(reliability_grades())}).to_numpy(),
             "recency": [-d.toordinal() for d in o["source_date"]],
             "caution": o["bound"].map(BOUND_CAUTION).to_numpy(),
@@ -420,7 +423,7 @@ class FigureGroups:
 
     def preferred(self, i: int) -> bool:
         """Whether row i is the one the report uses among the rows added so far."""
-        return self.best[self.find(i)] == i and not self.cautioned[i]
+        return self.best[self.find(i)] == i and not self.unused[i]
 
 
 def _pick_preferred(o: pd.DataFrame) -> tuple[list[int], list[bool]]:
