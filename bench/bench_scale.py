@@ -16,8 +16,9 @@ Then times, each step in a fresh process and in the order a user runs them:
 
 Prints rows, seconds, peak memory and the ratio to today's data per step, with
 the machine's load average before and after each step. Peak memory is the
-largest sum of the resident memory of the step's whole process tree (the
-build's kernel and PDF printer included), sampled every 20 ms. Targets
+largest sum of the proportional set sizes of the step's whole process tree
+(the build's kernel and PDF printer included; shared pages counted once),
+sampled every 50 ms. Targets
 (issue 20): 100,000 observations within 10× of today's time, under 1 GB.
 
     .venv/bin/python bench/bench_scale.py [--sizes 10000,100000] [--steps validate,quarters,build]
@@ -47,11 +48,15 @@ sys.path.insert(0, str(ROOT))   # the synthetic data is the tests' too: one home
 from tests.edits import replicate_data  # noqa: E402
 
 
-def _tree_rss(proc: psutil.Process) -> int:
+def _tree_memory(proc: psutil.Process) -> int:
+    """The memory a process tree holds: the sum of its processes' proportional set sizes (a
+    page two processes share, as a forked PDF printer shares its parent's, counts half in
+    each; resident sizes would count it twice)."""
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
         with contextlib.suppress(psutil.Error):   # ended between the listing and the reading
-            total += p.memory_info().rss
+            info = p.memory_full_info()
+            total += getattr(info, "pss", info.rss)
     return total
 
 
@@ -66,10 +71,10 @@ def run(args: list[str], env: dict[str, str]) -> dict[str, float]:
         nonlocal peak
         while not done.is_set():
             try:
-                peak = max(peak, _tree_rss(watched))
+                peak = max(peak, _tree_memory(watched))
             except psutil.Error:
                 return
-            time.sleep(0.02)
+            time.sleep(0.05)
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     stdout, stderr = proc.communicate()
