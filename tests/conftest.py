@@ -22,8 +22,10 @@ CATALOGUE = FIXTURES / "catalogue"
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache(tmp_path_factory):
-    """Each test run keeps its validation stamps to itself, never in the user's ~/.cache."""
+    """Each test run keeps its validation stamps, and the key that seals them, to itself: never
+    in the user's ~/.cache or ~/.config."""
     os.environ["CQREPORT_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ["CQREPORT_KEY_FILE"] = str(tmp_path_factory.mktemp("key") / "stamp.key")
 
 
 @pytest.fixture(scope="session")

@@ -52,10 +52,12 @@ LANG_CHOICE = f"{'|'.join(REPORT_LANGS)}"
 @DATA_OPTION
 @SOURCES_OPTION
 def validate(data_dir: str | None, sources_dir: str | None) -> int:
-    """Check the curated data (default: data/). Exit 1 and list every problem if any."""
-    from .dataset.validate import check_data, summarize
+    """Check the curated data (default: data/). Exit 1 and list every problem if any.
 
-    result = check_data(data_dir, sources_dir)
+    Data that passes leaves a sealed stamp, so the next command does not check it again."""
+    from .dataset.validate import summarize, validate_data
+
+    result = validate_data(data_dir, sources_dir)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(summarize(result))
@@ -198,10 +200,12 @@ def params(notebook: str | None) -> None:
 @click.option("--score", "gold", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Score against a gold CSV; PATH is the folder of the texts it lists.")
 @click.option("--details", is_flag=True, help="With --score: list every miss and mismatch.")
+@click.option("--force", is_flag=True, help="Let --out replace an existing file that is not an "
+              "unreviewed candidates file (never a data or source file, or the release).")
 @DATA_OPTION
 @SOURCES_OPTION
-def extract(path, source_id, out, release_date, encoding, lang, append, gold, details, data_dir,
-            sources_dir) -> int:
+def extract(path, source_id, out, release_date, encoding, lang, append, gold, details, force,
+            data_dir, sources_dir) -> int:
     """Find the figures of a release and write them as candidate rows for review.
 
     \b
@@ -235,7 +239,8 @@ def extract(path, source_id, out, release_date, encoding, lang, append, gold, de
     result = extract_file(path, source_id=source_id,
                           release_date=release_date.date() if release_date else None,
                           out=out, data_dir=data_dir, encoding=encoding,
-                          lang=parse_lang(lang) if lang else None, sources_dir=sources_dir)
+                          lang=parse_lang(lang) if lang else None, sources_dir=sources_dir,
+                          force=force)
     click.echo(result.review_table())
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)

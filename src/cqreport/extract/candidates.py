@@ -14,6 +14,7 @@ from .append import is_formula, is_number, side_path_for
 from .catalogue import Catalogue
 from .entities import ENTITY_COLUMNS
 from .history import History, inherit
+from .outputs import check_outputs
 from .reading import read_release
 from .rows import (
     EXTRA_COLUMNS,
@@ -164,7 +165,7 @@ def _row(cells: list[str], widths: list[int]) -> str:
 def extract_file(path: str | Path, source_id: str | None = None, release_date: date | None = None,
                  out: str | Path | None = None, data_dir: str | Path | None = None,
                  encoding: str | None = None, lang: str | None = None,
-                 sources_dir: str | Path | None = None) -> Extraction:
+                 sources_dir: str | Path | None = None, force: bool = False) -> Extraction:
     """Extract candidate rows from one release, and write them to ``out`` if given.
 
     Args:
@@ -179,12 +180,18 @@ def extract_file(path: str | Path, source_id: str | None = None, release_date: d
         data_dir: The curated data (metric and entity names, the source registry).
         encoding: Force an encoding instead of guessing.
         lang: Force "zh" or "en" instead of guessing.
-        sources_dir: The source texts (a new release's drafted ``file`` is relative to it).
+        sources_dir: The source texts: ``out`` may replace none of them, and a new release's
+            drafted ``file`` is relative to them.
+        force: Let ``out`` replace an existing file that is not an unreviewed candidates
+            file (never a curated file or the release: see :mod:`.outputs`).
 
     Raises:
-        ExtractError: If the release cannot be read or the source id is unknown.
+        ExtractError: If the release cannot be read, the source id is unknown, or ``out``
+            would replace a file it must not (checked before anything is read or written).
     """
     ddir = paths.data_dir(data_dir)
+    if out is not None:
+        check_outputs(out, path, ddir, sources_dir, force)
     catalogue = Catalogue(ddir)
     release = read_release(path, encoding=encoding, lang=lang)
     rdate, sid, date_from = resolve_release_date(release, catalogue, release_date, source_id)

@@ -50,7 +50,7 @@ def looks_like_candidates(path: str | Path) -> bool:
     """True when ``path`` is a candidates CSV (its header has metric_id, value, quote and status),
     which must go to ``--append``, not be read as a release."""
     p = Path(path)
-    if p.is_dir():
+    if not p.is_file():   # a folder, or a FIFO or device that opening would block on or drain
         return False
     try:
         with p.open("rb") as fh:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from ..core import paths
 from ..errors import ExtractError
 from .catalogue import Catalogue, parse_date
-from .reading import read_release
+from .reading import read_release, read_text_file
 from .rows import build_candidates
 
 GOLD_COLUMNS = ["file", "lang", "split", "release_date", "value", "unit", "qualifier", "yoy_pct",
@@ -164,13 +165,13 @@ def _num_key(text: str) -> str:
 
 def read_gold(path: Path) -> list[dict[str, str]]:
     """Read a gold CSV, refusing one without the scored columns."""
+    raw = read_text_file(Path(path), "the gold set")   # never blocks on a FIFO or drains a device
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            rows = list(reader)
-            header = reader.fieldnames or []
-    except OSError as exc:
-        raise ExtractError(f"{path}: cannot read the gold set ({exc.strerror})") from exc
+        reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+        rows = list(reader)
+        header = reader.fieldnames or []
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ExtractError(f"{path}: cannot read the gold set ({exc}); expected a UTF-8 CSV") from exc
     missing = [c for c in GOLD_COLUMNS if c not in header]
     if missing:
         raise ExtractError(f"{path}, row 1: found columns {header}; expected also "
