@@ -84,6 +84,23 @@ def _write(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:
         w.writerows(rows)
 
 
+def _shifted_id(obs_id: str, years: int, copy: int) -> str:
+    """The obs_id of a row's replica: its end shifted back, its source the copy's."""
+    head, end, source = obs_id.rsplit("/", 2)
+    return f"{head}/{shift(end, years)}/{source}__r{copy}"
+
+
+def _with_their_evidence(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The rows whose inferences' evidence rows are all there (a block cut short by the row
+    count may lack the row an inference cites, and then the row that cites it)."""
+    while True:
+        ids = {f"{r['metric_id']}@{r['entity_id']}/{r['period_end']}/{r['source_id']}" for r in rows}
+        kept = [r for r in rows if all(ref in ids for ref in filter(None, r.get("evidence_rows", "").split("|")))]
+        if len(kept) == len(rows):
+            return rows
+        rows = kept
+
+
 def replicate_data(data: Path, target: Path, rows: int) -> int:
     """A copy of a data folder grown to ``rows`` observations, for scale: the real rows, then
     replicas with their periods shifted back by whole years (quotes and values stay the real
@@ -111,11 +128,15 @@ def replicate_data(data: Path, target: Path, rows: int) -> int:
             replica = {**r, "source_id": f"{r['source_id']}__r{copy}",
                        "period_start": shift(r["period_start"], years),
                        "period_end": shift(r["period_end"], years)}
+            if r.get("evidence_rows"):   # an inference rests on the rows of its own block
+                replica["evidence_rows"] = "|".join(_shifted_id(ref, years, copy)
+                                                    for ref in r["evidence_rows"].split("|"))
             k = tuple(replica[c] for c in key)
             if len(out) < rows and k not in seen:
                 seen.add(k)
                 out.append(replica)
         block += 1
+    out = _with_their_evidence(out)
     _write(target / "observations.csv", fields, out)
     _write(target / "sources.csv", sfields, sources + extra_sources)
     return len(out)

@@ -1,7 +1,9 @@
 """Where ``cqreport extract --out C.csv`` may write, checked before anything is written.
 
-``--out C.csv`` writes three files: the candidates ``C.csv``, the proposed catalogue rows
-``C.metrics.csv`` and the review page ``C.review.html``. None of them may replace:
+``--out C.csv`` writes the candidates ``C.csv``, the proposed catalogue rows ``C.metrics.csv``,
+the review page ``C.review.html`` and, when there are some, the proposed places
+``C.entities.csv`` and the release's drafted registry row ``C.source.csv``. None of them may
+replace:
 
 * a file in the data folder or the sources folder (curated files reach the data only
   through ``--append``, which validates and appends), or the release being read, nor
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from ..core import paths
 from ..errors import ExtractError
+from .append import side_path_for
 from .review import looks_like_candidates, review_path_for
 
 # what the first bytes of a review page cqreport wrote hold: its embedded data block
@@ -31,7 +34,7 @@ _HEAD_BYTES = 1 << 16
 def output_paths(out: str | Path) -> dict[str, Path]:
     """The files ``--out`` writes, by kind."""
     p = Path(out)
-    return {"candidates": p, "metrics": p.with_name(p.stem + ".metrics.csv"),
+    return {"candidates": p, **{side: side_path_for(p, side) for side in SIDE_FILES},
             "review": review_path_for(p)}
 
 
@@ -50,9 +53,14 @@ def _status_count(path: Path) -> int:
         return sum(1 for row in csv.DictReader(fh) if (row.get("status") or "").strip())
 
 
-def _is_metrics_file(path: Path) -> bool:
+#: The side files beside the candidates, and the columns that tell one cqreport wrote.
+SIDE_FILES: dict[str, set[str]] = {"metrics": {"metric_id", "units", "base_unit"},
+                                   "entities": {"entity_id", "entity_type"}, "source": {"source_id", "file"}}
+
+
+def _is_side_file(path: Path, kind: str) -> bool:
     header = next(csv.reader(io.StringIO(_head(path).split("\n", 1)[0])), [])
-    return bool(header) and header[-1] == "status" and {"metric_id", "units", "base_unit"} <= set(header)
+    return "status" in header and SIDE_FILES[kind] <= set(header)
 
 
 def _foreign(kind: str, path: Path) -> str | None:
@@ -67,8 +75,8 @@ def _foreign(kind: str, path: Path) -> str | None:
             if reviewed:
                 return (f"it holds review choices ({reviewed} row(s) with a status), which "
                         "would be lost")
-        elif kind == "metrics" and not _is_metrics_file(path):
-            return "it is not a file of proposed metrics cqreport wrote"
+        elif kind in SIDE_FILES and not _is_side_file(path, kind):
+            return f"it is not a file of proposed {kind} rows cqreport wrote"
         elif kind == "review" and REVIEW_MARK not in _head(path):
             return "it is not a review page cqreport wrote"
     except (OSError, csv.Error) as exc:
