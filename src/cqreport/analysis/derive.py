@@ -21,12 +21,13 @@ with: they agree when the two intervals overlap.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -37,6 +38,11 @@ from .comparable import compare
 
 if TYPE_CHECKING:
     from ..dataset.model import Dataset
+
+#: A row of the observations: a pandas row, or the same fields as a plain dict.
+Row = Mapping[str, Any]
+#: Fetches the row at a position of ``ds.observations``.
+Fetch = Callable[[int], Row]
 
 FLIP = {"lower": "upper", "upper": "lower", "approx": "approx", "exact": "exact"}
 PCT_DECIMALS = 1
@@ -358,47 +364,85 @@ def _period_key(metric: str, entity: str, start, end) -> tuple:
     return (metric, entity, start, (end.year, end.month))
 
 
-def _by_period(ds: Dataset) -> dict[tuple, pd.Series]:
-    """Preferred rows by series and period, the oldest first (computed once per Dataset):
-    finding the same series a year earlier is a lookup, not a scan of the table."""
+def _by_period(ds: Dataset) -> dict[tuple, int]:
+    """Positions of the preferred rows by series and period, the oldest first (computed once
+    per Dataset, from plain columns): finding the same series a year earlier is a lookup,
+    not a scan of the table."""
     if "by_period" not in ds.memo:
-        index: dict[tuple, pd.Series] = {}
-        for (metric, entity), rows in ds.preferred_by_series.items():
-            for _, r in rows.iterrows():
-                index.setdefault(_period_key(metric, entity, r["start"], r["end"]), r)
+        pref = _preferred(ds).sort_values(["end", "source_date"], kind="stable")
+        index: dict[tuple, int] = {}
+        for pos, metric, entity, start, end in zip(
+                ds.observations.index.get_indexer(pref.index), pref["metric_id"], pref["entity_id"],
+                pref["start"], pref["end"], strict=True):
+            index.setdefault(_period_key(metric, entity, start, end), pos)
         ds.memo["by_period"] = index
     return ds.memo["by_period"]
 
 
-def year_earlier(ds: Dataset, o: pd.Series) -> pd.Series | None:
+def year_earlier(ds: Dataset, o: Row, rows: Fetch | None = None) -> Row | None:
     """The same series a year earlier: the stock a year before, or the flow over the same span."""
     start = None if o["start"] is None else shift_years(o["start"], -1)
-    hit = _by_period(ds).get(_period_key(o["metric_id"], o["entity_id"], start, shift_years(o["end"], -1)))
-    return None if hit is None or hit["obs_id"] == o["obs_id"] or not compare(o, hit) else hit
+    pos = _by_period(ds).get(_period_key(o["metric_id"], o["entity_id"], start, shift_years(o["end"], -1)))
+    return _at(ds, pos, o, rows)
 
 
-def previous_quarter(ds: Dataset, o: pd.Series) -> pd.Series | None:
+@dataclass
+class _Partners:
+    """Where the partners of a row are, by lookup (built once per Dataset from plain columns):
+    the positions of the preferred rows by exact period, and each series' rows by end."""
+
+    by_period: dict[tuple, int]                  # (metric, entity, start, end) → first position
+    by_end: dict[tuple[str, str], tuple[list[date], list[int]]]   # series → ends (sorted), positions
+    share_of: dict[str, str]                     # metric → the metric it is a part of, or ''
+
+
+def _partners(ds: Dataset) -> _Partners:
+    if "partners" not in ds.memo:
+        pref = _preferred(ds)
+        rows = zip(ds.observations.index.get_indexer(pref.index), pref["metric_id"], pref["entity_id"],
+                   pref["start"], pref["end"], strict=True)
+        by_period: dict[tuple, int] = {}
+        by_end: dict[tuple[str, str], list[tuple[date, int]]] = {}
+        for pos, metric, entity, start, end in rows:
+            by_period.setdefault((metric, entity, start, end), pos)
+            by_end.setdefault((metric, entity), []).append((end, pos))
+        ds.memo["partners"] = _Partners(by_period, {
+            k: ([e for e, _ in v], [p for _, p in v]) for k, v in
+            ((k, sorted(v, key=lambda x: x[0])) for k, v in by_end.items())},
+            dict(zip(ds.metrics.index, ds.metrics["share_of"], strict=True)))
+    return ds.memo["partners"]
+
+
+def _at(ds: Dataset, pos: int | None, o: Row, rows: Fetch | None) -> Row | None:
+    """The row at a position (fetched by ``rows``, default: the table's row), unless there is
+    none, it is o itself, or it may not be compared with o (analysis.comparable)."""
+    if pos is None:
+        return None
+    hit = ds.observations.iloc[pos] if rows is None else rows(pos)
+    # the one comparability rule: a partner of another definition is no partner
+    return None if hit["obs_id"] == o["obs_id"] or not compare(o, hit) else hit
+
+
+def previous_quarter(ds: Dataset, o: Row, rows: Fetch | None = None) -> Row | None:
     """For a stock at a quarter end: the same series at the previous quarter's end."""
     if o["period_type"] != "stock":
         return None
     q = Quarter.of(o["end"])
     if o["end"] != q.end:
         return None
-    s = _same_series(ds, o)
-    hit = s[s["end"] == q.previous().end]
-    return None if hit.empty or not compare(o, hit.iloc[0]) else hit.iloc[0]
+    key = (o["metric_id"], o["entity_id"], None, q.previous().end)
+    return _at(ds, _partners(ds).by_period.get(key), o, rows)
 
 
-def earlier_ytd(ds: Dataset, o: pd.Series) -> pd.Series | None:
+def earlier_ytd(ds: Dataset, o: Row, rows: Fetch | None = None) -> Row | None:
     """For a year-to-date flow (H1): the same year's flow to the previous quarter end (Q1)."""
     if o["period_type"] != "flow" or o["start"] is None or (o["start"].month, o["start"].day) != (1, 1):
         return None
     q = Quarter.of(o["end"])
     if o["end"] != q.end or q.q == 1:
         return None
-    s = _same_series(ds, o)
-    hit = s[(s["start"] == o["start"]) & (s["end"] == q.previous().end)]
-    return None if hit.empty or not compare(o, hit.iloc[0]) else hit.iloc[0]
+    key = (o["metric_id"], o["entity_id"], o["start"], q.previous().end)
+    return _at(ds, _partners(ds).by_period.get(key), o, rows)
 
 
 #: How far back a stock's change is taken from the latest earlier figure of its series (a year
@@ -406,25 +450,24 @@ def earlier_ytd(ds: Dataset, o: pd.Series) -> pd.Series | None:
 PREVIOUS_STOCK_DAYS = 400
 
 
-def previous_stock(ds: Dataset, o: pd.Series) -> pd.Series | None:
-    """For a stock: the latest earlier observation of the same definition within about a year."""
+def previous_stock(ds: Dataset, o: Row, rows: Fetch | None = None) -> Row | None:
+    """For a stock: the latest earlier observation of the same series within about a year."""
     if o["period_type"] != "stock":
         return None
-    s = _same_series(ds, o)
-    s = s[(s["end"] < o["end"]) & (s["end"] >= o["end"] - timedelta(days=PREVIOUS_STOCK_DAYS))]
-    s = s[[bool(compare(o, r)) for _, r in s.iterrows()]] if len(s) else s
-    return None if s.empty else s.sort_values("end").iloc[-1]
-
-
-def whole_of(ds: Dataset, o: pd.Series) -> pd.Series | None:
-    """The whole an observation is a share of (metric's share_of, same entity and period)."""
-    whole_metric = ds.metrics.loc[o["metric_id"], "share_of"]
-    if not whole_metric:
+    ends, positions = _partners(ds).by_end.get((o["metric_id"], o["entity_id"]), ([], []))
+    k = bisect.bisect_left(ends, o["end"])   # the rows before k end earlier
+    if not k or ends[k - 1] < o["end"] - timedelta(days=PREVIOUS_STOCK_DAYS):
         return None
-    p = _preferred(ds)
-    hit = p[(p["metric_id"] == whole_metric) & (p["entity_id"] == o["entity_id"])
-            & (p["end"] == o["end"]) & (p["start"] == o["start"])]
-    return None if hit.empty else hit.iloc[0]
+    return _at(ds, positions[k - 1], o, rows)
+
+
+def whole_of(ds: Dataset, o: Row, rows: Fetch | None = None) -> Row | None:
+    """The whole an observation is a share of (metric's share_of, same entity and period)."""
+    whole_metric = _partners(ds).share_of[o["metric_id"]]
+    if not whole_metric or o["start"] is None:
+        return None   # as the table scan it replaces: a stock's whole was never found
+    key = (whole_metric, o["entity_id"], o["start"], o["end"])
+    return _at(ds, _partners(ds).by_period.get(key), o, rows)
 
 
 def growth_rows(ds: Dataset, metric_id: str, entity_id: str) -> pd.DataFrame:
@@ -496,28 +539,29 @@ def ratios_of(ds: Dataset, o: pd.Series) -> list[Derived]:
     return out
 
 
-def derive_for(ds: Dataset, o: pd.Series) -> list[Derived]:
-    """Every derived figure whose main input is the observation o."""
+def derive_for(ds: Dataset, o: Row, rows: Fetch | None = None) -> list[Derived]:
+    """Every derived figure whose main input is the observation o (its partners fetched by
+    position with ``rows``, default: the table's rows)."""
     out: list[Derived] = []
     base = implied_base(o)
     if base is not None:
         out.append(base)
-    prior = year_earlier(ds, o)
+    prior = year_earlier(ds, o, rows)
     if prior is not None:
         if published_growth(ds, o) is None:
             out.append(change(o, prior, "yoy_pct"))
         if o["period_type"] == "flow" and pd.isna(o["yoy_diff"]):
             out.append(change(o, prior, "yoy_diff"))
-    prev = previous_stock(ds, o)
+    prev = previous_stock(ds, o, rows)
     if prev is not None:
         out.append(change(o, prev, "increment"))
-        pq = previous_quarter(ds, o)
+        pq = previous_quarter(ds, o, rows)
         if pq is not None:
             out.append(change(o, pq, "qoq_pct"))
-    ytd = earlier_ytd(ds, o)
+    ytd = earlier_ytd(ds, o, rows)
     if ytd is not None:
         out.append(change(o, ytd, "increment"))
-    whole = whole_of(ds, o)
+    whole = whole_of(ds, o, rows)
     if whole is not None:
         out.append(share(o, whole))
     out += ratios_of(ds, o)
@@ -526,9 +570,13 @@ def derive_for(ds: Dataset, o: pd.Series) -> list[Derived]:
 
 def derive_all(ds: Dataset) -> list[Derived]:
     """Every derived figure the data allows, main inputs taken from the preferred observations."""
+    pref = _preferred(ds)
+    # plain records, not a pandas row per figure: this runs over every preferred row, and every
+    # partner (year_earlier, previous_stock…) is a preferred row too
+    records = dict(zip(ds.observations.index.get_indexer(pref.index), pref.to_dict("records"), strict=True))
     out: list[Derived] = []
-    for _, o in _preferred(ds).iterrows():
-        out += derive_for(ds, o)
+    for o in records.values():
+        out += derive_for(ds, o, records.__getitem__)
     return out
 
 
@@ -539,24 +587,27 @@ def crosscheck_all(ds: Dataset) -> list[CrossCheck]:
     6.54万亿元 at +6.8% implies 6.115..6.129 (given 6.54 ± 0.005 and 6.8 ± 0.05):
     they agree. Reported figures that are one-sided bounds are not checked.
     """
-    checks = []
-    for _, o in _preferred(ds).iterrows():
-        d = implied_base(o)
-        prior = year_earlier(ds, o)
-        if d is None or prior is None or prior["bound"] in ("lower", "upper"):
-            continue
-        lo, hi = d.low, d.high
-        factor = UNITS[prior["unit"]].factor / UNITS[o["unit"]].factor
-        lo, hi = lo / factor, hi / factor
-        rlo, rhi = interval(prior["value"], int(prior["decimals"]), prior["bound"])
-        agrees = rlo <= hi and lo <= rhi
-        verdict = "agrees within rounding" if agrees else "DISAGREES beyond rounding"
-        checks.append(CrossCheck(
-            reported_id=prior["obs_id"], derived_id=d.derived_id, implied_by=o["obs_id"], metric_id=o["metric_id"],
-            reported=prior["value"], low=lo, high=hi, unit=prior["unit"], agrees=agrees,
-            note=f"{_shown(prior)} reported; {d.formula} gives {lo:.4g}..{hi:.4g} {prior['unit']}: "
-                 f"{verdict}"))
-    return checks
+    return [c for _, o in _preferred(ds).iterrows() if (c := crosscheck_for(ds, o)) is not None]
+
+
+def crosscheck_for(ds: Dataset, o: pd.Series) -> CrossCheck | None:
+    """The cross-check that observation o's YoY implies for the same series a year earlier
+    (see :func:`crosscheck_all`), or None."""
+    d = implied_base(o)
+    prior = year_earlier(ds, o)
+    if d is None or prior is None or prior["bound"] in ("lower", "upper"):
+        return None
+    lo, hi = d.low, d.high
+    factor = UNITS[prior["unit"]].factor / UNITS[o["unit"]].factor
+    lo, hi = lo / factor, hi / factor
+    rlo, rhi = interval(prior["value"], int(prior["decimals"]), prior["bound"])
+    agrees = bool(rlo <= hi and lo <= rhi)
+    verdict = "agrees within rounding" if agrees else "DISAGREES beyond rounding"
+    return CrossCheck(
+        reported_id=prior["obs_id"], derived_id=d.derived_id, implied_by=o["obs_id"], metric_id=o["metric_id"],
+        reported=prior["value"], low=lo, high=hi, unit=prior["unit"], agrees=agrees,
+        note=f"{_shown(prior)} reported; {d.formula} gives {lo:.4g}..{hi:.4g} {prior['unit']}: "
+             f"{verdict}")
 
 
 def derived(ds: Dataset) -> list[Derived]:

@@ -24,11 +24,10 @@ from datetime import date
 
 import pandas as pd
 
+from ..core.vocab import NATIONAL_ENTITY_TYPES
 from ..dataset.model import Dataset
 from .comparable import Verdict, compare
 from .derive import growth_rows
-
-NATION_TYPE = "country"
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ def pace(ds: Dataset, o: pd.Series) -> Judgement | None:
 
 
 def _nations(ds: Dataset) -> list[str]:
-    return list(ds.entities.index[ds.entities["entity_type"] == NATION_TYPE])
+    return list(ds.entities.index[ds.entities["entity_type"].isin(NATIONAL_ENTITY_TYPES)])
 
 
 def _concepts(ds: Dataset) -> pd.Series:

@@ -68,6 +68,17 @@ def cache_dir() -> Path:
     return Path(base) / "cqreport"
 
 
+def key_file() -> Path:
+    """The per-user secret that seals what cqreport keeps in its cache: $CQREPORT_KEY_FILE, else
+    $XDG_CONFIG_HOME/cqreport/stamp.key, else ~/.config/cqreport/stamp.key. It lives outside the
+    cache on purpose: whoever can write the cache must not be able to forge a seal."""
+    env = os.environ.get("CQREPORT_KEY_FILE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "cqreport" / "stamp.key"
+
+
 def notebooks_dir() -> Path:
     """The notebooks folder of the checkout."""
     return project_root() / "notebooks"

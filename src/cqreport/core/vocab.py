@@ -171,6 +171,7 @@ def _build_units() -> dict[str, Unit]:
     # 成 is tenths (五成 = 50%), a basis point a hundredth of a point, 倍 "times"
     units["成"] = Unit("成", "percent", 10.0, "zh")
     units["个基点"] = Unit("个基点", "pp", 0.01, "zh")
+    units["个BP"] = Unit("个BP", "pp", 0.01, "zh")  # 同比下降43个BP, as releases also write it
     units["基点"] = Unit("基点", "pp", 0.01, "zh")
     units["basis points"] = Unit("basis points", "pp", 0.01, "en")
     units["倍"] = Unit("倍", "times", 1.0, "zh")
@@ -272,8 +273,13 @@ QUALIFIERS: dict[str, Qualifier] = {
 SUFFIX_QUALIFIERS = frozenset({"余", "多", "以上"})
 
 #: Entity types the report compares Chongqing with but never reports on as figures of
-#: its own (the country as a whole, a region that contains Chongqing).
-COMPARATOR_ENTITY_TYPES = frozenset({"country", "region"})
+#: its own (the country as a whole, a region that contains Chongqing, a peer province or
+#: city: a Sichuan figure is a yardstick, never one of Chongqing's).
+COMPARATOR_ENTITY_TYPES = frozenset({"country", "region", "province", "city"})
+
+#: Entity types a chart overlays as the national yardstick (hollow points, "national" in the
+#: caption): the country only. A peer province is a comparator, never drawn as national.
+NATIONAL_ENTITY_TYPES = frozenset({"country"})
 
 #: The definition fields of a series (metrics.csv; an observation may narrow them) and
 #: the value that says a source leaves one open.

@@ -31,11 +31,10 @@ import pandas as pd
 
 from ..core.numbers import decimals_of, interval
 from ..core.periods import shift_years
-from ..core.vocab import DEFINITION_FIELDS, DEFINITION_WORDS, QUALIFIERS, UNITS, UNSTATED
+from ..core.vocab import DEFINITION_FIELDS, DEFINITION_WORDS, NATIONAL_ENTITY_TYPES, QUALIFIERS, UNITS, UNSTATED
 from ..errors import Problem
 from .load import Table, display_path
 
-NATION_TYPES = ("country",)
 _WORDS = {f: {v: re.compile(p, re.I) for v, p in vals.items()} for f, vals in DEFINITION_WORDS.items()}
 
 
@@ -317,7 +316,7 @@ def _national_gap(rows: _Rows, row: int, cited: list[int]) -> Failure:
     y, pp = _num(o, "yoy_pct"), _num(o, "vs_national_pp")
     if y is None or pp is None:
         return ("a row without yoy_pct and vs_national_pp", "a row stating its growth and its gap to the nation")
-    nat = [c for c in cited if rows.entity_type.get(rows.obs[c]["entity_id"]) in NATION_TYPES
+    nat = [c for c in cited if rows.entity_type.get(rows.obs[c]["entity_id"]) in NATIONAL_ENTITY_TYPES
            and rows.obs[c]["period_end"] == o["period_end"] and _num(rows.obs[c], "yoy_pct")]
     if not nat:
         return ("no national row with a growth rate at the same date among evidence_rows",

@@ -45,7 +45,7 @@ from ..analysis.judgements import Judgement, judgements_for
 from ..analysis.quarter import quarter_data
 from ..core.formatting import parse_rank
 from ..core.scanning import EXTRA_UNITS, Figure, parse_figure, scan_figures
-from ..core.vocab import QUALIFIERS, REPORT_DEFINITION_WORDS, UNITS
+from ..core.vocab import NATIONAL_ENTITY_TYPES, QUALIFIERS, REPORT_DEFINITION_WORDS, UNITS
 from ..errors import AuditError, CqreportError
 
 if TYPE_CHECKING:
@@ -647,7 +647,7 @@ def _contradicts(claim: str, row: pd.Series, ds: Dataset) -> str:
         return f"it is a {row['period_type']}, not a cumulative total"
     if claim == "whole_city" and not (row["entity_id"] == "chongqing" and row["scope"] == "whole"):
         return f"its entity is '{row['entity_id']}' and its coverage '{row['scope']}', not the whole city"
-    if claim == "national" and ds.entities.loc[row["entity_id"], "entity_type"] != "country":
+    if claim == "national" and ds.entities.loc[row["entity_id"], "entity_type"] not in NATIONAL_ENTITY_TYPES:
         return f"its entity is '{row['entity_id']}', not the nation"
     return ""
 

@@ -31,7 +31,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from ..analysis.comparable import compare
-from ..core.vocab import CHART_MIN_GRADE, COMPARATOR_ENTITY_TYPES, reliability_grades
+from ..core.vocab import CHART_MIN_GRADE, COMPARATOR_ENTITY_TYPES, NATIONAL_ENTITY_TYPES, reliability_grades
 
 if TYPE_CHECKING:
     from ..analysis.quarter import QuarterData
@@ -184,6 +184,7 @@ def chart_data(qd: QuarterData, name: str) -> ChartData | None:
     if not members:
         return None
     comparators = set(ds.entities.index[ds.entities["entity_type"].isin(COMPARATOR_ENTITY_TYPES)])
+    national = set(ds.entities.index[ds.entities["entity_type"].isin(NATIONAL_ENTITY_TYPES)])
     panels: dict[tuple[str, str, str], Panel] = {}
     levels: list[Series] = []
     for mid in members:
@@ -207,7 +208,7 @@ def chart_data(qd: QuarterData, name: str) -> ChartData | None:
         key = ("percent", s.rows["period_type"].iloc[0], "yoy_pct")
         panel = panels.setdefault(key, Panel(*key))
         panel.series.append(Series(s.metric_id, s.entity_id, "yoy_pct", "stock", own))
-        for ent in sorted(comparators):
+        for ent in sorted(national):
             nat = _drawable(qd, s.metric_id, ent)
             nat = nat[nat["yoy_pct"].notna() & nat["end"].isin(set(own["end"]))]
             if len(nat):
