@@ -4,8 +4,9 @@ An edition is the data as published by a date (:func:`~cqreport.analysis.quarter
 the previous quarter's report as it stood at its own cut-off, against this one at its cut-off,
 or any two ``--as-of`` dates. A *figure* is a group of rows that describe one value (a release, the
 reports of it and its restatements: the grouping of ``dataset/model.py``); each edition uses its
-preferred row for it, and two editions' figures are the same when their groups share a row. Like ALFRED's first release against the latest, and ONS's list of
-revisions with a reason for each:
+preferred row for it, and two editions' figures are the same when their groups share a
+row. Like ALFRED's first release against the latest, and ONS's list of revisions with a
+reason for each:
 
 * ``new`` (+): a figure the later edition has and the earlier did not;
 * ``revised`` (~): a figure both have, whose value, qualifier or definition differs, with the
@@ -141,3 +142,38 @@ def changes_since_previous(ds: Dataset, quarter) -> tuple[date, date, list[Chang
     prev_q = q.previous()
     prev = data_cutoff(ds, prev_q)
     return prev, this, compare_editions(ds, prev, this)
+
+
+def edition_date(ds: Dataset, edition: str) -> date:
+    """An edition named on the command line: a quarter (its report's cut-off) or an ISO date.
+
+    Raises:
+        QuarterError: For a malformed quarter label, or a quarter without data.
+    """
+    try:
+        return date.fromisoformat(edition)
+    except ValueError:
+        return data_cutoff(ds, ds.resolve_quarter(edition))
+
+
+def describe_changes(ds: Dataset, earlier: str, later: str) -> str:
+    """What changed between two editions, one line per figure (``cqreport diff A B``).
+
+    Each edition is a quarter (its report as it stood at its cut-off) or an ISO date (the data
+    as published by then): ``+`` new, ``~`` revised (with the reason), ``−`` no longer used.
+    """
+    a, b = edition_date(ds, earlier), edition_date(ds, later)
+    changes = compare_editions(ds, a, b)
+    lines = [f"{earlier} ({a.isoformat()}) -> {later} ({b.isoformat()}): {len(changes)} change(s)"]
+    obs = ds.observations.drop_duplicates("obs_id").set_index("obs_id")
+    for c in changes:
+        def shown(oid: str) -> str:
+            if not oid:
+                return "-"
+            r = obs.loc[oid]
+            return f"{r['qualifier'] or ''}{r['value']:g} {r['unit']} ({r['source_id']})"
+        concept, entity, start, end = c.key
+        span = f"{start.isoformat()}..{end.isoformat()}" if start else end.isoformat()
+        why = f"  [{c.reason}]" if c.reason else ""
+        lines.append(f"{c.mark} {concept}@{entity} {span}: {shown(c.before)} -> {shown(c.after)}{why}")
+    return "\n".join(lines)

@@ -75,6 +75,7 @@ class Narrative:
         key_points_html: 核心要点 / Key points, 3 to 5 bullets.
         headline_table_html: The quarter's headline figures with YoY, qualifiers and refs.
         sections: Topic -> section HTML (heading and paragraphs).
+        changes_html: What changed since the previous quarter's report (new, revised, removed).
         appendix_html: Every figure cited, with source, quote, inputs and method.
         ledger: Every number written in the fragments above.
         verbatim: Every string from the data that the fragments contain (quotes, titles…).
@@ -93,6 +94,7 @@ class Narrative:
     key_points_html: str
     headline_table_html: str
     sections: dict[str, str]
+    changes_html: str
     appendix_html: str
     ledger: list[LedgerEntry]
     verbatim: list[str]
@@ -117,7 +119,8 @@ class Narrative:
         """Every fragment by name, in reading order."""
         return {"title": self.title_html, "key_points": self.key_points_html,
                 "headline_table": self.headline_table_html,
-                **{t: self.sections[t] for t in report_topics()}, "appendix": self.appendix_html}
+                **{t: self.sections[t] for t in report_topics()}, "changes": self.changes_html,
+                "appendix": self.appendix_html}
 
     @property
     def html(self) -> str:
@@ -142,7 +145,7 @@ class Narrative:
         """A narrative rebuilt from :meth:`to_record`, without its HTML fragments."""
         return cls(quarter=parse_quarter(record["quarter"]), lang=record["lang"], title_html="",
                    key_points_html="", headline_table_html="", sections=dict.fromkeys(report_topics(), ""),
-                   appendix_html="", ledger=[LedgerEntry(**e) for e in record["ledger"]],
+                   changes_html="", appendix_html="", ledger=[LedgerEntry(**e) for e in record["ledger"]],
                    verbatim=list(record["verbatim"]),
                    references=[Reference(**r) for r in record["references"]],
                    verbatim_inline=list(record["verbatim_inline"]),

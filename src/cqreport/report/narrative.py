@@ -226,12 +226,13 @@ def write_narrative(qd: QuarterData, lang: str = "zh", *,
     key_points = render("key_points", "key_points")
     table = render("headline_table", "headline_table")
     sections = {t: render(t, "section", _topic_view(w, t)) for t in report_topics()}
+    changes = render("changes", "changes")
     appendix = render("appendix", "appendix")
     title = render("title", "title")
     ds = qd.dataset
     return Narrative(
         quarter=qd.quarter, lang=lang, title_html=title, key_points_html=key_points,
-        headline_table_html=table, sections=sections, appendix_html=appendix,
+        headline_table_html=table, sections=sections, changes_html=changes, appendix_html=appendix,
         ledger=list(w.ledger), verbatim=sorted(set(w.verbatim), key=lambda s: (-len(s), s)),
         references=list(w.refs), verbatim_inline=sorted(w.inline), data_dir=getattr(ds, "data_dir", None),
         data_hash=getattr(ds, "content_hash", ""), as_of=qd.as_of)
@@ -255,6 +256,12 @@ class ReportContext:
     @property
     def cutoff(self) -> str:
         return date_text(self._w.qd.cutoff, self.lang)
+
+    @property
+    def interim(self) -> bool:
+        """True when the data stops before the quarter's end: the report is an interim one
+        (截至…的阶段性数据), not the quarter's (2020Q4 with a cut-off of 28 December)."""
+        return self._w.qd.cutoff < self._w.qd.quarter.end
 
     def key_points(self) -> list[Fact]:
         return _key_points(self._w)
@@ -291,6 +298,26 @@ class ReportContext:
                 names = list(dict.fromkeys(str(x["fact"].name) for x in rows))
                 tables.append({"name": cd.name, "topic": topic, "series": names, "rows": rows})
         return tables
+
+    def changes(self) -> dict[str, Any]:
+        """What changed since the previous quarter's report as it stood at its own cut-off
+        (analysis/changes.py): every revised and removed figure, and the new ones of the
+        main text (the minor ones are counted in the evidence, not listed here)."""
+        from ..analysis.changes import changes_since_previous
+
+        w = self._w
+        prev_cut, _this, found = changes_since_previous(w.ds, w.qd.quarter)
+        rows = []
+        for ch in found:
+            before = w.fact_by_id(ch.before) if ch.before else None
+            after = w.fact_by_id(ch.after) if ch.after else None
+            f = after or before
+            if ch.kind == "new" and (f.priority > 2 or f.is_minor or f.row["growth_of"]):
+                continue
+            rows.append({"mark": ch.mark, "kind": ch.kind, "reason": ch.reason or ch.kind,
+                         "fact": f, "before": before, "after": after})
+        return {"previous": w.qd.quarter.previous().label(self.lang),
+                "previous_cutoff": date_text(prev_cut, self.lang), "rows": rows}
 
     def cautioned(self) -> list[Fact]:
         """Figures of the quarter the curator cautioned against: listed, never used."""
