@@ -704,7 +704,7 @@ def audit_meanings(page: str, narrative: Narrative, dataset: Dataset, where: str
 # ============================================================================ all together
 def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Path | None = None,
           text: str | None = None, dataset: Dataset | None = None,
-          complete: bool = True) -> AuditReport:
+          complete: bool = True, document: str = "report") -> AuditReport:
     """Run the whole audit and raise if anything fails.
 
     Args:
@@ -715,6 +715,8 @@ def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Pa
         text: Any other rendered text.
         dataset: The data to check the ledger against (default: loaded afresh).
         complete: Whether each rendering holds the whole narrative.
+        document: ``report`` (default) or ``evidence``: which document the renderings are,
+            so each is read against the numbers it prints (``Narrative.for_document``).
 
     Returns:
         The AuditReport (numbers read, entries checked).
@@ -726,7 +728,8 @@ def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Pa
     extra = [("text", text)] if text is not None else []
     if page is None and pdf is None and not extra:
         page = narrative.html
-    return audit_rendered(narrative, page=page, pdf=pdf, extra=extra, dataset=dataset,
+    # every entry is checked against the data; the page against the report's own numbers
+    return audit_rendered(narrative.for_document(document), page=page, pdf=pdf, extra=extra, dataset=dataset,
                           ledger_findings=audit_ledger(narrative, dataset), complete=complete)
 
 

@@ -228,11 +228,13 @@ def write_narrative(qd: QuarterData, lang: str = "zh", *,
     sections = {t: render(t, "section", _topic_view(w, t)) for t in report_topics()}
     changes = render("changes", "changes")
     appendix = render("appendix", "appendix")
+    evidence = render("evidence", "evidence")
     title = render("title", "title")
     ds = qd.dataset
     return Narrative(
         quarter=qd.quarter, lang=lang, title_html=title, key_points_html=key_points,
         headline_table_html=table, sections=sections, changes_html=changes, appendix_html=appendix,
+        evidence_html=evidence,
         ledger=list(w.ledger), verbatim=sorted(set(w.verbatim), key=lambda s: (-len(s), s)),
         references=list(w.refs), verbatim_inline=sorted(w.inline), data_dir=getattr(ds, "data_dir", None),
         data_hash=getattr(ds, "content_hash", ""), as_of=qd.as_of)
