@@ -59,6 +59,7 @@ def test_the_evidence_is_a_document_of_its_own(both, real_ds):
         assert quote_word in evidence and len(report) < len(evidence) * 1.5
         cited = {int(m) for m in re.findall(r'href="#ref-(\d+)"', nar.html)}   # the report's footnotes
         assert cited and all(f'href="evidence.html#ref-{k}"' in nar.appendix_html for k in cited)
+        assert all(f'id="ref-{k}"' in nar.appendix_html for k in cited)   # every footnote mark lands
         assert all(f'id="ref-{r.n}"' in nar.evidence_html for r in nar.references)
         assert check(nar, dataset=real_ds).ok
         assert check(nar, html=nar.evidence_html, dataset=real_ds, document="evidence").ok

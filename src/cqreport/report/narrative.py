@@ -286,6 +286,26 @@ class ReportContext:
                 yield r, self._w.derived_fact(self._w.derived[r.ref_id])
             i += 1
 
+    def source_notes(self) -> list[dict[str, Any]]:
+        """The report's footnotes as its Sources list prints them: one line per source, with
+        every footnote that cites it (the references numbered so far), and one line per derived
+        figure with its inputs' footnotes."""
+        w = self._w
+        lines: list[dict[str, Any]] = []
+        by_source: dict[str, dict[str, Any]] = {}
+        refs = list(w.refs)
+        for r in refs:
+            if r.kind == "observation":
+                f = w.fact_by_id(r.ref_id)
+                line = by_source.get(f.source_id)
+                if line is None:
+                    line = by_source[f.source_id] = {"kind": "observation", "fact": f, "refs": []}
+                    lines.append(line)
+                line["refs"].append(r.n)
+            else:
+                lines.append({"kind": "derived", "fact": w.derived_fact(w.derived[r.ref_id]), "refs": [r.n]})
+        return lines
+
     def chart_tables(self) -> list[dict[str, Any]]:
         """Every chart's points, for the appendix (what the PDF reader gets instead of the
         CSV download): one table per chart, one row per point, each value ledgered."""
