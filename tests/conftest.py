@@ -16,6 +16,10 @@ from cqreport.core import paths
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 REAL_DATA = ROOT / "data"
+#: The catalogue the extractor's tests read (metrics, entities, sources of data/ as of issue 19):
+#: the gold set's labels are typed against it, so a curator adding or renaming a metric in
+#: data/ changes no extractor score and breaks no extractor test.
+CATALOGUE = FIXTURES / "catalogue"
 
 
 def shared_dir(tmp_path_factory) -> Path:
@@ -31,7 +35,7 @@ def _private_cache(tmp_path_factory):
     user do (a report built by one worker fills the cache another reads)."""
     root = shared_dir(tmp_path_factory)
     os.environ["CQREPORT_CACHE"] = str(root / "cache")
-    os.environ["CQREPORT_KEY_FILE"] = str(root / "key" / "seal.key")
+    os.environ["CQREPORT_KEY_FILE"] = str(root / "key" / "stamp.key")
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +56,18 @@ def min_data(tmp_path: Path) -> Path:
     target.mkdir()
     shutil.copy(REAL_DATA / "datapackage.json", target)
     for f in (FIXTURES / "data_min").glob("*.csv"):
+        shutil.copy(f, target)
+    return target
+
+
+@pytest.fixture
+def def_data(tmp_path: Path) -> Path:
+    """A writable data folder of real rows whose definitions are stated or inferred (issue 17):
+    the Chongqing loan path of 2025-26, its national comparator and a few scope cases."""
+    target = tmp_path / "data"
+    target.mkdir()
+    shutil.copy(REAL_DATA / "datapackage.json", target)
+    for f in (FIXTURES / "data_definitions").glob("*.csv"):
         shutil.copy(f, target)
     return target
 

@@ -78,10 +78,10 @@ def templates_with(tmp_path: Path, lang: str, old: str, new: str) -> Path:
     ("en", "<h2>{{ TOPIC_NAMES[v.topic] }}</h2>",
      "<h2>{{ TOPIC_NAMES[v.topic] }}</h2><p>Loan growth should hold near 7.5%.</p>", "7.5%"),
     # the same, in Chinese numerals and English words: 连续十三个月 must not slip past
-    ("zh", "增速{{ f.streak }}高于全国平均水平{% endif %}",
-     "增速{{ f.streak }}高于全国平均水平（即连续十三个月）{% endif %}", "十三个月"),
-    ("en", "with growth above the national average {{ f.streak }}{% endif %}",
-     "with growth above the national average {{ f.streak }} (thirteen months){% endif %}",
+    ("zh", "增速{{ sf.streak }}高于全国平均水平{% endif %}",
+     "增速{{ sf.streak }}高于全国平均水平（即连续十三个月）{% endif %}", "十三个月"),
+    ("en", "with growth above the national average {{ sf.streak }}{% endif %}",
+     "with growth above the national average {{ sf.streak }} (thirteen months){% endif %}",
      "thirteen months"),
     ("zh", "<h2>核心要点</h2>", "<h2>核心要点（共五条）</h2>", "五"),
 ])
@@ -240,3 +240,39 @@ def test_pdf_audit_passes_and_catches_a_mistake(tmp_path, q1_2026, real_ds):
         bad_pdf = render(n, n.html.replace(good, bad, 1), f"bad_{lang}.pdf")
         with pytest.raises(AuditError, match=r"2300|230 billion"):
             check(n, pdf=bad_pdf, dataset=real_ds)
+
+
+# ------------------------------------------------------------------ template wording (issue 20)
+
+
+def test_a_tie_between_two_sources_is_worded_without_a_number(min_data, sources_dir):
+    """Two sources of one grade and date giving one figure in different wording: the appendix
+    says why the report uses one of them, and that sentence must not read as a figure (it
+    said 两者…, read as an unledgered 2: every build with such a tie failed its audit)."""
+    from cqreport import load_dataset
+
+    from .test_validate import set_cell
+
+    # the corridor centre's loans: 168亿元 at the press conference, 超168亿元 in the meeting
+    # report; on one day (the press conference's date moved to the meeting's) they tie
+    set_cell(min_data / "sources.csv", 0, "date", "2026-05-22")
+    ds = load_dataset(min_data, sources_dir)
+    for lang, words in (("zh", "来源等级与发布日期均相同"), ("en", "same grade and date")):
+        n = write_narrative(quarter_data(ds, "2026Q1"), lang)
+        assert words in n.appendix_html
+        assert check(n, dataset=ds).ok
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_template_wording_holds_no_number_the_audit_reads(lang):
+    """Every word a template writes itself (text between its tags, and its string literals)
+    reads as no figure: a numeral in wording fails the audit of whichever report shows it."""
+    import re
+
+    text = (paths.TEMPLATES_DIR / f"narrative_{lang}.j2").read_text(encoding="utf-8")
+    text = re.sub(r"\{#.*?#\}", " ", text, flags=re.S)
+    literals = [w for w in re.findall(r'"([^"\n]*)"', " ".join(re.findall(r"\{[{%].*?[}%]\}", text, flags=re.S)))
+                if not re.fullmatch(r"[a-z0-9_.]*", w)]   # names (keys, ids), not wording
+    prose = re.sub(r"<[^>]*>", " ", re.sub(r"\{[{%].*?[}%]\}", " ", text, flags=re.S))
+    for wording in [*literals, *prose.splitlines()]:
+        assert not read_figures(wording)[1], wording

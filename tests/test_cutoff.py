@@ -76,20 +76,21 @@ def test_as_of_rebuilds_from_what_was_published_by_then(real_ds):
     assert set(vintage.observations["source_id"]) <= set(vintage.sources.index)
 
 
-def test_derived_growth_keeps_its_central_value(real_ds):
-    # 2025年末6.39万亿元 over 2024年末6.0万亿元: 6.5%, not "约6%"
+def test_a_published_growth_beats_a_growth_derived_from_a_rounded_base(real_ds):
+    # end-2025: 6.39万亿元 over the banking sector's 6.0 at end-2024 gave "约6.5%" (anything from 5.6% to
+    # 7.4%, and another definition); the published 7.2% is shown instead, with its grade
     zh = _body(write_narrative(quarter_data(real_ds, "2025Q4", as_of=date(2026, 6, 30)), "zh"))
-    assert "推算同比增长约6.5%" in zh
-    assert "约6%" not in zh
+    assert "同比增长7.2%" in zh and "机器摘要" in zh
+    assert "约6.5%" not in zh and "约6%" not in zh
 
 
 def test_derived_change_keeps_its_central_value_in_both_languages(real_ds):
-    # 2025Q2 as published later: 6.25 − 6.0 万亿元 = 2500亿元, not 约3000亿元
-    qd = quarter_data(real_ds, "2025Q2", as_of=date(2025, 12, 31))
+    # 2025Q4: 6.39 − 6.25 万亿元 = 1400亿元 (±100): about 1400, never rounded to 1000
+    qd = quarter_data(real_ds, "2025Q4", as_of=date(2026, 6, 30))
     zh = _body(write_narrative(qd, "zh"))
     en = _body(write_narrative(qd, "en"))
-    assert "约2500亿元" in zh and "约3000亿元" not in zh
-    assert "about RMB 250 billion" in en
+    assert "约1400亿元" in zh and "约1000亿元" not in zh
+    assert "about RMB 140 billion" in en
 
 
 @pytest.mark.parametrize("lang,heading", [("zh", "资料来源"), ("en", "Sources")])

@@ -32,10 +32,22 @@ def test_conflicting_qualifiers_keep_both_rows_and_prefer_the_later_source(min_d
     assert ds.observation(CENTRE_003)["preferred"] and not ds.observation(CENTRE_000)["preferred"]
 
 
-def test_reliability_outranks_recency(min_data, sources_dir):
+def test_a_confirming_rows_qualifier_outranks_its_grade(min_data, sources_dir):
+    # 超168亿元 and 168亿元 give one value: the bound is kept even from a lower-graded report
     set_cell(min_data / "sources.csv", 1, "reliability", "mirror")   # the 2026-05-22 meeting report
     ds = load(min_data, sources_dir)
-    assert ds.observation(CENTRE_000)["preferred"]
+    assert ds.observation(CENTRE_003)["preferred"]
+
+
+def test_reliability_outranks_recency_when_the_values_differ(min_data, monkeypatch, tmp_path):
+    monkeypatch.setenv("CQREPORT_SOURCES", str(tmp_path / "absent"))   # the planted quote is in no source
+    set_cell(min_data / "sources.csv", 1, "reliability", "mirror")
+    for col, value in (("value", "170"), ("qualifier", ""), ("period_end", "2026-05-09"),
+                       ("quote", "推动实现贷款投放170亿元")):
+        set_cell(min_data / "observations.csv", 7, col, value)   # a restatement of the same period
+    ds = load(min_data, None)
+    restated = CENTRE_003.replace("2026-04-15", "2026-05-09")
+    assert ds.observation(CENTRE_000)["preferred"] and not ds.observation(restated)["preferred"]
 
 
 def test_on_a_tie_the_cautious_qualifier_wins(min_data, sources_dir):

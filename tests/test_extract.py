@@ -19,11 +19,15 @@ from cqreport.errors import ExtractError
 from cqreport.extract import append_candidates, extract_file, read_release_text, score_gold
 from cqreport.extract.catalogue import Catalogue
 from cqreport.extract.rows import build_candidates
+from cqreport.extract.score import gold_text
 from cqreport.extract.timespans import find_en_spans, find_zh_spans
+
+from .conftest import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold" / "extract_gold.csv"
 REAL_DATA = ROOT / "data"
+
 CORE = {"000_b8a2839b917f43b3.txt": "cq_2026q1_presser",
         "003_2fe010bab30cc1bb.txt": "corridor_2026_meeting"}
 # Share of the curated (value, unit) pairs of the core releases the extractor must find.
@@ -234,7 +238,10 @@ def test_a_bare_growth_after_a_rate_is_a_figure_of_its_own():
 
 def test_respectively_distributes_growth_over_a_list():
     rows = figures("上半年平均利率分别为3.3%、3.2%，同比下降43个、61个基点。", date(2025, 7, 31))
-    assert [(r["value"], r["yoy_diff"]) for r in rows] == [("3.3", "-0.43"), ("3.2", "-0.61")]
+    # each fall goes with its rate; in basis points, not the rate's unit, it stays in the note
+    # (yoy_diff holds a number the quote writes: validation checks it, issue 19)
+    assert [(r["value"], r["yoy_diff"]) for r in rows] == [("3.3", ""), ("3.2", "")]
+    assert "43个" in rows[0]["note"] and "61个基点" in rows[1]["note"]
 
 
 def test_prior_value_is_not_a_figure_of_its_own():
@@ -274,8 +281,8 @@ def test_english_growth_in_the_next_sentence_and_respectively():
                    "the figure marks a year-on-year increase of 28.1 billion yuan. Rates stood "
                    "at 3.3% and 3.2% respectively—down 43 and 61 basis points compared to the "
                    "same period last year.", date(2025, 7, 31), lang="en")
-    assert [(r["value"], r["yoy_diff"]) for r in rows] == \
-        [("415.3", "28.1"), ("3.3", "-0.43"), ("3.2", "-0.61")]
+    assert [(r["value"], r["yoy_diff"]) for r in rows] == [("415.3", "28.1"), ("3.3", ""), ("3.2", "")]
+    assert "43" in rows[1]["note"] and "61 basis points" in rows[2]["note"]
 
 
 # --- periods --------------------------------------------------------------------------
@@ -354,7 +361,7 @@ def _gold_rows() -> list[dict[str, str]]:
 
 def test_gold_quotes_occur_in_their_files_and_hold_the_value(sources_dir):
     for r in _gold_rows():
-        text = (sources_dir / r["file"]).read_text(encoding="utf-8")
+        text = gold_text(sources_dir, r["file"]).read_text(encoding="utf-8")
         assert r["quote"] in text, r
         found = [n.value for n in find_numbers(r["quote"], words=True)]
         assert any(abs(v - float(r["value"])) < 1e-9 for v in found) or "no numeral" in r["note"], r
@@ -366,7 +373,7 @@ def test_gold_split_holds_out_both_languages():
 
 
 def test_score_on_the_tuned_gold(sources_dir):
-    report = score_gold(GOLD, sources_dir, REAL_DATA)
+    report = score_gold(GOLD, sources_dir, CATALOGUE)
     tuned = [g for g in report.groups if g.split == "tuned"]
     assert {g.lang for g in tuned} == {"zh", "en"}
     for g in tuned:
@@ -383,7 +390,7 @@ def test_score_counts_a_miss_and_a_spurious_figure(tmp_path, sources_dir):
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    report = score_gold(gold, sources_dir, REAL_DATA)
+    report = score_gold(gold, sources_dir, CATALOGUE)
     assert [(m.value, m.unit) for m in report.missed] == [(111.0, "billion USD")]
     assert (110.0, "billion USD") in [(s.value, s.unit) for s in report.spurious]
 
@@ -561,7 +568,8 @@ def test_cli_extract_writes_candidates_and_a_review_table(tmp_path, sources_dir)
 
 
 def test_cli_score_prints_both_splits(sources_dir):
-    res = CliRunner().invoke(cli, ["extract", "--score", str(GOLD), str(sources_dir)])
+    res = CliRunner().invoke(cli, ["extract", "--score", str(GOLD), str(sources_dir), "--data",
+                                   str(CATALOGUE)])
     assert res.exit_code == 0, res.output
     assert "tuned" in res.output and "heldout" in res.output and "recall" in res.output
 

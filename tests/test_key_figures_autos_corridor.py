@@ -44,7 +44,7 @@ KEY = [
     ("corridor_cargo_value", C, "2022-01-01", "2022-03-31", "btpafb_2022q1_landsea", 44, "亿元", "", 23.2, 4.4e9),
     ("corridor_teu_cumulative", C, "2017-09-01", "2020-11-30", "imsilkroad_2020_landsea_jan_nov", 150901, "TEU", "",
      None, 150_901),
-    ("corridor_train_trips", C, "2020-01-01", "2020-10-31", "peoplecn_2020_landsea_jan_oct", 3655, "trips", "", 113,
+    ("corridor_route_trips", C, "2020-01-01", "2020-10-31", "peoplecn_2020_landsea_jan_oct", 3655, "trips", "", 113,
      3_655),
     ("corridor_road_cargo_value", C, "2025-01-01", "2025-12-31", "livedoor_ja_2025_landsea_road", 170, "亿元", "超",
      None, 1.7e10),

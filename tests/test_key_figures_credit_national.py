@@ -88,12 +88,12 @@ def test_national_figures_are_never_filed_as_chongqing(real_ds):
 
 
 def test_afre_loans_are_not_the_rmb_loan_balance(real_ds):
-    # end-March 2025: RMB loans to the real economy grew 7.2%, an AFRE component; no text here gives the
-    # national RMB loan balance for that date, so it must not appear as loan_balance_rmb
+    # end-March 2025: RMB loans to the real economy grew 7.2%, an AFRE component; the RMB loan balance
+    # grew 7.4% (a text that says "outstanding yuan loans"): the AFRE figure never stands for it
     o = find(real_ds, "afre_rmb_loans_stock", N, "2025-03-31", "xqexn_national_afre_stock_2025_03")
     assert o["yoy_pct"] == 7.2
     rmb = real_ds.observations.query("metric_id == 'loan_balance_rmb' and entity_id == @N")
-    assert "2025-03-31" not in set(rmb.period_end)
+    assert 7.2 not in set(rmb.loc[rmb.period_end == "2025-03-31", "yoy_pct"])
     assert "2025-06-30" in set(rmb.period_end)
 
 
@@ -105,6 +105,7 @@ def test_the_better_graded_source_is_preferred_for_the_same_figure(real_ds):
 
 
 def test_the_combined_region_figure_is_cautioned_and_not_chongqing(real_ds):
-    o = find(real_ds, "loan_balance_all", "chengdu_chongqing_circle", "2024-06-30", "wcifit_en_chengdu_chongqing_loans")
+    o = find(real_ds, "loan_balance_unstated", "chengdu_chongqing_circle", "2024-06-30",
+             "wcifit_en_chengdu_chongqing_loans")
     assert o["value"] == 17.7 and o["caution"]
     assert not bool(o["preferred"])

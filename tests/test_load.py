@@ -102,3 +102,74 @@ def test_validation_never_rewrites_a_file(min_data, sources_dir, mutation):
     before = {p.name: p.read_bytes() for p in min_data.iterdir()}
     check_data(min_data, sources_dir)
     assert {p.name: p.read_bytes() for p in min_data.iterdir()} == before
+
+
+# ------------------------------------------------------------------ strict reading (issue 20)
+
+
+def _quote_all(path: Path) -> list[str]:
+    """Rewrite a CSV with every cell quoted, as a spreadsheet may; return its lines."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_a_file_cut_inside_a_quoted_cell_is_refused_with_row_and_column(min_data, sources_dir):
+    import csv
+
+    from cqreport import DataError, load_dataset
+
+    f = obs_file(min_data)
+    lines = _quote_all(f)
+    last = lines[-1]
+    quote = next(csv.DictReader([*lines[:1], last]))["quote"]
+    # cut the file inside the last row's quote: what a full disk or a cut download leaves
+    cut = last.index(f'"{quote}"') + 1 + len(quote) // 2
+    f.write_text("\n".join(lines[:-1]) + "\n" + last[:cut], encoding="utf-8")
+    problems = problems_of(min_data, sources_dir)
+    (p,) = [p for p in problems if p.check == "csv-syntax"]
+    assert (p.row, p.column) == (len(lines), "quote")
+    assert "never closed" in p.found and "observations.csv" in p.file
+    with pytest.raises(DataError, match="never closed"):
+        load_dataset(min_data, sources_dir)
+
+
+def test_text_after_a_closing_quote_is_refused(min_data, sources_dir):
+    f = obs_file(min_data)
+    lines = _quote_all(f)
+    lines[3] = lines[3].replace('","', '"x,"', 1)     # "loan_balance_rmb"x,"chongqing"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (p,) = [p for p in problems_of(min_data, sources_dir) if p.check == "csv-syntax"]
+    assert (p.row, p.column) == (4, "metric_id") and "closing quote" in p.found
+
+
+def test_a_short_row_names_the_first_missing_column(min_data, sources_dir):
+    f = obs_file(min_data)
+    lines = f.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    lines[2] = ",".join(lines[2].split(",")[:5])
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (p,) = problems_of(min_data, sources_dir)
+    assert (p.check, p.row, p.column) == ("row-length", 3, header[5])
+
+
+@pytest.mark.parametrize("command", ["validate", "quarters"])
+def test_a_repeated_header_column_is_one_clear_error(min_data, sources_dir, command):
+    import subprocess
+    import sys
+
+    f = obs_file(min_data)
+    lines = f.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    lines[0] = ",".join([*header[:-1], "note"])       # caution renamed: note,note
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (p,) = problems_of(min_data, sources_dir)
+    assert (p.check, p.row, p.column) == ("duplicate-column", 1, "note")
+    out = subprocess.run([sys.executable, "-m", "cqreport", command, "--data", str(min_data),
+                          "--sources", str(sources_dir)], capture_output=True, text=True)
+    assert out.returncode == 1 and "Traceback" not in out.stderr + out.stdout
+    assert "column 'note' 2 times" in out.stderr + out.stdout

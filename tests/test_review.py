@@ -21,6 +21,7 @@ from cqreport.extract.append import append_candidates
 from cqreport.extract.review import build_review_html, looks_like_candidates, sentence_around, write_review
 
 from .chromium import launch
+from .edits import take_out
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = ROOT / "data"
@@ -46,15 +47,7 @@ def data_copy(tmp_path) -> tuple[Path, dict[str, str]]:
     """A data copy without the 服务网点超3000家 row, and that row."""
     data = tmp_path / "data"
     shutil.copytree(REAL_DATA, data)
-    header, rows = _read(data / "observations.csv")
-    [removed] = [r for r in rows if (r["metric_id"], r["source_id"]) == TAKEN]
-    rows.remove(removed)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    (data / "observations.csv").write_text(buf.getvalue(), encoding="utf-8")
-    return data, removed
+    return data, take_out(data, *TAKEN)
 
 
 def _extract(tmp_path: Path, data: Path, sources_dir: Path) -> Path:

@@ -2,8 +2,11 @@
 
 from datetime import date
 
+import pytest
+
 from cqreport import load_dataset
-from cqreport.analysis.quarter import quarter_data
+from cqreport.analysis.quarter import as_published, outline_quarters, quarter_data
+from cqreport.dataset.model import FigureGroups
 
 
 def test_2026q1_selection(min_data, sources_dir):
@@ -45,3 +48,73 @@ def test_cautioned_rows_are_listed_apart_and_feed_nothing(min_data, sources_dir)
     qd26 = quarter_data(ds, "2026Q1")
     assert qd26.compared(qd26.get("loan_balance_rmb")["obs_id"], "year_earlier") is None
     assert not [c for c in qd26.checks if c.metric_id == "loan_balance_rmb"]
+
+
+# ------------------------------------------------------------------ scale (issue 20): index once
+
+
+@pytest.fixture(scope="module")
+def grown_ds(tmp_path_factory, sources_dir):
+    """The real data grown to 3,000 rows with shifted replicas (many variants), validated."""
+    from cqreport.core import paths
+
+    from .edits import replicate_data
+
+    target = tmp_path_factory.mktemp("grown") / "data"
+    replicate_data(paths.data_dir(), target, 3000)
+    return load_dataset(target, sources_dir)
+
+
+@pytest.mark.parametrize("which", ["real", "grown"])
+def test_the_quarter_list_agrees_with_each_quarters_selection(real_ds, grown_ds, which):
+    ds = {"real": real_ds, "grown": grown_ds}[which]
+    outlines = list(outline_quarters(ds))
+    assert [q for q, *_ in outlines] == ds.quarters()
+    for q, cutoff, figures, context in outlines:
+        qd = quarter_data(ds, q)
+        assert cutoff == qd.cutoff
+        assert figures["obs_id"].tolist() == qd.figures["obs_id"].tolist(), q
+        assert context["obs_id"].tolist() == qd.context["obs_id"].tolist(), q
+
+
+def test_figure_groups_in_date_order_give_each_vintage(grown_ds):
+    """Adding rows in their sources' date order, the groups at each date are those of the
+    data as published then: the quarter list can read every vintage from one pass."""
+    o = grown_ds.observations
+    groups = FigureGroups(o)
+    order = sorted(range(len(o)), key=lambda i: o["source_date"].iat[i])
+    added = 0
+    for when in sorted({grown_ds.cutoff(q) for q in grown_ds.quarters()}):
+        while added < len(order) and o["source_date"].iat[order[added]] <= when:
+            groups.add(order[added])
+            added += 1
+        vintage = as_published(grown_ds, when).observations
+        mine = {o["obs_id"].iat[i]: groups.preferred(i) for i in order[:added]}
+        assert {**mine} == dict(zip(vintage["obs_id"], vintage["preferred"], strict=True)), when
+
+
+def test_the_quarter_list_does_not_select_each_quarter_from_the_whole_table(grown_ds, monkeypatch):
+    """describe_quarters once called quarter_data per quarter: a regrouping of every row
+    published by each cut-off (quadratic in the history)."""
+    from cqreport.analysis import quarter
+
+    for name in ("as_published", "quarter_data", "select_quarter"):
+        monkeypatch.setattr(quarter, name, lambda *a, _n=name, **k: pytest.fail(f"{_n} called"))
+    assert len(quarter.describe_quarters(grown_ds).splitlines()) == len(grown_ds.quarters()) + 1
+
+
+def test_a_quarter_checks_only_its_own_rows(grown_ds, monkeypatch):
+    """The cross-checks a quarter shows are computed for its rows, not for every row of the
+    table (once per quarter): the same checks as filtering the whole table's."""
+    from cqreport.analysis import derive, quarter
+
+    everything = {}
+    for q in grown_ds.quarters()[-3:]:
+        vintage = as_published(grown_ds, grown_ds.cutoff(q))
+        everything[q] = derive.crosscheck_all(vintage)
+    monkeypatch.setattr(derive, "crosscheck_all", lambda *a, **k: pytest.fail("whole table"))
+    for q, checks in everything.items():
+        qd = quarter.select_quarter(as_published(grown_ds, grown_ds.cutoff(q)), q)
+        touched = (set(qd.figures["obs_id"]) | set(qd.context["obs_id"])
+                   | set(qd.comparisons["other_id"]))
+        assert qd.checks == [c for c in checks if c.reported_id in touched or c.implied_by in touched]

@@ -1,6 +1,7 @@
 """The checks specific to this data, each on a planted fault; all faults reported at once."""
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,94 @@ def test_any_change_to_data_or_sources_validates_again(min_data, sources_dir, tm
     f.write_text(f.read_text(encoding="utf-8").replace("6.54万亿元", "6.45万亿元"), encoding="utf-8")
     with pytest.raises(DataError, match="source-hash"):
         load_dataset(min_data, copy)
+
+
+# ------------------------------------------------------------------ issue 20: dates, bidi, paths
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f"])
+def test_bidirectional_controls_are_refused_like_other_controls(min_data, sources_dir, char):
+    # U+202E in a note made the PDF read "%8.6" for 6.8%; any text cell can carry one
+    set_cell(min_data / "observations.csv", 0, "note", f"增长6.8%{char}，见原文")
+    (p,) = only(check_data(min_data, sources_dir).problems, "control-char")
+    assert (p.row, p.column) == (2, "note") and f"U+{ord(char):04X}" in p.found
+    assert "bidirectional" in p.found
+
+
+@pytest.mark.parametrize("end", ["0001-03-31", "1900-03-31", "2199-03-31"])
+def test_a_year_out_of_range_is_refused(min_data, sources_dir, end):
+    set_cell(min_data / "observations.csv", 0, "period_end", end)
+    (p,) = only(check_data(min_data, sources_dir).problems, "date-range")
+    assert (p.row, p.column) == (2, "period_end") and end in p.found
+
+
+def test_a_source_dated_out_of_range_is_refused(min_data, sources_dir):
+    set_cell(min_data / "sources.csv", 0, "date", "0201-05-09")
+    (p,) = only(check_data(min_data, sources_dir).problems, "date-range")
+    assert (p.row, p.column) == (2, "date")
+
+
+def test_a_figure_may_not_end_after_its_source_unless_it_says_it_is_a_target(min_data, sources_dir):
+    from cqreport import DataError, load_dataset
+
+    f = min_data / "observations.csv"
+    set_cell(f, 0, "period_end", "2099-03-31")       # from a source of 2026-05-09
+    (p,) = only(check_data(min_data, sources_dir).problems, "period-after-source")
+    assert (p.row, p.column) == (2, "period_end") and "2099-03-31" in p.found
+    with pytest.raises(DataError, match="period-after-source"):
+        load_dataset(min_data, sources_dir)
+    for note in ("target: the plan's goal for 2099", "Forecast: the bank's projection"):
+        set_cell(f, 0, "note", note)
+        assert not [p for p in check_data(min_data, sources_dir).problems
+                    if p.check == "period-after-source"]
+    set_cell(f, 0, "note", "a targeted loan programme")     # the word alone says nothing
+    assert only(check_data(min_data, sources_dir).problems, "period-after-source")
+
+
+def test_a_target_is_not_a_figure_of_the_quarter_it_ends_in(min_data, sources_dir):
+    from cqreport import load_dataset
+
+    f = min_data / "observations.csv"
+    # the social financing row (the loan balance is the evidence of another row's inference)
+    set_cell(f, 2, "period_end", "2099-03-31")
+    set_cell(f, 2, "note", "target: a goal, not an outcome")
+    ds = load_dataset(min_data, sources_dir)
+    assert all(q.year < 2099 for q in ds.quarters())
+    target = ds.observations[ds.observations["end"] == date(2099, 3, 31)].iloc[0]
+    # kept in the data, but like a doubted row used nowhere: no series, comparison or figure
+    assert target["forward"] and not target["preferred"]
+
+
+def test_the_real_data_has_no_figure_after_its_source(real_ds):
+    # the rule fits the data: no row ends after its source's date (targets would say so)
+    o = real_ds.observations
+    assert (o["end"] <= o["source_date"]).all()
+
+
+def _sources_copy(sources_dir: Path, target: Path) -> Path:
+    target.mkdir()
+    for f in Path(sources_dir).iterdir():
+        if f.is_file():
+            (target / f.name).write_bytes(f.read_bytes())
+    return target
+
+
+@pytest.mark.parametrize("name", ["../outside.txt", "/etc/hostname", "sub/../../outside.txt",
+                                  "link.txt"])
+def test_a_source_file_must_stay_inside_the_sources_folder(min_data, sources_dir, tmp_path, name):
+    texts = _sources_copy(sources_dir, tmp_path / "sources")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("全市人民币贷款余额达6.54万亿元", encoding="utf-8")
+    (texts / "link.txt").symlink_to(outside)
+    set_cell(min_data / "sources.csv", 0, "file", name)
+    (p,) = only(check_data(min_data, texts).problems, "source-file")
+    assert (p.row, p.column) == (2, "file") and "leads out of" in p.found
+
+
+def test_a_link_inside_the_sources_folder_is_fine(min_data, sources_dir, tmp_path):
+    texts = _sources_copy(sources_dir, tmp_path / "sources")
+    with (min_data / "sources.csv").open(encoding="utf-8") as fh:
+        first = next(csv.DictReader(fh))["file"]
+    (texts / "alias.txt").symlink_to(texts / first)
+    set_cell(min_data / "sources.csv", 0, "file", "alias.txt")
+    assert check_data(min_data, texts).ok

@@ -41,7 +41,7 @@ def test_meanings_kept(texts):
     zh = " ".join(texts["2025Q2", "zh"].values())
     assert "经重庆银行" not in zh and "通过重庆的银行机构" in zh
     # a cumulative count keeps its 累计 and sits in the section's table of minor counts
-    assert "累计按便利化流程办理跨境人民币业务的优质企业2024年末161家" in zh
+    assert "累计按便利化流程办理跨境人民币业务的优质企业截至2024年末161家" in zh
     en = " ".join(texts["2026Q1", "en"].values())
     assert "Seres local sourcing rate in Shapingba" in en
     assert "facilitation pilot in Chongqing came to RMB 85.05" not in en
@@ -151,8 +151,9 @@ def test_the_summary_judges_the_quarter_and_the_table_has_one_row_per_series(rea
         assert len(names) == len(set(names)), (lang, names)   # not 2025 and January–November 2025
         assert not any("2021" in html_to_text(b) for _, b in rows), lang   # no five-year total
     zh = normalize_text(html_to_text(n["zh"].key_points_html))
-    # a level without a released growth rate carries the derived one, marked as derived
-    assert "6.39万亿元[1],推算同比增长约6.5%" in zh
+    # a level without its own growth rate carries the one another source published, with its grade,
+    # not one derived from another definition's rounded base (the old 推算同比增长约6.5%)
+    assert "6.39万亿元[1],同比增长7.2%[2](机器摘要,可靠性较低)" in zh and "约6.5%" not in zh
     # the superseded January–November output is not repeated once the full year is out
     assert "2025年1—11月" not in normalize_text(html_to_text(n["zh"].sections["auto"]))
 

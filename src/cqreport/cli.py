@@ -53,10 +53,12 @@ LANG_CHOICE = f"{'|'.join(REPORT_LANGS)}"
 @DATA_OPTION
 @SOURCES_OPTION
 def validate(data_dir: str | None, sources_dir: str | None) -> int:
-    """Check the curated data (default: data/). Exit 1 and list every problem if any."""
-    from .dataset.validate import check_data, summarize
+    """Check the curated data (default: data/). Exit 1 and list every problem if any.
 
-    result = check_data(data_dir, sources_dir)
+    Data that passes leaves a sealed stamp, so the next command does not check it again."""
+    from .dataset.validate import summarize, validate_data
+
+    result = validate_data(data_dir, sources_dir)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(summarize(result))
@@ -97,6 +99,21 @@ def series(metric_id: str, entity_id: str, lang: str, data_dir: str | None, sour
     from .dataset.model import load_dataset
 
     click.echo(describe_series(load_dataset(data_dir, sources_dir), metric_id, entity_id, Lang.parse(lang)))
+
+
+@cli.command()
+@click.argument("earlier", metavar="A")
+@click.argument("later", metavar="B")
+@DATA_OPTION
+@SOURCES_OPTION
+def diff(earlier: str, later: str, data_dir: str | None, sources_dir: str | None) -> None:
+    """What changed between two editions: quarters (each report at its cut-off) or YYYY-MM-DD dates.
+
+    + new, ~ revised (with the reason), − no longer used; e.g. cqreport diff 2025Q4 2026Q1."""
+    from .analysis.changes import describe_changes
+    from .dataset.model import load_dataset
+
+    click.echo(describe_changes(load_dataset(data_dir, sources_dir), earlier, later))
 
 
 @cli.command()
@@ -201,10 +218,12 @@ def params(notebook: str | None) -> None:
 @click.option("--score", "gold", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Score against a gold CSV; PATH is the folder of the texts it lists.")
 @click.option("--details", is_flag=True, help="With --score: list every miss and mismatch.")
+@click.option("--force", is_flag=True, help="Let --out replace an existing file that is not an "
+              "unreviewed candidates file (never a data or source file, or the release).")
 @DATA_OPTION
 @SOURCES_OPTION
-def extract(path, source_id, out, release_date, encoding, lang, append, gold, details, data_dir,
-            sources_dir) -> int:
+def extract(path, source_id, out, release_date, encoding, lang, append, gold, details, force,
+            data_dir, sources_dir) -> int:
     """Find the figures of a release and write them as candidate rows for review.
 
     \b
@@ -238,14 +257,43 @@ def extract(path, source_id, out, release_date, encoding, lang, append, gold, de
     result = extract_file(path, source_id=source_id,
                           release_date=release_date.date() if release_date else None,
                           out=out, data_dir=data_dir, encoding=encoding,
-                          lang=Lang.parse(lang) if lang else None)
+                          lang=Lang.parse(lang) if lang else None, sources_dir=sources_dir,
+                          force=force)
     click.echo(result.review_table())
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
     if out:
-        page = write_review(out, path, data_dir, encoding=encoding, lang=lang)
+        page = write_review(out, path, data_dir, encoding=encoding, lang=lang, sources_dir=sources_dir)
         stem = Path(out).with_suffix("")
         click.echo(f"wrote {len(result.candidates)} candidate(s) to {out} and the review page {page}; "
                    "open the page, accept, edit or reject each candidate, download the reviewed CSV "
                    f"and run: cqreport extract {stem}.reviewed.csv --append", err=True)
+    return 0
+
+
+@cli.command()
+@click.argument("candidates", type=click.Path(exists=True, dir_okay=False))
+@click.argument("release", type=click.Path(exists=True, dir_okay=False))
+@click.option("--port", type=int, default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--no-browser", is_flag=True, help="Do not open the page in a browser.")
+@DATA_OPTION
+@SOURCES_OPTION
+def review(candidates, release, port, no_browser, data_dir, sources_dir) -> int:
+    """Serve the review page of CANDIDATES (from RELEASE), checking it live as --append would.
+
+    \b
+    cqreport review candidates.csv RELEASE.txt [--port N] [--no-browser]
+    """
+    from .extract.serve import serve_review
+
+    def started(server) -> None:
+        click.echo(f"reviewing {candidates} at {server.url} (Ctrl-C stops it); download the "
+                   f"reviewed CSV, then run: cqreport extract {server.reviewed.name} --append", err=True)
+
+    try:
+        serve_review(candidates, release, data_dir, sources_dir, port, not no_browser, started)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
     return 0
 
 

@@ -3,15 +3,17 @@
 Each judgement is a number with its inputs and method, like a derived figure,
 so the report can cite it and the audit can read it:
 
-* ``pace``: growth faster or slower than the last comparable figure (same
-  metric and entity, an earlier date), by so many percentage points;
-* ``national_gap``: growth minus the national growth (entity ``china``, same
-  metric, same date), checked against a gap the release reports itself
-  (``vs_national_pp``, 高于全国X个百分点).
+* ``pace``: growth faster or slower than the growth of the same series at the
+  previous period of the same frequency (the previous quarter-end, the previous
+  year), or failing that a year earlier; never across a skipped period;
+* ``national_gap``: growth minus the national growth (entity of type country) of
+  the same definition at the same date, checked against a gap the release reports
+  itself (``vs_national_pp``, 高于全国X个百分点).
 
-Like with like only: a national figure of another series (RMB loans against
-all-currency loans) gives no gap; :func:`national_gap` says which series the
-nation has at that date instead, so the report can say so once.
+Both ask :func:`cqreport.analysis.comparable.compare` what may be compared. A national
+figure of another definition (all-currency against RMB loans) gives no gap; the
+judgement then says which it was and why it is not comparable, so the report can say
+so once.
 """
 
 from __future__ import annotations
@@ -22,15 +24,10 @@ from datetime import date
 
 import pandas as pd
 
+from ..core.vocab import NATIONAL_ENTITY_TYPES
 from ..dataset.model import Dataset
-from .derive import _same_series
-
-NATION = "china"
-#: Series that measure the same thing in another definition (never compared).
-RELATED = {
-    "loan_balance_rmb": ("loan_balance_all",),
-    "loan_balance_all": ("loan_balance_rmb",),
-}
+from .comparable import Verdict, compare
+from .derive import growth_rows
 
 
 @dataclass(frozen=True)
@@ -50,8 +47,9 @@ class Judgement:
         reported_pp: The gap the release itself reports (national_gap only), or None.
         agrees: True when ``reported_pp`` equals ``value`` within the inputs' rounding
             (None when there is nothing to check).
-        unlike: For national_gap without a same-series partner: the national series
+        unlike: For national_gap without a same-definition partner: the national series
             that exists at that date (to say once that it is not comparable).
+        verdict: Why not (:class:`~cqreport.analysis.comparable.Verdict`), with ``unlike``.
     """
 
     judgement_id: str
@@ -66,6 +64,7 @@ class Judgement:
     reported_pp: float | None = None
     agrees: bool | None = None
     unlike: str = ""
+    verdict: Verdict | None = None
 
     @property
     def direction(self) -> str:
@@ -77,74 +76,92 @@ class Judgement:
         return words[0] if shown > 0 else words[1] if shown < 0 else words[2]
 
 
+def _growth_of(o: pd.Series) -> float:
+    return float(o["yoy_pct"]) if not pd.isna(o["yoy_pct"]) else float(o["value"])
+
+
 def _dec(o: pd.Series) -> int:
-    d = o.get("yoy_decimals")
+    col = "yoy_decimals" if not pd.isna(o["yoy_pct"]) else "decimals"
+    d = o.get(col)
     return 0 if d is None or (isinstance(d, float) and math.isnan(d)) else int(d)
 
 
-def _has_growth(o: pd.Series) -> bool:
-    return not pd.isna(o["yoy_pct"])
-
-
 def pace(ds: Dataset, o: pd.Series) -> Judgement | None:
-    """Growth against the latest earlier growth rate of the same series (a stock's YoY)."""
-    if not _has_growth(o):
+    """Growth against the growth of the same series at the previous period, or a year earlier.
+
+    The previous quarter-end for a quarter-end stock (or the previous year for an annual
+    flow) comes first; the same period a year earlier otherwise. Growth-only rows of the
+    series count (the end-2025 7.2% of the RMB loan balance). Nothing further back: growth
+    is never compared across a skipped period.
+    """
+    if pd.isna(o["yoy_pct"]):
         return None
-    s = _same_series(ds, o)
-    s = s[(s["end"] < o["end"]) & s["yoy_pct"].notna() & (s["period_type"] == o["period_type"])]
-    if o["period_type"] == "flow":   # flows: only the same span length (一季度 with 一季度)
-        span = (o["end"] - o["start"]).days if o["start"] else None
-        s = s[s.apply(lambda r: r["start"] is not None and abs((r["end"] - r["start"]).days - span) <= 5,
-                      axis=1)] if span is not None and len(s) else s.iloc[0:0]
-    if s.empty:
+    g = growth_rows(ds, o["metric_id"], o["entity_id"])
+    g = g[(g["end"] < o["end"]) & (g["obs_id"] != o["obs_id"])]
+    cands = [r for _, r in g.iterrows() if compare(o, r, periods=True)]
+    if not cands:
         return None
-    prev = s.sort_values("end").iloc[-1]
+    prev = max(cands, key=lambda r: r["end"])   # the adjacent period before the year-earlier one
     dec = max(_dec(o), _dec(prev))
-    value = round(float(o["yoy_pct"]) - float(prev["yoy_pct"]), dec)
+    value = round(float(o["yoy_pct"]) - _growth_of(prev), dec)
     return Judgement(
         judgement_id=f"pace:{o['metric_id']}@{o['entity_id']}/{o['end'].isoformat()}",
         kind="pace", metric_id=o["metric_id"], entity_id=o["entity_id"], end=o["end"], value=value,
         decimals=dec, inputs=(o["obs_id"], prev["obs_id"]),
-        method=f"{o['yoy_pct']:g}% − {prev['yoy_pct']:g}% ({prev['end'].isoformat()})")
+        method=f"{o['yoy_pct']:g}% − {_growth_of(prev):g}% ({prev['end'].isoformat()})")
+
+
+def _nations(ds: Dataset) -> list[str]:
+    return list(ds.entities.index[ds.entities["entity_type"].isin(NATIONAL_ENTITY_TYPES)])
+
+
+def _concepts(ds: Dataset) -> pd.Series:
+    """Each metric's concept (its own id when the catalogue names none)."""
+    c = ds.metrics["concept"]
+    return c.where(c != "", pd.Series(ds.metrics.index, index=ds.metrics.index))
+
+
+def national_rows(ds: Dataset, o: pd.Series) -> list[pd.Series]:
+    """The nation's growth rates at o's date of o's concept, in any definition, the best first."""
+    out = []
+    for nation in _nations(ds):
+        for mid in ds.metrics.index[_concepts(ds) == o["concept"]]:
+            if ds.metrics.loc[mid, "growth_of"]:
+                continue
+            g = growth_rows(ds, mid, nation)
+            out += [r for _, r in g[g["end"] == o["end"]].iterrows()]
+    return out
 
 
 def national_gap(ds: Dataset, o: pd.Series) -> Judgement | None:
-    """Growth minus the nation's growth for the same series at the same date.
+    """Growth minus the nation's growth of the same definition at the same date.
 
-    Returns None when the nation has no figure of this or a related series at that
-    date; a Judgement with ``value=None`` and ``unlike`` set when it has only a
-    related series (the release's own 高于全国 gap is still checked against it, and
-    the result says which series it was).
+    Returns None when the nation has no growth rate of this concept at that date; a
+    Judgement with ``value=None`` and ``unlike`` (the national metric) and ``verdict`` (why
+    not) when it has one only in another definition (the release's own 高于全国 gap is
+    still checked against it, and the result says which it was).
     """
-    if not _has_growth(o) or o["entity_id"] == NATION:
+    if pd.isna(o["yoy_pct"]) or o["entity_id"] in _nations(ds):
         return None
-    nat = ds.preferred_by_series.get((o["metric_id"], NATION))
-    hit = None if nat is None else nat[(nat["end"] == o["end"]) & nat["yoy_pct"].notna()]
+    nats = national_rows(ds, o)
+    if not nats:
+        return None
     reported = None if pd.isna(o["vs_national_pp"]) else float(o["vs_national_pp"])
     jid = f"national_gap:{o['metric_id']}@{o['entity_id']}/{o['end'].isoformat()}"
-    if hit is not None and not hit.empty:
-        n = hit.iloc[0]
-        dec = max(_dec(o), _dec(n))
-        value = round(float(o["yoy_pct"]) - float(n["yoy_pct"]), dec)
-        agrees = None if reported is None else bool(abs(reported - value) <= 10 ** -dec + 1e-9)
-        return Judgement(jid, "national_gap", o["metric_id"], o["entity_id"], o["end"], value, dec,
-                         (o["obs_id"], n["obs_id"]), f"{o['yoy_pct']:g}% − {n['yoy_pct']:g}% (全国)",
+    like = [n for n in nats if compare(o, n, across_entities=True)]
+    n = like[0] if like else nats[0]
+    dec = max(_dec(o), _dec(n))
+    diff = round(float(o["yoy_pct"]) - _growth_of(n), dec)
+    agrees = None if reported is None else bool(abs(reported - diff) <= 10 ** -dec + 1e-9)
+    if like:
+        return Judgement(jid, "national_gap", o["metric_id"], o["entity_id"], o["end"], diff, dec,
+                         (o["obs_id"], n["obs_id"]), f"{o['yoy_pct']:g}% − {_growth_of(n):g}% (全国)",
                          reported, agrees)
-    for other in RELATED.get(o["metric_id"], ()):
-        nat = ds.preferred_by_series.get((other, NATION))
-        if nat is None:
-            continue
-        hit = nat[(nat["end"] == o["end"]) & nat["yoy_pct"].notna()]
-        if not hit.empty:
-            n = hit.iloc[0]
-            dec = max(_dec(o), _dec(n))
-            diff = round(float(o["yoy_pct"]) - float(n["yoy_pct"]), dec)
-            agrees = None if reported is None else bool(abs(reported - diff) <= 10 ** -dec + 1e-9)
-            return Judgement(jid, "national_gap", o["metric_id"], o["entity_id"], o["end"], None, dec,
-                             (o["obs_id"], n["obs_id"]),
-                             f"{o['yoy_pct']:g}% − {n['yoy_pct']:g}% ({other}, 全国; not like for like)",
-                             reported, agrees, unlike=other)
-    return None
+    verdict = compare(o, n, across_entities=True)
+    return Judgement(jid, "national_gap", o["metric_id"], o["entity_id"], o["end"], None, dec,
+                     (o["obs_id"], n["obs_id"]),
+                     f"{o['yoy_pct']:g}% − {_growth_of(n):g}% ({n['metric_id']}, 全国; not like for like)",
+                     reported, agrees, unlike=n["metric_id"], verdict=verdict)
 
 
 def judgements_for(ds: Dataset, o: pd.Series) -> list[Judgement]:

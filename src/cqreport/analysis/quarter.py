@@ -8,9 +8,9 @@
 * **Context**: for each metric and entity without a core figure, the latest
   figure known at the cut-off (source dated on or before it) whose period
   ended within ``CONTEXT_MONTHS`` before the quarter's end, if it is a
-  cumulative figure, a stock, or a flow of a year or more: last year's annual
-  totals, cumulative figures, latest known levels. Quarterly flows of other
-  quarters are not context.
+  cumulative figure, a stock, a rate, or a flow of a year or more: last year's
+  annual totals, cumulative figures, latest known levels and rates. Quarterly
+  flows of other quarters are not context.
 * **Comparisons**: the same series a year earlier and a quarter earlier,
   nothing else (never across series definitions).
 * **Derived** figures and **cross-checks** whose main input is a figure or a
@@ -21,17 +21,19 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from ..core.formatting import format_amount
 from ..core.periods import Quarter
 from ..core.phrases import period_label
 from ..core.vocab import COMPARATOR_ENTITY_TYPES, require_topic
-from ..dataset.model import Dataset, _pick_preferred
-from .derive import CrossCheck, Derived, crosschecks, derive_for, previous_quarter, year_earlier
+from ..dataset.model import Dataset, FigureGroups, _pick_preferred
+from .derive import CrossCheck, Derived, crosscheck_for, derive_for, previous_quarter, year_earlier
 
 CONTEXT_MONTHS = 12
 
@@ -108,12 +110,56 @@ def _months_before(day: date, months: int) -> date:
     return date(m // 12, m % 12 + 1, 1)
 
 
-def _is_context_kind(row: pd.Series) -> bool:
-    """Context is cumulative figures, stocks, and flows of a year or more (annual totals)."""
-    if row["period_type"] != "flow":
-        return True
-    start, end = row["start"], row["end"]
-    return (end - start).days >= 360
+def _is_context_kind(period_type: str, kind: str, start: date | None, end: date) -> bool:
+    """Context is cumulative figures, stocks, rates (the latest known level: a lending rate of a
+    month or a half-year), and flows of a year or more (annual totals)."""
+    return period_type != "flow" or kind == "rate" or (end - start).days >= 360
+
+
+def _comparators(ds: Dataset) -> pd.Index:
+    # national and regional series are yardsticks (analysis.judgements), not figures of the report
+    return ds.entities.index[ds.entities["entity_type"].isin(COMPARATOR_ENTITY_TYPES)]
+
+
+def _window_start(q: Quarter) -> date:
+    return _months_before(q.end, CONTEXT_MONTHS)
+
+
+def main_rows(pref: pd.DataFrame, q: Quarter, cutoff: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The figures and the context of quarter q's report (module doc), from preferred rows.
+
+    ``pref`` holds the preferred rows of the data as published by the cut-off, or any part
+    of them that includes the quarter's core rows and every row ending in its context window;
+    comparator series are left out.
+    """
+    core = (pref["core_quarter"] == q).to_numpy(dtype=bool)
+    figures = pref[core].sort_values(["priority", "topic", "metric_id", "entity_id"])
+    have = set(zip(figures["metric_id"], figures["entity_id"], strict=True))
+    ctx = pref[~core & (pref["end"] <= cutoff) & (pref["source_date"] <= cutoff)
+               & (pref["end"] > _window_start(q))]
+    keep = [(m, e) not in have and _is_context_kind(t, k, s, d) for m, e, t, k, s, d in zip(
+        ctx["metric_id"], ctx["entity_id"], ctx["period_type"], ctx["kind"], ctx["start"], ctx["end"],
+        strict=True)]
+    ctx = ctx[np.array(keep, dtype=bool)]
+    context = ctx.sort_values(["end", "source_date"]).drop_duplicates(["metric_id", "entity_id"], keep="last") \
+        .sort_values(["priority", "topic", "metric_id", "entity_id"])
+    return figures, context
+
+
+def _crosschecks(ds: Dataset, touched: set[str]) -> list[CrossCheck]:
+    """The cross-checks touching these rows (:func:`derive.crosschecks` filtered), computed for
+    the rows that can give one, not for the whole table: a check is the YoY of a row implying
+    the row a year earlier, so only touched rows and the rows of their series a year later."""
+    o = ds.observations
+    rows = o[o["obs_id"].isin(touched)]
+    years = {(m, e, d.year + 1) for m, e, d in zip(rows["metric_id"], rows["entity_id"], rows["end"], strict=True)}
+    later = [g.index[[(k[0], k[1], d.year) in years for d in g["end"]]]
+             for k in {(m, e) for m, e, _ in years}
+             if (g := ds.preferred_by_series.get(k)) is not None]
+    candidates = sorted(set(rows.index[rows["preferred"]]).union(*later))
+    # in the table's order, as crosschecks(ds) lists them
+    found = (crosscheck_for(ds, o.iloc[i]) for i in candidates)
+    return [c for c in found if c is not None and (c.reported_id in touched or c.implied_by in touched)]
 
 
 def select_quarter(ds: Dataset, q: Quarter, cutoff: date | None = None) -> QuarterData:
@@ -123,22 +169,8 @@ def select_quarter(ds: Dataset, q: Quarter, cutoff: date | None = None) -> Quart
     ``cutoff`` defaults to :func:`data_cutoff`.
     """
     o = ds.observations
-    comparators = ds.entities.index[ds.entities["entity_type"].isin(COMPARATOR_ENTITY_TYPES)]
-    # national and regional series are yardsticks (analysis.judgements), not figures of the report
-    pref = o[o["preferred"] & ~o["entity_id"].isin(comparators)]
-    core_mask = pref.apply(lambda r: ds.core_quarter(r) == q, axis=1) if len(pref) else []
-    figures = pref[core_mask].sort_values(["priority", "topic", "metric_id", "entity_id"])
     cutoff = cutoff or data_cutoff(ds, q)
-    have = set(zip(figures["metric_id"], figures["entity_id"], strict=True))
-    window_start = _months_before(q.end, CONTEXT_MONTHS)
-    ctx = pref[~pref["obs_id"].isin(figures["obs_id"])
-               & (pref["end"] <= cutoff) & (pref["source_date"] <= cutoff)
-               & (pref["end"] > window_start)]
-    keep = [(m, e) not in have and _is_context_kind(r) for (m, e), (_, r)
-            in zip(zip(ctx["metric_id"], ctx["entity_id"], strict=True), ctx.iterrows(), strict=True)]
-    ctx = ctx[pd.Series(keep, index=ctx.index, dtype=bool)]
-    context = ctx.sort_values(["end", "source_date"]).drop_duplicates(["metric_id", "entity_id"], keep="last") \
-        .sort_values(["priority", "topic", "metric_id", "entity_id"])
+    figures, context = main_rows(o[o["preferred"] & ~o["entity_id"].isin(_comparators(ds))], q, cutoff)
 
     rows = []
     for _, f in figures.iterrows():
@@ -151,11 +183,9 @@ def select_quarter(ds: Dataset, q: Quarter, cutoff: date | None = None) -> Quart
     main = pd.concat([figures, context])
     derived = [d for _, r in main.iterrows() for d in derive_for(ds, r)]
     touched = set(main["obs_id"]) | set(comparisons["other_id"])
-    checks = [c for c in crosschecks(ds) if c.reported_id in touched or c.implied_by in touched]
+    checks = _crosschecks(ds, touched)
     variants = o[~o["preferred"] & o["figure"].isin(main["figure"])]
-    warned = o[o["caution"] != ""]
-    in_quarter = warned.apply(lambda r: ds.core_quarter(r) == q, axis=1) if len(warned) else []
-    cautioned = warned[in_quarter] if len(warned) else warned
+    cautioned = o[(o["caution"] != "") & (o["core_quarter"] == q).to_numpy(dtype=bool)]
     qd = QuarterData(ds, q, cutoff, figures.reset_index(drop=True), context.reset_index(drop=True),
                      comparisons, derived, checks, variants.reset_index(drop=True), ds.sources.iloc[0:0],
                      cautioned.reset_index(drop=True))
@@ -165,13 +195,45 @@ def select_quarter(ds: Dataset, q: Quarter, cutoff: date | None = None) -> Quart
 
 
 
+def outline_quarters(ds: Dataset) -> Iterator[tuple[Quarter, date, pd.DataFrame, pd.DataFrame]]:
+    """Each quarter with data, oldest first: (quarter, cut-off, figures, context), the same
+    figures and context as :func:`quarter_data` gives, in one pass over the data.
+
+    The table is indexed once: the rows join a :class:`FigureGroups` in the order of their
+    sources' dates, so at each quarter's cut-off the groups are those of the data as
+    published by then, and only the quarter's core rows and the rows ending in its context
+    window are looked at. No quarter regroups the whole table (``quarter_data`` for every
+    quarter would: quadratic in the history).
+    """
+    o = ds.observations
+    groups = FigureGroups(o)
+    by_date = np.argsort(np.array([d.toordinal() for d in o["source_date"]]), kind="stable")
+    published = o["source_date"].tolist()
+    dates = [published[i] for i in by_date]
+    ends = np.array([d.toordinal() for d in o["end"]])
+    by_end = np.argsort(ends, kind="stable")
+    core = o.groupby("core_quarter", sort=False).indices
+    yardstick = o["entity_id"].isin(_comparators(ds)).to_numpy()
+    added = 0
+    for q in ds.quarters():
+        cutoff = ds.cutoff(q)
+        while added < len(by_date) and dates[added] <= cutoff:
+            groups.add(int(by_date[added]))
+            added += 1
+        window = by_end[np.searchsorted(ends[by_end], _window_start(q).toordinal(), side="right"):
+                        np.searchsorted(ends[by_end], cutoff.toordinal(), side="right")]
+        rows = np.union1d(core.get(q, np.array([], dtype=int)), window).tolist()
+        rows = [i for i in rows if published[i] <= cutoff and not yardstick[i] and groups.preferred(i)]
+        figures, context = main_rows(o.iloc[rows], q, cutoff)
+        yield q, cutoff, figures, context
+
+
 def describe_quarters(ds: Dataset) -> str:
     """One line per quarter with data: counts of figures and context, and the topics covered."""
     lines = [f"{'quarter':8} {'cut-off':10} {'figures':>7} {'context':>7}  topics with figures"]
-    for q in ds.quarters():
-        qd = quarter_data(ds, q)
-        topics = ", ".join(f"{t} ({n})" for t, n in qd.figures["topic"].value_counts().sort_index().items())
-        lines.append(f"{q!s:8} {qd.cutoff.isoformat():10} {len(qd.figures):7d} {len(qd.context):7d}  {topics}")
+    for q, cutoff, figures, context in outline_quarters(ds):
+        topics = ", ".join(f"{t} ({n})" for t, n in figures["topic"].value_counts().sort_index().items())
+        lines.append(f"{q!s:8} {cutoff.isoformat():10} {len(figures):7d} {len(context):7d}  {topics}")
     return "\n".join(lines)
 
 
@@ -223,7 +285,10 @@ def as_published(ds: Dataset, as_of: date) -> Dataset:
     key = ("as_published", as_of)
     if key not in ds.memo:
         sources = ds.sources[ds.sources["date"] <= as_of]
-        o = ds.observations[ds.observations["source_id"].isin(sources.index)].reset_index(drop=True).copy()
+        if len(sources) == len(ds.sources):
+            ds.memo[key] = ds   # every source was out by then: the data as it is, not a copy
+            return ds
+        o = ds.observations[ds.observations["source_id"].isin(sources.index)].reset_index(drop=True)
         if len(o):
             o["figure"], o["preferred"] = _pick_preferred(o)
         ds.memo[key] = dataclasses.replace(ds, sources=sources, observations=o)  # notes and checks kept

@@ -20,6 +20,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -258,3 +259,28 @@ def parse_english_number_word(text: str) -> float:
     if ones and EN_WORDS.get(tens, 0) >= 20 and EN_WORDS.get(ones, 10) < 10:
         return float(EN_WORDS[tens] + EN_WORDS[ones])
     raise ValueError(f"not a number word: {text!r}")
+
+
+def interval(value: float, decimals: int, bound: str) -> tuple[float, float]:
+    """The values a reported figure allows, given how it was rounded and qualified.
+
+    约 is read as rounded at its last non-zero digit (约2300 → 2250..2350).
+
+    Examples:
+        >>> interval(6.12, 2, "exact")
+        (6.115, 6.125)
+        >>> interval(2300, 0, "approx")
+        (2250.0, 2350.0)
+        >>> interval(168, 0, "lower")
+        (167.5, inf)
+    """
+    half = 0.5 * 10 ** -decimals
+    if bound == "approx" and decimals == 0 and value:
+        zeros = len(str(int(abs(value)))) - len(str(int(abs(value))).rstrip("0"))
+        half = max(half, 0.5 * 10 ** zeros)
+    lo, hi = value - half, value + half
+    if bound == "lower":
+        hi = math.inf
+    elif bound == "upper":
+        lo = -math.inf
+    return (round(lo, 10), round(hi, 10))

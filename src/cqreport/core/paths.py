@@ -91,8 +91,9 @@ def cache_dir() -> Path:
 
 
 def key_file() -> Path:
-    """This user's key for sealing what cqreport trusts from its cache (``core.files.seal``):
-    $CQREPORT_KEY_FILE, else $XDG_CONFIG_HOME/cqreport/seal.key, else ~/.config/cqreport/seal.key.
+    """This user's key for sealing what cqreport trusts from its cache (``core.files.seal``: the
+    validation stamps and the build's work cache): $CQREPORT_KEY_FILE, else
+    $XDG_CONFIG_HOME/cqreport/stamp.key, else ~/.config/cqreport/stamp.key.
 
     It is kept outside :func:`cache_dir` on purpose: whoever can write the cache folder but
     not read this file cannot make a seal the build accepts.
@@ -101,7 +102,7 @@ def key_file() -> Path:
     if env:
         return Path(env)
     base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "cqreport" / "seal.key"
+    return Path(base) / "cqreport" / "stamp.key"
 
 
 def notebooks_dir() -> Path:

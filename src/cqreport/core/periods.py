@@ -62,6 +62,15 @@ class Quarter:
         """The quarter after this one."""
         return Quarter(self.year + 1, 1) if self.q == 4 else Quarter(self.year, self.q + 1)
 
+    def shift(self, quarters: int) -> Quarter:
+        """The quarter ``quarters`` later (earlier when negative).
+
+        >>> Quarter(2026, 1).shift(-4), Quarter(2025, 3).shift(2)
+        (Quarter(year=2025, q=1), Quarter(year=2026, q=1))
+        """
+        n = self.year * 4 + self.q - 1 + quarters
+        return Quarter(n // 4, n % 4 + 1)
+
     def year_earlier(self) -> Quarter:
         """The same quarter one year earlier."""
         return Quarter(self.year - 1, self.q)

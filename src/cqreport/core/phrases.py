@@ -33,6 +33,10 @@ def period_phrase(start: date | None, end: date, lang: str, *, period_type: str 
         'January–November 2023'
         >>> period_phrase(None, date(2026, 5, 9), "zh", source_date=date(2026, 5, 9))
         '2026年5月9日发布时'
+        >>> period_phrase(date(2025, 12, 1), date(2025, 12, 31), "zh", period_type="flow")
+        '2025年12月'
+        >>> period_phrase(date(2024, 10, 1), date(2024, 11, 30), "en", period_type="flow")
+        'October–November 2024'
     """
     if start is None or period_type in ("stock",):
         return _date_phrase(end, lang, source_date)
@@ -51,6 +55,12 @@ def period_phrase(start: date | None, end: date, lang: str, *, period_type: str 
         return f"January–{month_name(end.month)} {end.year}"
     if start.month == 1 and start.day == 1 and end.month == 12 and end.day == 31:
         return f"{start.year}—{end.year}年" if lang == "zh" else f"{start.year}–{end.year}"
+    if start.day == 1 and is_month_end(end) and start.year == end.year:   # whole months of one year
+        if start.month == end.month:
+            return f"{end.year}年{end.month}月" if lang == "zh" else f"{month_name(end.month)} {end.year}"
+        if lang == "zh":
+            return f"{end.year}年{start.month}—{end.month}月"
+        return f"{month_name(start.month)}–{month_name(end.month)} {end.year}"
     to = _date_phrase(end, lang, source_date)
     if start.day != 1:  # a change between two dates: from one stock to another
         return f"{_date_phrase(start, lang)}至{to}" if lang == "zh" \

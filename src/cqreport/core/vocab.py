@@ -204,6 +204,7 @@ PLAIN_UNITS: dict[str, tuple[str, float, str]] = {
     "percentage points": ("pp", 1.0, "en"),
     "成": ("percent", 10.0, "zh"),
     "个基点": ("pp", 0.01, "zh"),
+    "个BP": ("pp", 0.01, "zh"),      # 同比下降43个BP, as releases also write it
     "基点": ("pp", 0.01, "zh"),
     "basis points": ("pp", 0.01, "en"),
     "倍": ("times", 1.0, "zh"),
@@ -320,8 +321,46 @@ QUALIFIERS: dict[str, Qualifier] = {
 SUFFIX_QUALIFIERS = frozenset({"余", "多", "以上"})
 
 #: Entity types the report compares Chongqing with but never reports on as figures of
-#: its own (the country as a whole, a region that contains Chongqing).
-COMPARATOR_ENTITY_TYPES = frozenset({"country", "region"})
+#: its own (the country as a whole, a region that contains Chongqing, a peer province or
+#: city: a Sichuan figure is a yardstick, never one of Chongqing's).
+COMPARATOR_ENTITY_TYPES = frozenset({"country", "region", "province", "city"})
+
+#: Entity types a chart overlays as the national yardstick (hollow points, "national" in the
+#: caption): the country only. A peer province is a comparator, never drawn as national.
+NATIONAL_ENTITY_TYPES = frozenset({"country"})
+
+#: The definition fields of a series (metrics.csv; an observation may narrow them) and
+#: the value that says a source leaves one open.
+DEFINITION_FIELDS: tuple[str, ...] = ("currency", "compiler", "scope")
+UNSTATED = "unstated"
+
+#: Words by which a source states a definition field's value, as regular expressions
+#: matched case-insensitively against a quote (traditional forms included). Validation
+#: requires a row filed under an RMB or all-currency series to say so in its quote, or
+#: to record the inference and its evidence; and refuses a quote that says the other.
+DEFINITION_WORDS: dict[str, dict[str, str]] = {
+    "currency": {
+        "all": r"本外[币幣]|(?:local|domestic|home) and foreign currenc",
+        # RMB before a number is a unit (RMB 6.54 trillion), not a scope
+        "rmb": r"人民[币幣]|\brenminbi\b|\brmb\b(?!\s?\d)|\byuan(?:-denominated)? loans|outstanding yuan|"
+               r"denominated in yuan|local currency loans",
+    },
+    "scope": {
+        "excl_shenzhen": r"不含深圳|excluding shenzhen",
+        "banking_sector": r"银行业|銀行業|banking (?:industry|sector)",
+    },
+}
+
+#: Words by which the report attaches a definition to the figure that follows them in its
+#: clause, per language (regular expressions on the report's normalised text), and what
+#: each claims: the audit refuses a figure whose data says otherwise (report/audit.py).
+REPORT_DEFINITION_WORDS: dict[str, dict[str, str]] = {
+    "rmb": {"zh": r"人民币", "en": r"\bRMB\b(?!\s?\d)"},
+    "all_currencies": {"zh": r"本外币", "en": r"local and foreign currenc"},
+    "cumulative": {"zh": r"累计", "en": r"\bcumulative\b"},
+    "whole_city": {"zh": r"全市", "en": r"\bin Chongqing\b"},
+    "national": {"zh": r"全国", "en": r"\bnational (?:total|balance|figure)s?\b|\bChina as a whole\b"},
+}
 
 #: The lowest source grade a chart draws a point from (reliability grades, best first):
 #: below it (forum posts, machine summaries) a figure is for the text only, labelled as such.

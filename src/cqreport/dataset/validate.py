@@ -11,32 +11,40 @@ tables and return :class:`Problem` lists:
   without one, an end before the start);
 * a value (or YoY, gap to the national rate, streak, prior value) that does
   not occur in its quote;
+* a date outside the years the data can plausibly hold, or a figure that ends
+  after its source's date without saying it is a target or forecast;
+* a control character (bidirectional controls included) in any cell;
 * a quote that does not occur in its source text, a source file that is
-  missing or whose sha256 differs (only when the sources folder is present);
+  missing, outside the sources folder or whose sha256 differs (only when the
+  sources folder is present);
 * a source's title or publisher label in the wrong language (Chinese in
-  ``title_en``/``publisher_en``, an English word in ``title_zh``/``publisher_zh``).
+  ``title_en``/``publisher_en``, an English word in ``title_zh``/``publisher_zh``);
+* an entity its quote contradicts (a national figure whose quote says 全省, a
+  Chongqing figure whose quote names only another province; ``dataset/places.py``);
+* a repeat of a doubted figure that dropped the doubt (``dataset/doubts.py``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from ..core import paths
-from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_file
+from ..core.files import hash_files, sha256_bytes
 from ..core.numbers import NumberMatch, decimals_of, find_numbers
 from ..core.vocab import UNITS
 from ..errors import DataError, ParameterError, Problem
+from .definitions import check_definitions
+from .doubts import check_doubts_kept
 from .load import TABLES, Table, data_files, display_path, read_table
+from .places import check_entity_places
 from .schema import TableSpec, check_schema, read_specs
+from .stamps import read_stamp, write_stamp
 
 _SPACE = re.compile(r"\s+")
 # a doubled YoY is worded without a number
@@ -172,13 +180,25 @@ def check_relations(tables: dict[str, Table], specs: dict[str, TableSpec]) -> li
     """Checks across tables and columns: keys, units, periods, numbers in quotes."""
     checks: list[Callable[[dict[str, Table]], list[Problem]]] = [
         check_foreign_keys, check_metric_units, check_metric_kinds,
-        check_observation_units, check_periods, check_numbers_in_quotes, check_text_cells,
-        check_source_labels,
+        check_observation_units, check_periods, check_years, check_ends_by_source_date,
+        check_numbers_in_quotes, check_text_cells, check_source_labels, check_definitions, check_prior_labels,
+        check_entity_places, check_doubts_kept,
     ]
     problems: list[Problem] = []
     for fn in checks:
         problems += fn(tables)
     return problems
+
+
+def check_prior_labels(tables: dict[str, Table]) -> list[Problem]:
+    """A prior value's label has its English wording (the English report prints no Chinese)."""
+    of = _frame(tables, "observations")
+    if not _has(of, "prior_label", "prior_label_en"):
+        return []
+    where = display_path(tables["observations"].path)
+    return [Problem(where, row, "prior_label_en", f"an empty cell beside prior_label '{o['prior_label']}'",
+                    "the label in English (previously; founding institutions when it was set up)", "prior-label-en")
+            for row, o in of.iterrows() if o["prior_label"] and not o["prior_label_en"]]
 
 
 def check_foreign_keys(tables: dict[str, Table]) -> list[Problem]:
@@ -192,13 +212,12 @@ def check_foreign_keys(tables: dict[str, Table]) -> list[Problem]:
         pk = f"{parent[:-1] if parent != 'entities' else 'entity'}_id"
         if not (_has(cf, col) and _has(pf, pk)):
             continue
-        known = set(pf[pk])
         where = display_path(tables[child].path)
-        for row, value in cf[col].items():
-            if value and value not in known:
-                problems.append(Problem(where, row, col, f"unknown {pk} '{value}'",
-                                        f"an {pk} defined in {display_path(tables[parent].path)}",
-                                        "unknown-reference"))
+        cells = cf[col]
+        for row, value in cells[(cells != "") & ~cells.isin(set(pf[pk]))].items():
+            problems.append(Problem(where, row, col, f"unknown {pk} '{value}'",
+                                    f"an {pk} defined in {display_path(tables[parent].path)}",
+                                    "unknown-reference"))
     return problems
 
 
@@ -245,23 +264,21 @@ def check_observation_units(tables: dict[str, Table]) -> list[Problem]:
     of, mf = _frame(tables, "observations"), _frame(tables, "metrics")
     if not (_has(of, "metric_id", "unit") and _has(mf, "metric_id", "units")):
         return []
-    allowed = {r["metric_id"]: metric_units(r["units"]) for _, r in mf.iterrows()}
+    allowed = {m: metric_units(u) for m, u in zip(mf["metric_id"], mf["units"], strict=True)}
+    pairs = {f"{m}|{u}" for m, units in allowed.items() for u in units}
+    bad = ((of["unit"] != "") & of["metric_id"].isin(set(allowed))
+           & ~(of["metric_id"] + "|" + of["unit"]).isin(pairs))
     where = display_path(tables["observations"].path)
-    problems = []
-    for row, o in of.iterrows():
-        units = allowed.get(o["metric_id"])
-        if units is not None and o["unit"] and o["unit"] not in units:
-            problems.append(Problem(where, row, "unit", f"'{o['unit']}' for {o['metric_id']}",
-                                    f"one of the metric's units: {' | '.join(units)}",
-                                    "unit-not-allowed"))
-    return problems
+    return [Problem(where, row, "unit", f"'{unit}' for {metric}",
+                    f"one of the metric's units: {' | '.join(allowed[metric])}", "unit-not-allowed")
+            for row, metric, unit in zip(of.index[bad], of["metric_id"][bad], of["unit"][bad],
+                                         strict=True)]
 
 
-def _date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+def iso_dates(cells: pd.Series) -> pd.Series:
+    """Which cells hold a date that exists, written YYYY-MM-DD (such cells compare as text)."""
+    shaped = cells.str.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    return shaped & pd.to_datetime(cells.where(shaped), format="%Y-%m-%d", errors="coerce").notna()
 
 
 def check_periods(tables: dict[str, Table]) -> list[Problem]:
@@ -270,26 +287,76 @@ def check_periods(tables: dict[str, Table]) -> list[Problem]:
     if not (_has(of, "metric_id", "period_start", "period_end")
             and _has(mf, "metric_id", "period_type")):
         return []
-    ptype = dict(zip(mf["metric_id"], mf["period_type"], strict=True))
+    kind = of["metric_id"].map(dict(zip(mf["metric_id"], mf["period_type"], strict=True)))
+    start, end = of["period_start"], of["period_end"]
     where = display_path(tables["observations"].path)
     problems = []
-    for row, o in of.iterrows():
-        start, end = _date(o["period_start"]), _date(o["period_end"])
-        kind = ptype.get(o["metric_id"])
-        if start and end and end < start:
-            problems.append(Problem(where, row, "period_end",
-                                    f"end {o['period_end']} before start {o['period_start']}",
-                                    "an end date on or after the start date", "period-order"))
-        if kind == "stock" and o["period_start"]:
-            problems.append(Problem(where, row, "period_start",
-                                    f"a start date '{o['period_start']}' for a stock",
-                                    "an empty period_start (a stock is dated by period_end alone)",
-                                    "period-type"))
-        if kind == "flow" and not o["period_start"]:
-            problems.append(Problem(where, row, "period_start", "an empty cell for a flow",
-                                    "the first day of the span (2026-01-01 for 一季度)",
-                                    "period-type"))
+    for row in of.index[iso_dates(start) & iso_dates(end) & (end < start)]:
+        problems.append(Problem(where, row, "period_end", f"end {end[row]} before start {start[row]}",
+                                "an end date on or after the start date", "period-order"))
+    for row in of.index[(kind == "stock") & (start != "")]:
+        problems.append(Problem(where, row, "period_start", f"a start date '{start[row]}' for a stock",
+                                "an empty period_start (a stock is dated by period_end alone)",
+                                "period-type"))
+    for row in of.index[(kind == "flow") & (start == "")]:
+        problems.append(Problem(where, row, "period_start", "an empty cell for a flow",
+                                "the first day of the span (2026-01-01 for 一季度)", "period-type"))
     return problems
+
+
+#: Years a date in the data may fall in: the People's Republic's financial statistics start in
+#: 1949, and a date in the next century is a typing slip (0001-01-01, 2099 for 2009).
+YEARS = (1949, 2100)
+#: How a row says that its figure is a goal or a projection rather than a reported outcome: its
+#: ``note`` starts with one of these words and a colon ("target: the 2027 goal of the plan").
+FORWARD_LOOKING = ("target", "forecast")
+_FORWARD = re.compile(rf"^\s*(?:{'|'.join(FORWARD_LOOKING)})\s*:", re.I)
+DATE_COLUMNS = {"observations": ("period_start", "period_end"), "sources": ("date",)}
+
+
+def is_forward_looking(note: pd.Series) -> pd.Series:
+    """Which rows are targets or forecasts, by their ``note`` (see :data:`FORWARD_LOOKING`).
+
+    >>> is_forward_looking(pd.Series(["target: 2027 goal", "Forecast : IMF", "a targeted loan", ""])).tolist()
+    [True, True, False, False]
+    """
+    return note.str.contains(_FORWARD)
+
+
+def check_years(tables: dict[str, Table]) -> list[Problem]:
+    """Every date's year lies in :data:`YEARS` (a date that does not exist is the schema's problem)."""
+    lo, hi = YEARS
+    problems = []
+    for name, cols in DATE_COLUMNS.items():
+        frame = _frame(tables, name)
+        where = display_path(tables[name].path) if frame is not None else ""
+        for col in cols:
+            if not _has(frame, col):
+                continue
+            cells = frame[col]
+            year = pd.to_numeric(cells.str.extract(r"^([0-9]{4})-", expand=False), errors="coerce")
+            for row, cell in cells[(year < lo) | (year > hi)].items():
+                problems.append(Problem(where, row, col, f"the year of {cell}",
+                                        f"a date from {lo} to {hi}", "date-range"))
+    return problems
+
+
+def check_ends_by_source_date(tables: dict[str, Table]) -> list[Problem]:
+    """A figure cannot end after the date of the source that reports it, unless its note says it
+    is a target or forecast (:data:`FORWARD_LOOKING`)."""
+    of, sf = _frame(tables, "observations"), _frame(tables, "sources")
+    if not (_has(of, "period_end", "source_id", "note") and _has(sf, "source_id", "date")):
+        return []
+    published = of["source_id"].map(dict(zip(sf["source_id"], sf["date"], strict=True))).fillna("")
+    # ISO dates compare as text; a malformed or missing one is another check's problem
+    valid = iso_dates(of["period_end"]) & iso_dates(published)
+    late = valid & (of["period_end"] > published) & ~is_forward_looking(of["note"])
+    where = display_path(tables["observations"].path)
+    return [Problem(where, row, "period_end", f"{end}, after {sid}'s date {published[row]}",
+                    "a period that ends on or before the source's date (a target or forecast says "
+                    "so in its note: 'target: …' or 'forecast: …')", "period-after-source")
+            for row, end, sid in zip(of.index[late], of["period_end"][late], of["source_id"][late],
+                                     strict=True)]
 
 
 MINUS_SIGNS = "-−－"
@@ -332,20 +399,25 @@ def check_numbers_in_quotes(tables: dict[str, Table]) -> list[Problem]:
     numeric = [c for c in ("value", "yoy_diff", "vs_national_pp", "streak_months", "prior_value")
                if c in of.columns]
     has_yoy = "yoy_pct" in of.columns
-    for row, o in zip(of.index, of.to_dict("records"), strict=True):
-        quote = o["quote"]
+    # plain columns, not a record per row: this runs over every row of every validation
+    columns = {c: of[c].tolist() for c in {*numeric, "quote", "yoy_pct", "yoy_wording"} & set(of.columns)}
+    for i, row in enumerate(of.index):
+        quote = columns["quote"][i]
         found = find_numbers(quote, words=True)
         for col in numeric:
+            cell = columns[col][i]
+            if not cell:
+                continue
             try:
-                value = float(o[col]) if o[col] else None
+                value = float(cell)
             except ValueError:
                 continue  # reported by the schema check
-            if value is not None and not _written_in(o[col], value, found, quote):
-                problems.append(Problem(where, row, col, f"{o[col]} not in the quote {quote!r}",
+            if not _written_in(cell, value, found, quote):
+                problems.append(Problem(where, row, col, f"{cell} not in the quote {quote!r}",
                                         f"a quote that contains the {col} as written (same "
                                         "digits, decimals and sign)", "number-not-in-quote"))
-        if has_yoy and o["yoy_pct"]:
-            problems += _check_yoy(where, row, o, found)
+        if has_yoy and columns["yoy_pct"][i]:
+            problems += _check_yoy(where, row, {c: columns[c][i] for c in columns}, found)
     return problems
 
 
@@ -372,7 +444,10 @@ def _check_yoy(where: str, row: int, o: dict, found: list[NumberMatch]) -> list[
 
 # C0 and C1 control characters (NUL, escape, backspace...) and the line and paragraph
 # separators: invisible in a spreadsheet, they reach the HTML and PDF as they are
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]|" + "[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# the bidirectional controls among them: they reorder the characters around them, so that a
+# quote can show "%8.6" for 6.8% while its text still holds the figure the checks look for
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # a pair of unescaped dollar signs is mathtext to matplotlib, which draws or chokes on it
 _MATHTEXT = re.compile(r"(?<!\\)\$.*?(?<!\\)\$", re.S)
 # text that charts print as labels (names, period labels)
@@ -390,13 +465,18 @@ def check_text_cells(tables: dict[str, Table]) -> list[Problem]:
         where = display_path(t.path)
         for col in frame.columns:
             cells = frame[col]
+            if not _CONTROL.search("".join(cells)):
+                continue   # one scan of the whole column; cell by cell only to say where
             bad = cells[cells.str.contains(_CONTROL)]
             for row, cell in bad.items():
                 ch = _CONTROL.search(cell).group()
-                problems.append(Problem(where, row, col, f"the control character U+{ord(ch):04X} "
+                what = ("bidirectional control" if BIDI.match(ch) else "control character")
+                problems.append(Problem(where, row, col, f"the {what} U+{ord(ch):04X} "
                                         f"in {cell[:40]!r}", "printable text (delete the invisible "
                                         "character; a line break becomes a space)", "control-char"))
-            if col in CHART_TEXT.get(name, ()):
+        for col in CHART_TEXT.get(name, ()):
+            if col in frame.columns:
+                cells = frame[col]
                 for row, cell in cells[cells.str.contains(_MATHTEXT)].items():
                     problems.append(Problem(where, row, col, f"{cell[:40]!r}, whose $…$ charts "
                                             "would render as a formula", "text without a pair of $ "
@@ -427,7 +507,7 @@ def check_source_labels(tables: dict[str, Table]) -> list[Problem]:
     where = display_path(tables["sources"].path)
     problems = []
     own_cols = [c for c in ("title", "publisher", "url") if c in sf.columns]
-    for row, s in sf.iterrows():
+    for row, s in zip(sf.index, sf.to_dict("records"), strict=True):
         # whole words: "news" in a url does not admit "newsletter"
         own = set(re.findall(r"[a-z]+", " ".join(s[c] for c in own_cols).lower()))
         for col, lang in SOURCE_LABELS.items():
@@ -457,20 +537,30 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
     swhere = display_path(tables["sources"].path)
     problems = []
     texts: dict[str, str] = {}
-    for row, s in sf.iterrows():
+    digests: dict[Path, tuple[str, bytes]] = {}   # one read per file, however many rows cite it
+    for row, s in zip(sf.index, sf.to_dict("records"), strict=True):
         f = sources_dir / s["file"]
+        if s["file"] and not inside(sources_dir, s["file"]):
+            problems.append(Problem(swhere, row, "file", f"'{s['file']}', which leads out of "
+                                    f"{sources_dir}", "the name of a file in the sources folder "
+                                    "(no '..', no absolute path, no link to elsewhere)",
+                                    "source-file"))
+            continue
         if not s["file"] or not f.is_file():
             problems.append(Problem(swhere, row, "file", f"'{s['file']}' not in {sources_dir}",
                                     "the name of a file in the sources folder", "source-file"))
             continue
-        digest = sha256_file(f)
+        if f not in digests:
+            raw = f.read_bytes()
+            digests[f] = (sha256_bytes(raw), raw)
+        digest, raw = digests[f]
         if s["sha256"] and digest != s["sha256"]:
             problems.append(Problem(swhere, row, "sha256", f"{s['sha256'][:12]}… but the file "
                                     f"hashes to {digest[:12]}…",
                                     "the file's sha256 (has the source text changed?)",
                                     "source-hash"))
         try:
-            texts[s["source_id"]] = squash(f.read_bytes().decode("utf-8"))
+            texts[s["source_id"]] = squash(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             problems.append(Problem(display_path(f), None, None,
                                     f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}, "
@@ -479,19 +569,34 @@ def check_sources(tables: dict[str, Table], sources_dir: Path) -> list[Problem]:
     if not _has(of, "source_id", "quote"):
         return problems
     owhere = display_path(tables["observations"].path)
-    for row, o in of.iterrows():
-        text = texts.get(o["source_id"])
-        if text is not None and o["quote"] and any(squash(f) not in text for f in quote_fragments(o["quote"])):
-            problems.append(Problem(owhere, row, "quote", f"{o['quote']!r}, which is not in the "
-                                    f"text of {o['source_id']}",
+    for row, sid, quote in zip(of.index, of["source_id"], of["quote"], strict=True):
+        text = texts.get(sid)
+        if text is not None and quote and any(squash(f) not in text for f in quote_fragments(quote)):
+            problems.append(Problem(owhere, row, "quote", f"{quote!r}, which is not in the "
+                                    f"text of {sid}",
                                     "a verbatim fragment of the source (only whitespace may differ; "
                                     "join two fragments with …)",
                                     "quote-not-in-source"))
     return problems
 
 
+def inside(folder: Path, name: str) -> bool:
+    """Whether ``folder / name`` stays inside folder: a relative name without '..', that does
+    not resolve (through a symbolic link) to a place outside it.
+
+    >>> inside(Path("/srv/sources"), "a.txt"), inside(Path("/srv/sources"), "../../etc/passwd")
+    (True, False)
+    """
+    rel = Path(name)
+    if rel.is_absolute() or ".." in rel.parts:
+        return False
+    base = folder.resolve()
+    return (base / rel).resolve().is_relative_to(base)
+
+
 # the modules whose code decides what valid data is: a change to any re-validates everything
-_VALIDATOR_CODE = ("dataset/validate.py", "dataset/schema.py", "dataset/load.py", "core/vocab.py", "core/numbers.py")
+_VALIDATOR_CODE = ("dataset/validate.py", "dataset/schema.py", "dataset/load.py", "core/vocab.py", "core/numbers.py",
+                   "dataset/places.py", "dataset/doubts.py", "core/places.py", "core/glossary.toml")
 
 
 def fingerprint(data_dir: Path, sources_dir: Path | None) -> str:
@@ -499,22 +604,61 @@ def fingerprint(data_dir: Path, sources_dir: Path | None) -> str:
     the validator's own code. Equal fingerprints give equal validation results."""
     files = data_files(data_dir) + [paths.PACKAGE_DIR / name for name in _VALIDATOR_CODE]
     if sources_dir is not None and sources_dir.is_dir():
-        files += sorted(sources_dir.iterdir())
+        files += sorted(p for p in sources_dir.rglob("*") if p.is_file())   # peers/ too
     return hash_files(files) + ("" if sources_dir is not None else "-nosources")
 
 
-def _stamp_body(fp: str, tables: dict[str, Table], checks: dict[str, bool],
-                notes: list[str]) -> dict:
-    """What a stamp proves: these inputs, this content of the tables as read, these checks."""
-    content = hash_files([t.path for t in tables.values()])
-    return {"fingerprint": fp, "tables_sha256": content, "checks": checks, "notes": notes}
+def _stamp_payload(fp: str, result: CheckResult) -> dict:
+    """What a stamp proves: these inputs, these exact table bytes as read, these checks."""
+    return {"fingerprint": fp, "tables": {n: t.sha256 for n, t in result.tables.items()},
+            "checks": result.checks, "notes": [n for n in result.notes if "not checked" in n]}
 
 
-def _seal(body: dict) -> str:
-    # signed with the content hash it vouches for: a stamp copied from other data, typed
-    # by hand, cut short or emptied does not verify, and the data is validated again
-    blob = json.dumps(body, sort_keys=True, ensure_ascii=False)
-    return sha256_bytes(f"cqreport-validated\0{blob}".encode())
+def _stamp_path(ddir: Path, sdir: Path | None) -> tuple[str, Path] | None:
+    try:
+        fp = fingerprint(ddir, sdir)
+    except OSError:
+        return None
+    return fp, paths.cache_dir() / "validated" / fp
+
+
+def validate_data(data_dir: str | Path | None = None,
+                  sources_dir: str | Path | None = None,
+                  require_sources: bool = False) -> CheckResult:
+    """Validate a data folder (always) and, when it passes, leave a stamp that the next
+    command (``quarters``, ``build``, the preview) uses instead of validating again.
+
+    The stamp is sealed with this user's key (:mod:`cqreport.dataset.stamps`): whoever can
+    only write the cache cannot make bad data pass. It is left only when nothing changed
+    while the checks ran. A note says so when no stamp could be left.
+
+    Returns:
+        A CheckResult, as from :func:`check_data`.
+    """
+    result, stamped = _check_and_stamp(data_dir, sources_dir, require_sources)
+    if result.ok and not stamped:
+        result.notes.append(NOT_REMEMBERED)
+    return result
+
+
+NOT_REMEMBERED = ("the result is not remembered (the data changed during the checks, or no "
+                  "stamp could be sealed and written: see cqreport.dataset.stamps); the next "
+                  "command validates again")
+
+
+def _check_and_stamp(data_dir: str | Path | None, sources_dir: str | Path | None,
+                     require_sources: bool) -> tuple[CheckResult, bool]:
+    ddir = paths.data_dir(data_dir)
+    sdir = Path(sources_dir) if sources_dir is not None else paths.sources_dir()
+    before = _stamp_path(ddir, sdir)
+    result = check_data(ddir, sources_dir, require_sources)
+    if not result.ok or before is None:
+        return result, False
+    fp, stamp = before
+    # a file edited while the checks ran: a stamp would vouch for bytes never checked
+    if _stamp_path(ddir, sdir) != before:
+        return result, False
+    return result, write_stamp(stamp, _stamp_payload(fp, result))
 
 
 def read_validated(data_dir: str | Path | None = None,
@@ -522,13 +666,12 @@ def read_validated(data_dir: str | Path | None = None,
                    require_sources: bool = False) -> CheckResult:
     """Read the tables, validating them unless these exact inputs passed validation before.
 
-    A successful validation leaves a stamp named by the inputs' fingerprint in
-    ``paths.cache_dir()``; it records the tables' content hash and the checks
-    that ran, sealed with a hash over both. With a stamp that verifies (same
-    fingerprint, same table content, seal intact) the tables are only read; a
-    stamp that cannot be read or verified is ignored and the data validated
-    again. Any change to the data, the source texts or the validator gives
-    another fingerprint, so stale stamps are never used.
+    A successful validation (:func:`validate_data`) leaves a stamp named by the inputs'
+    fingerprint in ``paths.cache_dir()``; it records the hash of each table's bytes and the
+    checks that ran, sealed with this user's key. With a stamp that verifies (seal intact,
+    same fingerprint, the tables read now hash the same) the tables are only read; any other
+    stamp is ignored and the data validated again. Any change to the data, the source texts
+    or the validator gives another fingerprint, so stale stamps are never used.
 
     Returns:
         A CheckResult, as from :func:`check_data`.
@@ -537,41 +680,30 @@ def read_validated(data_dir: str | Path | None = None,
     sdir = Path(sources_dir) if sources_dir is not None else paths.sources_dir()
     if (sources_dir is not None and not Path(sources_dir).is_dir()) or (sdir is None and require_sources):
         return check_data(ddir, sources_dir, require_sources)
-    try:
-        fp = fingerprint(ddir, sdir)
-        stamp = paths.cache_dir() / "validated" / fp
-    except OSError:
-        return check_data(ddir, sources_dir, require_sources)
-    trusted = _read_stamp(stamp, ddir, fp)
+    found = _stamp_path(ddir, sdir)
+    trusted = _trusted(found[1], ddir, found[0]) if found is not None else None
     if trusted is not None:
         return trusted
-    result = check_data(ddir, sources_dir, require_sources)
-    if result.ok:
-        body = _stamp_body(fp, result.tables, result.checks,
-                           [n for n in result.notes if "not checked" in n])
-        with contextlib.suppress(OSError):  # a read-only or full cache only costs time
-            stamp.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(stamp, json.dumps({**body, "seal": _seal(body)}, ensure_ascii=False))
-    return result
+    return _check_and_stamp(ddir, sources_dir, require_sources)[0]
 
 
-def _read_stamp(stamp: Path, ddir: Path, fp: str) -> CheckResult | None:
+def _trusted(stamp: Path, ddir: Path, fp: str) -> CheckResult | None:
     """The result a stamp vouches for, or None when it is absent or does not verify."""
+    saved = read_stamp(stamp)
     try:
-        saved = json.loads(stamp.read_text(encoding="utf-8"))
-        body = {k: saved[k] for k in ("fingerprint", "tables_sha256", "checks", "notes")}
-        if saved.get("seal") != _seal(body) or body["fingerprint"] != fp:
+        if saved is None or saved["fingerprint"] != fp:
             return None
         specs = read_specs(ddir / "datapackage.json")
-    except (OSError, ValueError, KeyError, TypeError, DataError):
+        tables = {name: read_table(ddir / specs[name].path, name, specs[name].columns)
+                  for name in TABLES}
+        if not all(t.ok and not t.problems for t in tables.values()):
+            return None
+        if {n: t.sha256 for n, t in tables.items()} != saved["tables"]:
+            return None
+        notes = [n for t in tables.values() for n in t.notes] + list(saved["notes"])
+        return CheckResult(tables, [], notes, dict(saved["checks"]))
+    except (OSError, KeyError, TypeError, DataError):
         return None
-    tables = {name: read_table(ddir / specs[name].path, name, specs[name].columns) for name in TABLES}
-    if not all(t.ok and not t.problems for t in tables.values()):
-        return None
-    if hash_files([t.path for t in tables.values()]) != body["tables_sha256"]:
-        return None
-    notes = [n for t in tables.values() for n in t.notes] + list(body["notes"])
-    return CheckResult(tables, [], notes, dict(body["checks"]))
 
 
 #: problems listed one per line before the rest are only counted, by kind

@@ -63,7 +63,7 @@ def audit_report(narrative: Any, dataset: Any, page: str | None, pdf: Path | Non
     """
     from ..report import audit
 
-    report = audit.audit_rendered(narrative, page=page, pdf=pdf, dataset=dataset,
+    report = audit.audit_rendered(narrative.for_document("report"), page=page, pdf=pdf, dataset=dataset,
                                   ledger_findings=ledger_findings)
     return {"summary": report.summary(), "numbers_read": dict(report.numbers_read),
             "ledger_entries": report.ledger_entries}

@@ -8,8 +8,11 @@ package as it would be after the append (validated in a temporary copy, with
 its messages naming the user's files). Problems are numbered the way the
 review numbers candidates: "candidate 4" is the fourth row under the header.
 
-Accepted rows of a ``C.metrics.csv`` beside the candidates file (proposed new
-catalogue rows) are appended to ``metrics.csv`` in the same step.
+Accepted rows of the side files beside the candidates file are appended in the same
+step: ``C.source.csv`` (the release's drafted registry row) to ``sources.csv``,
+``C.entities.csv`` (proposed places) to ``entities.csv``, ``C.metrics.csv`` (proposed
+series) to ``metrics.csv``. :func:`check_reviewed` runs every check without writing,
+for the review page, so that the page and ``--append`` say the same thing.
 
 How the write stays all-or-nothing:
 
@@ -20,10 +23,10 @@ How the write stays all-or-nothing:
   ``os.replace``, which is atomic: a reader or a kill sees the old file or the
   new one, never a half-written row (the one writer, :mod:`cqreport.core.files`;
   a file that is a symbolic link is followed, and the file it names is replaced);
-* ``metrics.csv`` is replaced before ``observations.csv``, so a kill between the
-  two renames leaves at worst catalogue rows that nothing uses yet, never an
-  observation whose metric is missing; running the same append again then
-  finds those catalogue rows already there and completes.
+* ``sources.csv``, ``entities.csv`` and ``metrics.csv`` are replaced before
+  ``observations.csv``, so a kill between two renames leaves at worst catalogue rows
+  that nothing uses yet, never an observation whose reference is missing; running
+  the same append again then finds those rows already there and completes.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ KEY = ("metric_id", "entity_id", "period_start", "period_end", "source_id")
 _REQUIRED = ("metric_id", "entity_id", "period_end", "period_label", "value", "unit",
              "source_id", "quote")
 _NUMERIC = ("value", "yoy_pct", "yoy_diff", "vs_national_pp", "prior_value", "streak_months")
-_STATUSES = ("accepted", "rejected", "pending", "")
+# "proposed" and "add_unit" are how the extractor writes a catalogue row nobody decided on yet
+_STATUSES = ("accepted", "rejected", "pending", "", "proposed", "add_unit")
 # A spreadsheet runs a cell that starts with one of these (=HYPERLINK(...), +cmd, -2+3, @SUM);
 # tab and carriage return are on OWASP's list too, because some programs strip them first.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -73,16 +77,20 @@ class AppendResult:
     added: int
     skipped: int
     metrics_added: list[str] = field(default_factory=list)
+    entities_added: list[str] = field(default_factory=list)
+    sources_added: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the user."""
-        if not self.added and not self.metrics_added:
+        if not self.added and not (self.metrics_added or self.entities_added or self.sources_added):
             return f"nothing appended to {display_path(self.observations)}: no row has status 'accepted'"
         out = (f"appended {self.added} row(s) to {display_path(self.observations)}; "
                f"{self.skipped} candidate(s) not accepted were left out")
-        if self.metrics_added:
-            out += (f"; added {len(self.metrics_added)} metric(s) to metrics.csv: "
-                    f"{', '.join(self.metrics_added)}")
+        for what, ids in (("source(s) to sources.csv", self.sources_added),
+                          ("entit(ies) to entities.csv", self.entities_added),
+                          ("metric(s) to metrics.csv", self.metrics_added)):
+            if ids:
+                out += f"; added {len(ids)} {what}: {', '.join(ids)}"
         return out
 
 
@@ -95,10 +103,41 @@ class _Table:
     raw: bytes
 
 
+@dataclass(frozen=True)
+class Side:
+    """A side file of catalogue rows beside a candidates file (C.metrics.csv for C.csv).
+
+    Attributes:
+        suffix: Its name after the candidates file's stem (``metrics``: C.metrics.csv).
+        table: The curated table its accepted rows go to.
+        key: That table's id column.
+        kind: How messages name one of its rows ("proposed metric 2").
+        numeric: Its columns that hold numbers (a -1 there is no formula).
+    """
+
+    suffix: str
+    table: str
+    key: str
+    kind: str
+    numeric: tuple[str, ...] = ()
+
+
+#: The side files, in the order their rows are written: what observations refer to comes
+#: first, so that a kill between two renames never leaves a row whose reference is missing.
+SIDES = (Side("source", "sources", "source_id", "source row"),
+         Side("entities", "entities", "entity_id", "proposed entity"),
+         Side("metrics", "metrics", "metric_id", "proposed metric", ("priority",)))
+
+
+def side_path_for(candidates: str | Path, side: str) -> Path:
+    """Where a side file of a candidates file lives: C.metrics.csv, C.entities.csv, C.source.csv."""
+    p = Path(candidates)
+    return p.with_name(f"{p.stem}.{side}.csv")
+
+
 def metrics_path_for(candidates: str | Path) -> Path:
     """Where ``cqreport extract --out C.csv`` puts its proposed catalogue rows: ``C.metrics.csv``."""
-    p = Path(candidates)
-    return p.with_name(p.stem + ".metrics.csv")
+    return side_path_for(candidates, "metrics")
 
 
 def _read_csv(path: Path) -> _Table:
@@ -169,7 +208,7 @@ def _check_text_cells(chk: _Checker, t: _Table, kind: str, numeric: tuple[str, .
             continue
         for col in t.header:
             cell = r.get(col, "")
-            if col in numeric and _is_number(cell):
+            if col in numeric and is_number(cell):
                 continue  # -6.5 in a numeric column is a number, not a formula
             if is_formula(cell):
                 chk.add(t.path, kind, int(r["__row"]), col, repr(cell),
@@ -177,7 +216,8 @@ def _check_text_cells(chk: _Checker, t: _Table, kind: str, numeric: tuple[str, .
                         "(a spreadsheet would run it as a formula)", "formula-cell")
 
 
-def _is_number(s: str) -> bool:
+def is_number(s: str) -> bool:
+    """True for a cell that reads as a number (-6.5 is one, not a formula)."""
     try:
         float(s)
     except ValueError:
@@ -190,7 +230,8 @@ def _is_accepted(chk: _Checker, t: _Table, r: dict[str, str], what: str) -> bool
     status = r["status"].lower()
     if status not in _STATUSES:
         chk.add(t.path, what, int(r["__row"]), "status", repr(r["status"]),
-                "accepted, rejected, pending or empty", "candidate-status")
+                "accepted, rejected, pending or empty (or proposed / add_unit, as extracted)",
+                "candidate-status")
         return False
     return status == "accepted"
 
@@ -218,7 +259,7 @@ def _check_candidates(chk: _Checker, t: _Table, obs_columns: list[str]) -> bool:
                     "metrics file (the extractor could not tell which metric this is)",
                     "metric-unknown")
         for col in _NUMERIC:
-            if r.get(col) and not _is_number(r[col]):
+            if r.get(col) and not is_number(r[col]):
                 chk.add(t.path, "candidate", row, col, repr(r[col]), "a number such as 6.54",
                         "number")
         for col in ("period_start", "period_end"):
@@ -247,35 +288,34 @@ def _check_duplicates(chk: _Checker, t: _Table, accepted: list[dict[str, str]],
             known[key] = f"{_label('candidate', row)} (row {row}) of {display_path(t.path)}"
 
 
-def _metrics_to_add(chk: _Checker, mt: _Table | None, metrics: _Table) -> list[dict[str, str]]:
-    """Accepted proposed catalogue rows that are not in metrics.csv yet, checked."""
-    if mt is None:
+def _rows_to_add(chk: _Checker, side: Side, st: _Table | None, target: _Table) -> list[dict[str, str]]:
+    """Accepted rows of a side file that are not in their curated table yet, checked."""
+    if st is None:
         return []
-    missing = [c for c in [*metrics.header, "status"] if c not in mt.header]
+    missing = [c for c in [*target.header, "status"] if c not in st.header]
     for c in missing:
-        chk.add(mt.path, "proposed metric", None, c, "no such column",
-                "the columns of metrics.csv plus status", "metric-columns")
+        chk.add(st.path, side.kind, None, c, "no such column",
+                f"the columns of {side.table}.csv plus status", f"{side.suffix}-columns")
     if missing:
         return []
-    current = {r["metric_id"]: r for r in metrics.rows}
+    current = {r[side.key]: r for r in target.rows}
     out = []
-    for r in mt.rows:
+    for r in st.rows:
         row = int(r["__row"])
-        if not _is_accepted(chk, mt, r, "proposed metric"):
+        if not _is_accepted(chk, st, r, side.kind):
             continue
-        have = current.get(r["metric_id"])
+        have = current.get(r[side.key])
         if have is not None:
-            if all(have.get(c, "") == r.get(c, "") for c in metrics.header):
+            if all(have.get(c, "") == r.get(c, "") for c in target.header):
                 continue  # already added by an earlier append of this same file
-            chk.add(mt.path, "proposed metric", row, "metric_id", repr(r["metric_id"]),
-                    f"an id not yet in {display_path(metrics.path)} (row {have['__row']} "
-                    "defines it differently: rename the proposal or use that metric)",
-                    "metric-duplicate")
+            chk.add(st.path, side.kind, row, side.key, repr(r[side.key]),
+                    f"an id not yet in {display_path(target.path)} (row {have['__row']} "
+                    "defines it differently: rename the proposal or use that row)",
+                    f"{side.suffix}-duplicate")
             continue
-        current[r["metric_id"]] = r
+        current[r[side.key]] = r
         out.append(r)
-    _check_text_cells(chk, _Table(mt.path, mt.header, out, mt.encoding, b""), "proposed metric",
-                      ("priority",))
+    _check_text_cells(chk, _Table(st.path, st.header, out, st.encoding, b""), side.kind, side.numeric)
     return out
 
 
@@ -301,7 +341,7 @@ def append_candidates(candidates: str | Path, data_dir: str | Path | None = None
     try:
         lock = FileLock(str(ddir / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
         with lock:
-            return _append_locked(cpath, ddir, sources_dir, obs_path, met_path)
+            return _append_locked(cpath, ddir, sources_dir)
     except Timeout:
         raise AppendError(f"{display_path(ddir)}: another cqreport append has held the lock "
                           f"{LOCK_NAME} for {LOCK_TIMEOUT_S} s; nothing was appended (try again "
@@ -317,37 +357,78 @@ def _oserror(exc: OSError) -> str:
     return f"{exc.strerror or exc}{where}" + (f" [{name}]" if name else "")
 
 
-def _append_locked(cpath: Path, ddir: Path, sources_dir, obs_path: Path,
-                   met_path: Path) -> AppendResult:
-    _remove_stale_temps(ddir)
-    obs = _read_csv(obs_path)
-    metrics = _read_csv(met_path)
-    cand = _read_csv(cpath)
-    mpath = metrics_path_for(cpath)
-    mt = _read_csv(mpath) if mpath.is_file() else None
+@dataclass
+class _Plan:
+    """What an append would write, and every problem that stops it."""
 
+    chk: _Checker
+    cand: _Table
+    obs: _Table
+    accepted: list[dict[str, str]]
+    sides: list[tuple[Side, _Table, list[dict[str, str]], _Table | None]]
+
+
+def _plan(cand: _Table, side_tables: dict[str, _Table | None], ddir: Path, sources_dir) -> _Plan:
+    """Every check of an append, nothing written: the one implementation behind ``--append``
+    and the review page's live checks (:func:`check_reviewed`)."""
+    obs = _read_csv(ddir / "observations.csv")
     chk = _Checker()
     usable = _check_candidates(chk, cand, obs.header)
     accepted = [r for r in cand.rows if r.get("status", "").lower() == "accepted"] if usable else []
-    new_metrics = _metrics_to_add(chk, mt, metrics)
+    sides = []
+    for side in SIDES:
+        target = _read_csv(ddir / f"{side.table}.csv")
+        st = side_tables.get(side.suffix)
+        sides.append((side, target, _rows_to_add(chk, side, st, target), st))
     if usable:
-        _check_duplicates(chk, cand, accepted, obs.rows, obs_path)
-    if usable and (accepted or new_metrics):
-        _validate_after(chk, cand, mt, ddir, sources_dir, obs, metrics, accepted, new_metrics)
-    if chk.lines:
-        head = (f"{len(chk.lines)} problem(s) in {display_path(cpath)}; nothing was appended "
-                f"to {display_path(obs_path)}:")
-        lines = chk.sorted_lines()
-        raise AppendError("\n".join([head, *(f"  - {line}" for line in lines)]), lines)
+        _check_duplicates(chk, cand, accepted, obs.rows, ddir / "observations.csv")
+    if usable and (accepted or any(rows for _, _, rows, _ in sides)):
+        _validate_after(chk, cand, ddir, sources_dir, obs, accepted, sides)
+    return _Plan(chk, cand, obs, accepted, sides)
 
-    writes = []
-    if new_metrics:
-        writes.append((met_path, metrics.raw, _payload(metrics, new_metrics)))
-    if accepted:
-        writes.append((obs_path, obs.raw, _payload(obs, accepted)))
+
+def check_reviewed(header: list[str], rows: list[dict[str, str]], side_rows: dict[str, tuple],
+                   candidates: str | Path, data_dir: str | Path | None = None,
+                   sources_dir: str | Path | None = None) -> list[str]:
+    """The problems ``cqreport extract C --append`` would list for these rows, in its words,
+    without reading or writing any file but the curated data (for the review page).
+
+    Args:
+        header, rows: The candidates as the page holds them (cells by column).
+        side_rows: By side (``metrics``, ``entities``, ``source``): (header, rows).
+        candidates: The file the rows will be saved as (C.reviewed.csv): messages name it.
+    """
+    cpath = Path(candidates)
+    ddir = paths.data_dir(data_dir)
+
+    def table(path: Path, head: list[str], body: list[dict[str, str]]) -> _Table:
+        cells = [{c: str(r.get(c, "") or "") for c in head} | {"__row": str(i)}
+                 for i, r in enumerate(body, start=2)]
+        return _Table(path, list(head), cells, "utf-8", b"")
+
+    sides = {name: table(side_path_for(cpath, name), h, b) for name, (h, b) in side_rows.items() if h}
+    plan = _plan(table(cpath, header, rows), sides, ddir, sources_dir)
+    return plan.chk.sorted_lines()
+
+
+def _append_locked(cpath: Path, ddir: Path, sources_dir) -> AppendResult:
+    _remove_stale_temps(ddir)
+    side_tables = {s.suffix: (_read_csv(p) if (p := side_path_for(cpath, s.suffix)).is_file() else None)
+                   for s in SIDES}
+    plan = _plan(_read_csv(cpath), side_tables, ddir, sources_dir)
+    obs_path = ddir / "observations.csv"
+    if plan.chk.lines:
+        head = (f"{len(plan.chk.lines)} problem(s) in {display_path(cpath)}; nothing was appended "
+                f"to {display_path(obs_path)}:")
+        lines = plan.chk.sorted_lines()
+        raise AppendError("\n".join([head, *(f"  - {line}" for line in lines)]), lines)
+    writes = [(target.path, target.raw, _payload(target, rows)) for _, target, rows, _ in plan.sides if rows]
+    if plan.accepted:
+        writes.append((obs_path, plan.obs.raw, _payload(plan.obs, plan.accepted)))
     _commit(writes)
-    return AppendResult(obs_path, len(accepted), len(cand.rows) - len(accepted),
-                        [r["metric_id"] for r in new_metrics])
+    added = {side.suffix: [r[side.key] for r in rows] for side, _, rows, _ in plan.sides}
+    return AppendResult(obs_path, len(plan.accepted), len(plan.cand.rows) - len(plan.accepted),
+                        added["metrics"], added["entities"], added["source"])
 
 
 def _payload(t: _Table, rows: list[dict[str, str]]) -> bytes:
@@ -357,7 +438,7 @@ def _payload(t: _Table, rows: list[dict[str, str]]) -> bytes:
 
 def _remove_stale_temps(ddir: Path) -> None:
     """Temp files left by an append that was killed (beside the file a link points to)."""
-    for name in ("observations.csv", "metrics.csv"):
+    for name in ("observations.csv", *(f"{s.table}.csv" for s in SIDES)):
         remove_stale_temps(ddir / name)
 
 
@@ -396,18 +477,19 @@ def _newline_of(raw: bytes) -> str:
     return "\r\n" if i > 0 and raw[i - 1:i] == b"\r" else "\n"
 
 
-def _validate_after(chk: _Checker, cand: _Table, mt: _Table | None, ddir: Path, sources_dir,
-                    obs: _Table, metrics: _Table, accepted: list[dict[str, str]],
-                    new_metrics: list[dict[str, str]]) -> None:
+def _validate_after(chk: _Checker, cand: _Table, ddir: Path, sources_dir, obs: _Table,
+                    accepted: list[dict[str, str]], sides: list) -> None:
     """Validate the data as it would be after the append, in a temporary copy, and report
-    what is new, naming the candidate (or proposed metric) and the user's own files."""
+    what is new, naming the candidate (or side-file row) and the user's own files."""
     from ..dataset.validate import check_data
 
     before = check_data(ddir, sources_dir).problems
+    tables = [("observations.csv", obs, accepted, cand, "candidate")]
+    tables += [(f"{side.table}.csv", target, rows, st, side.kind) for side, target, rows, st in sides]
     with tempfile.TemporaryDirectory(prefix="cqreport-append-") as tmp:
         tdir = Path(tmp) / "data"
         shutil.copytree(ddir, tdir, ignore=shutil.ignore_patterns(LOCK_NAME, ".*.tmp"))
-        for name, t, rows in (("observations.csv", obs, accepted), ("metrics.csv", metrics, new_metrics)):
+        for name, t, rows, _, _ in tables:
             if rows:
                 with (tdir / name).open("ab") as fh:
                     fh.write(_payload(t, rows))
@@ -426,14 +508,12 @@ def _validate_after(chk: _Checker, cand: _Table, mt: _Table | None, ddir: Path, 
         return (Path(p.file).name, p.row, p.column, p.found, p.expected, p.check)
 
     old = {sig(p) for p in before}
-    firsts = {"observations.csv": (len(obs.rows) + 2, accepted, cand, "candidate"),
-              "metrics.csv": (len(metrics.rows) + 2, new_metrics, mt, "proposed metric")}
+    firsts = {name: (len(t.rows) + 2, rows, src, kind) for name, t, rows, src, kind in tables}
     for p in after:
         if sig(p) in old:
             continue
-        name = Path(p.file).name
-        first = firsts.get(name)
-        if first and p.row is not None and first[0] <= p.row < first[0] + len(first[1]):
+        first = firsts.get(Path(p.file).name)
+        if first and first[2] is not None and p.row is not None and first[0] <= p.row < first[0] + len(first[1]):
             src_row = int(first[1][p.row - first[0]]["__row"])
             chk.add(first[2].path, first[3], src_row, p.column, user_text(p.found),
                     user_text(p.expected), p.check)

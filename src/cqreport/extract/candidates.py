@@ -11,9 +11,21 @@ from pathlib import Path
 
 from ..core import paths
 from ..core.files import atomic_write_text
+from .append import is_formula, is_number, side_path_for
 from .catalogue import Catalogue
+from .entities import ENTITY_COLUMNS
+from .history import History, inherit
+from .outputs import check_outputs
 from .reading import read_release
-from .rows import EXTRA_COLUMNS, Candidate, build_candidates, observation_columns, resolve_release_date
+from .rows import (
+    EXTRA_COLUMNS,
+    Candidate,
+    build_candidates,
+    observation_columns,
+    resolve_release_date,
+    stripped_numbers,
+)
+from .sourcerow import draft_source
 
 METRIC_COLUMNS = ["metric_id", "name_zh", "name_en", "topic", "kind", "period_type", "units",
                   "base_unit", "definition", "share_of", "priority"]
@@ -44,16 +56,23 @@ class Extraction:
     columns: list[str]
     candidates: list[Candidate]
     metric_columns: list[str] = field(default_factory=lambda: list(METRIC_COLUMNS))
+    warnings: list[str] = field(default_factory=list)
+    source_draft: dict[str, str] | None = None
 
     def rows(self) -> list[dict[str, str]]:
-        """Candidate rows with the review columns (status left for the analyst)."""
+        """Candidate rows with the review columns (status left for the analyst).
+
+        No cell starts like a spreadsheet formula (=, +, -, @): a quote that would is cut
+        to start at its first other character (still verbatim, its offset moved), any
+        other text cell loses the leading characters; numbers such as -6.5 stay.
+        """
         out = []
         for c in self.candidates:
             row = dict(c.row)
             row.update({"confidence": f"{c.confidence:.2f}", "suggestions": c.suggestions,
                         "reason": c.reason, "quote_start": str(c.quote_start),
-                        "quote_end": str(c.quote_end), "status": ""})
-            out.append(row)
+                        "quote_end": str(c.quote_end), "status": c.status})
+            out.append(_defused(row))
         return out
 
     def to_csv(self) -> str:
@@ -80,14 +99,27 @@ class Extraction:
                     have["units"] = "|".join(units)
         return list(out.values())
 
-    def metrics_csv(self) -> str:
-        """The proposed catalogue rows as CSV: the columns of metrics.csv, then ``status``."""
+    def proposed_entities(self) -> list[dict[str, str]]:
+        """New entities.csv rows the candidates name (places not in the catalogue), one per id."""
+        out: dict[str, dict[str, str]] = {}
+        for c in self.candidates:
+            row = c.label.entity_proposal if c.label is not None else None
+            if row is not None:
+                out.setdefault(row["entity_id"], dict(row))
+        return list(out.values())
+
+    def side_csv(self, rows: list[dict[str, str]], columns: list[str]) -> str:
+        """Side-file rows as CSV: the curated table's columns, then status and reason."""
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=[*self.metric_columns, "status"],
-                           lineterminator="\n", extrasaction="ignore")
+        w = csv.DictWriter(buf, fieldnames=[*columns, "status", "reason"], lineterminator="\n",
+                           extrasaction="ignore")
         w.writeheader()
-        w.writerows(self.proposed_metrics())
+        w.writerows(rows)
         return buf.getvalue()
+
+    def metrics_csv(self) -> str:
+        """The proposed catalogue rows as CSV: the columns of metrics.csv, then status and reason."""
+        return self.side_csv(self.proposed_metrics(), self.metric_columns)
 
     def review_table(self, width: int = 46) -> str:
         """A readable table: one line per candidate, the quote cut to fit."""
@@ -108,7 +140,8 @@ class Extraction:
         where = f"{self.path.name}: {len(self.candidates)} candidate(s), language {self.lang}, " \
                 f"encoding {self.encoding}, release date {self.release_date or 'unknown'} " \
                 f"({self.date_from}), source {self.source_id or '(none: set --source-id)'}"
-        return where + "\n" + "\n".join(out)
+        warn = "".join(f"\nwarning: {w}" for w in self.warnings)
+        return where + warn + "\n" + "\n".join(out)
 
 
 def _w(s: str) -> int:
@@ -131,7 +164,8 @@ def _row(cells: list[str], widths: list[int]) -> str:
 
 def extract_file(path: str | Path, source_id: str | None = None, release_date: date | None = None,
                  out: str | Path | None = None, data_dir: str | Path | None = None,
-                 encoding: str | None = None, lang: str | None = None) -> Extraction:
+                 encoding: str | None = None, lang: str | None = None,
+                 sources_dir: str | Path | None = None, force: bool = False) -> Extraction:
     """Extract candidate rows from one release, and write them to ``out`` if given.
 
     Args:
@@ -146,11 +180,18 @@ def extract_file(path: str | Path, source_id: str | None = None, release_date: d
         data_dir: The curated data (metric and entity names, the source registry).
         encoding: Force an encoding instead of guessing.
         lang: Force "zh" or "en" instead of guessing.
+        sources_dir: The source texts: ``out`` may replace none of them, and a new release's
+            drafted ``file`` is relative to them.
+        force: Let ``out`` replace an existing file that is not an unreviewed candidates
+            file (never a curated file or the release: see :mod:`.outputs`).
 
     Raises:
-        ExtractError: If the release cannot be read or the source id is unknown.
+        ExtractError: If the release cannot be read, the source id is unknown, or ``out``
+            would replace a file it must not (checked before anything is read or written).
     """
     ddir = paths.data_dir(data_dir)
+    if out is not None:
+        check_outputs(out, path, ddir, sources_dir, force)
     catalogue = Catalogue(ddir)
     release = read_release(path, encoding=encoding, lang=lang)
     rdate, sid, date_from = resolve_release_date(release, catalogue, release_date, source_id)
@@ -158,10 +199,53 @@ def extract_file(path: str | Path, source_id: str | None = None, release_date: d
     cands = build_candidates(release, rdate, catalogue, sid, columns)
     result = Extraction(Path(path), release.lang, release.encoding, rdate, date_from, sid,
                         columns, cands)
+    result.warnings += inherit([c.row for c in cands], History(ddir))
+    stripped = stripped_numbers(release)
+    if stripped:
+        shown = "; ".join(f"«{x}»" for x in stripped[:3])
+        result.warnings.append(f"{len(stripped)} place(s) show a unit without its number ({shown}): "
+                               "the page's figures look stripped by a scraper; find another copy "
+                               "of the release, do not type them in from memory")
     header = next(iter(catalogue.metric_rows.values()), None)
     if header:
         result.metric_columns = list(header.keys())
+    draft = draft_source(release, catalogue, sources_dir)
+    if draft is not None:
+        result.source_draft = draft
+        for c in result.candidates:
+            c.row["source_id"] = c.row.get("source_id") or draft["source_id"]
     if out is not None:
         _write(Path(out), result.to_csv())
         _write(metrics_path(out), result.metrics_csv())
+        sides = {"entities": (result.proposed_entities(), _columns(ddir, "entities", ENTITY_COLUMNS)),
+                 "source": ([draft] if draft else [], _columns(ddir, "sources", list(draft or {})))}
+        for name, (rows, cols) in sides.items():
+            target = side_path_for(out, name)
+            if rows:
+                _write(target, result.side_csv(rows, cols))
+            elif target.is_file():
+                target.unlink()  # a stale side file of an earlier extraction would be appended
     return result
+
+
+def _columns(ddir: Path, table: str, fallback: list[str]) -> list[str]:
+    """A curated table's columns, as its header has them."""
+    try:
+        with (ddir / f"{table}.csv").open(encoding="utf-8-sig", newline="") as fh:
+            head = next(csv.reader(fh), [])
+    except OSError:
+        head = []
+    return [c for c in (head or fallback) if c not in ("status", "reason")]
+
+
+def _defused(row: dict[str, str]) -> dict[str, str]:
+    """A row whose text cells a spreadsheet cannot run (see ``Extraction.rows``)."""
+    for col, cell in row.items():
+        if not cell or not is_formula(cell) or is_number(cell):
+            continue
+        kept = cell.lstrip("=+-@\t\r ")
+        if col == "quote" and row.get("quote_start", "").isdigit():
+            row["quote_start"] = str(int(row["quote_start"]) + len(cell) - len(kept))
+        row[col] = kept
+    return row
+

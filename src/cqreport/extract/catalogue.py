@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from ..core.files import sha256_file
+from ..core.places import PLACE_TYPES
 from ..core.vocab import UNITS
 
 _PAREN = re.compile(r"[（(][^）)]*[）)]")
@@ -159,7 +160,9 @@ class Catalogue:
         head = re.sub(r"^[\s“\"]*(?:其中|同时|另外|此外|据|该|在|由|the\s+|The\s+)?", "", clause)
         best, length = None, 0
         for e in self.entities:
-            if e.get("entity_id") == "chongqing":
+            if e.get("entity_type") in (*PLACE_TYPES, "route"):
+                # places are read by core.places; a route is the way goods went
+                # (西部陆海新通道3种方式共运输…), named as often as the medium as the subject
                 continue
             name = _PAREN.sub("", e.get("name_zh" if lang == "zh" else "name_en", "")).strip()
             if len(name) >= 2 and head.startswith(name) and len(name) > length:

@@ -21,10 +21,13 @@ _WORD_NUM_RE = re.compile(
     + "|".join(sorted((w for w in EN_WORDS if EN_WORDS[w] > 1), key=len, reverse=True)) + r")\b",
     re.IGNORECASE)
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_SCALE = r"(?i:trillion|billion|million|thousand|bn|mn|tn)|B|M"
-_SCALE_NAME = {"trillion": "trillion", "tn": "trillion", "billion": "billion", "bn": "billion",
-               "b": "billion", "million": "million", "mn": "million", "m": "million",
-               "thousand": "thousand"}
+# Wire abbreviations too (16.02 trln yuan, $35.49t, RMB259.58t, $371.83b); a one-letter scale
+# only after a currency sign, where it cannot be a word.
+_SCALE = r"(?i:trillion|billion|million|thousand|trln|trn|bln|mln|bn|mn|tn)|[tTbBmM]"
+_SCALE_NAME = {"trillion": "trillion", "tn": "trillion", "trln": "trillion", "trn": "trillion",
+               "t": "trillion", "billion": "billion", "bn": "billion", "bln": "billion",
+               "b": "billion", "million": "million", "mn": "million", "mln": "million",
+               "m": "million", "thousand": "thousand"}
 _CURRENCY_AFTER = [
     (re.compile(r"\s*(?:U\.S\.|US|American)\s+dollars?\b", re.I), "USD"),
     (re.compile(r"\s*(?:USD|US\$)\b"), "USD"),
@@ -84,6 +87,7 @@ def find_en_figures(text: str, start: int = 0, end: int | None = None) -> list[F
         fig = _read(text, m.start(), m.end(), m.group(), None, None, m.start(), word=True)
         if fig:
             found.append(fig)
+    found = [f for f in found if not _EXAMPLE_EN.search(text, sentence_start_en(text, f.start), f.start)]
     found.sort(key=lambda f: f.num_start)
     found = _share_units(text, found)
     mark_by_to(text, found)
@@ -92,15 +96,22 @@ def find_en_figures(text: str, start: int = 0, end: int | None = None) -> list[F
     return found
 
 
+# "For example, a small firm borrowing 5 million yuan…", "Suppose a household…": a worked
+# example or a supposition, not a reported figure (a named example is one).
+_EXAMPLE_EN = re.compile(r"\b(?:for example|for instance|e\.g\.|say|suppose|supposing|assuming|if)\b"
+                         r",?\s+(?:that\s+)?(?:a|an|one)\s+(?:\w+\s+){0,2}?(?:company|firm|enterprise|"
+                         r"borrower|household|business|customer|loan|family)\b", re.I)
+
+
 def _read(text: str, s0: int, e0: int, raw: str, cur: str | None, scale: str | None,
           m_start: int, word: bool = False) -> FoundFigure | None:
-    before, after = _ch(text, s0 - 1), _ch(text, e0)
+    before, after = _ch(text, (m_start if cur else s0) - 1), _ch(text, e0)  # RMB259.58t, CNY9.78
     if before.isalpha() or (before in "#-/" and not cur) or after in "/" \
             or re.match(r"(?:st|nd|rd|th)\b", text[e0:e0 + 3]):
         return None
     value = parse_english_number_word(raw) if word else float(raw.replace(",", ""))
     scale_word = _SCALE_NAME.get(scale.lower(), "") if scale else ""
-    if scale and scale in ("B", "M") and not cur:
+    if scale and len(scale) == 1 and not cur:
         return None
     pos = e0 + (len(text[e0:].split(scale, 1)[0]) + len(scale) if scale else 0)
     if scale:
@@ -132,9 +143,9 @@ def _read(text: str, s0: int, e0: int, raw: str, cur: str | None, scale: str | N
         unit = _noun_before(text, m_start, pos)
     if not unit or unit not in UNITS:
         return None
-    if not scale and not cur and not word and re.fullmatch(r"(?:19|20)\d\d", raw) \
+    if not cur and not word and re.fullmatch(r"(?:19|20)\d\d", raw) \
             and unit not in ("%", "percent") and _YEAR_LEAD.search(text[max(0, s0 - 30):s0]):
-        return None
+        return None  # a year; "In 2024 billion yuan…" is a page whose figures were stripped
     if not cur and not word and _MONTH_BEFORE.search(text[max(0, s0 - 12):s0]) and value <= 31:
         return None
     qualifier, fig_start = _prefix_qualifier(text, m_start)
@@ -235,8 +246,8 @@ def sentence_start_en(text: str, pos: int) -> int:
     i = pos
     while i > 0:
         ch = text[i - 1]
-        if ch == "\n":
-            return i
+        if ch == "\n" or (ch == " " and text[max(0, i - 4):i] == "] - "):
+            return i  # a line, or a bullet of a machine summary ("… [3][4] - The balance…")
         if ch in ".!?" and _ch(text, i).isspace() and not _ABBREV.search(text[max(0, i - 10):i - 1]):
             return i
         i -= 1
@@ -269,6 +280,34 @@ def mark_growth_en(text: str, found: list[FoundFigure]) -> None:
             yoy = True
         if yoy:
             _attach_en(text, found, grp, "yoy", -1 if neg else 1)
+        elif g.role == "level" and g.unit == "percentage points" and not national and \
+                (_GAP_BEFORE.search(before) or _GAP_AFTER.match(after)):
+            _gap_en(text, found, g)
+
+
+# "The growth rate was 0.3 percentage points lower than it was at the end of August", "a 0.9
+# percentage point increase from June", "1.5 percentage point higher month on month": a change
+# of a growth rate, which no column holds.
+_GAP_BEFORE = re.compile(r"(?:growth(?: rate)?|rate of growth|increase|growth was|rate was)[^.;]{0,20}$",
+                         re.I)
+_GAP_AFTER = re.compile(r"^\s*(?:higher|lower|faster|slower|up|down|increase|decrease|rise|drop)\b"
+                        r"(?:\s+(?:than|from|month on month|month-on-month|compared))?", re.I)
+
+
+def _gap_en(text: str, found: list[FoundFigure], g: FoundFigure) -> None:
+    """Fold a growth-rate change into the note of the level before it, as the Chinese reader
+    does (``zh.mark_rate_gaps``); left a figure when no level precedes it."""
+    s = sentence_start_en(text, g.start)
+    prev = sentence_start_en(text, s - 2) if s > 1 else 0
+    levels = [f for f in found if prev <= f.start and f.end <= g.start and f.role == "level"
+              and not f.in_parens and f.unit not in ("percentage points",)]
+    if not levels:
+        return
+    level = levels[-1]
+    m = re.compile(r"\.\s|;|\s-\s|\s?\[|\n").search(text, g.end)
+    e = m.start() if m else len(text)
+    g.role = "gap"
+    level.notes.append(f"{text[g.start:e].strip()}: a change of its growth rate, which no column holds")
 
 
 def _list_after(text: str, found: list[FoundFigure], idx: int) -> list[FoundFigure]:
@@ -311,7 +350,11 @@ def _attach_en(text: str, found: list[FoundFigure], grp: list[FoundFigure], kind
         elif g.unit in ("%", "percent") and lu.base != "percent":
             level.yoy_pct = value
         elif gu.base == lu.base or (lu.base == "percent" and gu.base == "pp"):
-            level.yoy_diff = round(value * gu.factor / lu.factor, 10)
+            if gu.factor == lu.factor:
+                level.yoy_diff = value
+            else:  # "2.5 trillion yuan, a year-on-year increase of 295.4 billion yuan": another scale
+                level.notes.append(f"{text[g.start:g.end]}: a year-on-year change written in another "
+                                   f"unit than {level.unit}; not in yoy_diff")
         elif g.unit in ("%", "percent"):
             level.yoy_pct = value
         else:

@@ -28,6 +28,8 @@ class FoundFigure:
         prior_start: Offset where the earlier value's phrase opens (由2022年的…), or -1.
         period: The period phrase the figure was dated by, if any.
         period_how: "sentence", "paragraph" or "release" (no period stated).
+        item: In a list read 分别 / respectively (手机、汽车出口额分别为A、B), the words this
+            figure goes with (汽车出口额); '' otherwise. ``list_start``: where its list begins.
         notes: Remarks for the reviewer.
     """
 
@@ -52,4 +54,6 @@ class FoundFigure:
     period: Span | None = None
     period_how: str = "release"
     growth_end: int = 0
+    item: str = ""
+    list_start: int = -1
     notes: list[str] = field(default_factory=list)

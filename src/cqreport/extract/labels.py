@@ -10,7 +10,7 @@ clause that makes the figure something else:
 - a narrower scope (跨境贸易和直接投资 is not all cross-border RMB settlement).
 
 Otherwise the metric is ``unknown`` (or a proposed new catalogue row, see
-``propose_metric``), with the best few catalogue metrics as suggestions and a
+``propose.propose_metric``), with the best few catalogue metrics as suggestions and a
 one-line reason. The entity comes from who the sentence is about: Chongqing,
 the country (全国, China's …), the corridor as a whole, or another region.
 """
@@ -21,7 +21,9 @@ import re
 from dataclasses import dataclass, field
 
 from ..core.vocab import UNITS
-from .catalogue import Catalogue, Guess, MetricInfo
+from .catalogue import Catalogue, MetricInfo
+from .entities import Who
+from .reading import clean
 
 # --- the words that make a figure something narrower than a catalogue total -------------
 
@@ -44,17 +46,19 @@ _CUMUL_ZH = re.compile(r"累计|以来|从\d{4}年到|自\d{4}年")
 _CUMUL_EN = re.compile(r"\bsince\b|cumulative|in total since|a total of .{0,40}\bsince\b", re.I)
 # An amount added over a period (贷款增加X, loans increased by X): a flow.
 _FLOW_VERB = re.compile(r"(?:增加|新增|减少|投放|发放)(?:了)?$|(?:increased|decreased|rose|fell|grew|"
-                        r"added) by\s*$|an increase of\s*$", re.I)
-_BALANCE = re.compile(r"余额|存量|balance|\bstock\b|outstanding", re.I)
+                        r"added) by\s*$|an increase of\s*$|(?:facilitated|issued|extended|granted|"
+                        r"disbursed)\s+(?:[a-z-]+\s+){0,2}?(?:financing|loans|credit) of\s*$", re.I)
+_BALANCE = re.compile(r"余额|存量|(?:存款|贷款|资产)总额|总资产|资产规模|balance|\bstock\b|outstanding", re.I)
 
 # What a figure is an amount of: a metric whose name holds none of these is another thing.
-_KINDS_ZH = ["存款", "贷款", "债券", "结算", "进口", "货币"]
+_KINDS_ZH = ["存款", "贷款", "债券", "结算", "进口", "货币", "摩托车", "手机", "电脑", "机电", "保费", "资产"]
 _KINDS_EN = ["deposit", "bond", "import", "money"]
 
 # Phrases that name a series outright (the working text is simplified Chinese).
 ALIASES: dict[str, list[str]] = {
     "loan_balance_rmb": [r"人民币(?:各项)?贷款余额", r"balance of (?:yuan|RMB|renminbi) loans",
-                         r"(?:yuan|RMB|renminbi) loan balance"],
+                         r"(?:yuan|RMB|renminbi) loan balance",
+                         r"outstanding (?:yuan|RMB|renminbi)(?:-denominated)? loans"],
     "loan_balance_all": [r"本外币(?:各项)?贷款余额", r"(?<!人民币)各项贷款余额",
                          r"(?:domestic|local) and foreign currency loan balances?",
                          r"balance of (?:domestic|local) and foreign currency loans",
@@ -66,7 +70,7 @@ ALIASES: dict[str, list[str]] = {
                       r"(?:increased by|increment of|recorded|added)"],
     "crossborder_rmb_settlement": [r"跨境人民币(?:实际收付)?结算(?:总额|量|金额)?",
                                    r"跨境人民币实际收付", r"cross-border (?:RMB|yuan|renminbi) settlement"],
-    "goods_trade_rmb_settlement": [r"货物贸易(?:项下)?(?:人民币)?结算"],
+    "goods_trade_settlement": [r"货物贸易(?:项下)?(?:人民币)?结算"],
     "corridor_teu": [r"标箱", r"\bTEUs?\b", r"twenty-foot equivalent"],
     "corridor_cargo_value": [r"(?:通道|新通道).{0,30}货值", r"^货值", r"worth of", r"cargo was worth",
                              r"with a total worth", r"value of (?:the )?(?:transported )?(?:goods|cargo)"],
@@ -82,123 +86,6 @@ _ALIAS_RE = {m: [re.compile(p, re.I) for p in ps] for m, ps in ALIASES.items()}
 # Series that only fit with the corridor named near the figure.
 _NEEDS_CORRIDOR = {"corridor_teu", "corridor_cargo_value", "corridor_trains_cumulative"}
 _CORRIDOR_WORDS = re.compile(r"陆海新通道|铁海联运|通道|land-sea|corridor|passage", re.I)
-
-
-# --- who a figure is about -------------------------------------------------------------
-
-_CQ_ZH = re.compile(r"重庆|全市|本市|该市|我市|在渝|园区")
-_NATION_ZH = re.compile(r"全国(?!性)|我国|人民银行统计")
-_CORRIDOR_ZH = re.compile(r"西部陆海新通道|陆海新通道|铁海联运班列|沿线省份|通道目的地|通道开行")
-_OTHER_ZH = re.compile(r"广西|四川|贵州|云南|陕西|甘肃|青海|宁夏|新疆|西藏|内蒙古|成都|钦州|广东|湛江|"
-                       r"湖南|海南|上海|北京|天津|浙江|江苏")
-_CQ_EN = re.compile(r"Chongqing|the city\b|the municipality|\blocal\b", re.I)
-_NATION_EN = re.compile(r"\bChina's\b|\bChina\b|the nation\b|nation's|nationwide|national\b|"
-                        r"the country", re.I)
-_CORRIDOR_EN = re.compile(r"\bthe corridor\b|land-sea (?:trade )?corridor's|corridor-wide", re.I)
-_OTHER_EN = re.compile(r"Guangxi|Sichuan|Guizhou|Yunnan|Shaanxi|Chengdu|Qinzhou|Guangdong", re.I)
-# Names that hold a country or city word without being about it.
-_NOT_A_PLACE_EN = re.compile(r"(?:People's )?Bank of China|China-\w+|\w+ China(?:'s)?\b(?= Chongqing)"
-                             r"|(?:south|southwest|western|west|north|east) China(?:'s)?|"
-                             r"Made in China|China Daily|Chongqing (?:Municipal )?Branch", re.I)
-_PAREN_TEXT = re.compile(r"[（(][^）)]{0,40}[）)]")
-_CLAUSE_STOPS = "，,；;。\n"
-
-
-def _blank(text: str, pattern: re.Pattern) -> str:
-    """Overwrite matches with spaces, keeping offsets."""
-    return pattern.sub(lambda m: " " * len(m[0]), text)
-
-
-# A region named as a yardstick (继四川省后第2个…, 仅次于广东): not whom the figure is about.
-_YARDSTICK_ZH = re.compile(r"继\S{1,6}?后|仅次于\S{1,6}|(?:高于|低于|超过|领先)\S{1,4}(?:省|市)")
-
-
-def _scope_in(text: str, lang: str) -> tuple[str, str]:
-    """The first place word of a stretch of text, and the word itself ('' when none)."""
-    text = _blank(text, _PAREN_TEXT)
-    if lang == "zh":
-        text = _blank(text, _YARDSTICK_ZH)
-    if lang == "en":
-        text = _blank(text, _NOT_A_PLACE_EN)
-        pats = (("chongqing", _CQ_EN), ("china", _NATION_EN), ("corridor", _CORRIDOR_EN),
-                ("other", _OTHER_EN))
-    else:
-        pats = (("chongqing", _CQ_ZH), ("china", _NATION_ZH), ("corridor", _CORRIDOR_ZH),
-                ("other", _OTHER_ZH))
-    best: tuple[int, str, str] | None = None
-    for scope, pat in pats:
-        m = pat.search(text)
-        if m and (best is None or m.start() < best[0]):
-            best = (m.start(), scope, m[0])
-    return (best[1], best[2]) if best else ("", "")
-
-
-def entity_names(catalogue: Catalogue, lang: str) -> re.Pattern | None:
-    """The names of the catalogue's entities other than Chongqing, the country and the
-    corridor itself, longest first, as one pattern."""
-    key = "name_en" if lang == "en" else "name_zh"
-    names = sorted({_PAREN_TEXT.sub("", e.get(key, "")).strip() for e in catalogue.entities
-                    if e.get("entity_id") not in ("chongqing", "china", "land_sea_corridor")},
-                   key=len, reverse=True)
-    names = [n for n in names if len(n) >= 3]
-    if lang == "zh":
-        names.append("金联体")
-    return re.compile("|".join(re.escape(n) for n in names), re.I) if names else None
-
-
-_NATIONAL_SOURCE_ZH = re.compile(r"全国|我国|人民银行|央行|国家统计局|国务院|北京\S{0,8}电")
-_NATIONAL_SOURCE_EN = re.compile(r"\bChina\b|China's|People's Bank|PBOC|PBoC|national|nationwide",
-                                 re.I)
-
-
-def release_scope(body: str, lang: str) -> str:
-    """Whom a release is about when a sentence does not say.
-
-    Chongqing if it names Chongqing; otherwise the country when it is a national
-    source (人民银行…发布, 全国, "China's central bank"), else another region: a
-    release that never names Chongqing is not about Chongqing.
-    """
-    if (_CQ_EN if lang == "en" else re.compile(r"重庆|渝")).search(body):
-        return "chongqing"
-    if (_NATIONAL_SOURCE_EN if lang == "en" else _NATIONAL_SOURCE_ZH).search(body):
-        return "china"
-    return "other"
-
-
-def find_scope(clause: str, sentence_before: str, paragraph_before: str, default: str,
-               lang: str, names: re.Pattern | None = None) -> tuple[str, str]:
-    """Whom a figure is about: the first place word of its clause, else of its sentence,
-    else the last of its paragraph, else the release's.
-
-    ``names`` are the catalogue's own entities (陆海新通道金融服务中心): a place word
-    inside one of them is the entity's name, not the figure's scope.
-
-    Returns:
-        (scope, why): scope is chongqing, china, corridor or other.
-    """
-    if names is not None:
-        clause, sentence_before, paragraph_before = (
-            _blank(t, names) for t in (clause, sentence_before, paragraph_before))
-    for where, text in (("clause", clause), ("sentence", sentence_before)):
-        scope, word = _scope_in(text, lang)
-        if scope:
-            return scope, f"{word!r} in the {where}"
-    # the paragraph: the place word nearest before the sentence
-    text = _blank(paragraph_before, _PAREN_TEXT)
-    last: tuple[int, str, str] | None = None
-    pats = ((("chongqing", _CQ_EN), ("china", _NATION_EN), ("corridor", _CORRIDOR_EN),
-             ("other", _OTHER_EN)) if lang == "en" else
-            (("chongqing", _CQ_ZH), ("china", _NATION_ZH), ("corridor", _CORRIDOR_ZH),
-             ("other", _OTHER_ZH)))
-    if lang == "en":
-        text = _blank(text, _NOT_A_PLACE_EN)
-    for scope, pat in pats:
-        for m in pat.finditer(text):
-            if last is None or m.start() > last[0]:
-                last = (m.start(), scope, m[0])
-    if last:
-        return last[1], f"{last[2]!r} earlier in the paragraph"
-    return default, "the release as a whole"
 
 
 # --- the label -------------------------------------------------------------------------
@@ -219,6 +106,8 @@ class Label:
     flow: bool = False
     unit_missing: bool = False
     proposal: dict[str, str] | None = None
+    entity_suggestions: list[str] = field(default_factory=list)
+    entity_proposal: dict[str, str] | None = None
 
 
 def _names_figure(pattern: re.Pattern, text: str) -> bool:
@@ -226,18 +115,10 @@ def _names_figure(pattern: re.Pattern, text: str) -> bool:
     return any(not re.search(r"\d", text[m.end():]) for m in pattern.finditer(text))
 
 
-_WHOLE = re.compile(r"本外币|(?:domestic|local) and foreign currenc(?:y|ies)", re.I)
-# Pinyin a mirror inserted after characters (各項(xiàng)貸款): noise, not words.
-_PINYIN_NOISE = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}[)）]")
-
-
-def clean(text: str) -> str:
-    """Drop a mirror's pinyin glosses so that 各项(xiàng)贷款 reads 各项贷款."""
-    return _PINYIN_NOISE.sub("", text)
-
+WHOLE = re.compile(r"本外币|(?:domestic|local) and foreign currenc(?:y|ies)", re.I)
 
 def _parts_in(text: str, lang: str) -> list[str]:
-    text = _WHOLE.sub(lambda m: " " * len(m[0]), text)  # the whole, not a foreign-currency part
+    text = WHOLE.sub(lambda m: " " * len(m[0]), text)  # the whole, not a foreign-currency part
     words = _PARTS_EN if lang == "en" else _PARTS_ZH
     low = text.lower() if lang == "en" else text
     return [w for w in words if (w.lower() if lang == "en" else w) in low]
@@ -258,8 +139,7 @@ def _unit_fit(m: MetricInfo, unit: str) -> float:
 
 
 def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, clause: str,
-                 scope: str, scope_why: str, paragraph: str = "", bounded: bool = False
-                 ) -> Label:
+                 who: Who, paragraph: str = "", bounded: bool = False, ytd: bool = False) -> Label:
     """Propose a metric and entity for one figure.
 
     Args:
@@ -268,12 +148,13 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
         lang: "zh" or "en".
         context: The words before the figure in its sentence (and a few after).
         clause: The clause the figure stands in, up to the figure (and a few after).
-        scope: Whom the figure is about (see ``find_scope``).
-        scope_why: The words that said so.
+        who: Whom the figure is about (``entities.find_entity``).
         paragraph: The paragraph before the figure's sentence (for series that need the
             corridor named nearby).
         bounded: The figure is dated by a span with a start (今年1—3月…累计发送: a total
             over that span, a flow), not since an open start.
+        ytd: Its clause says 较年初 / "since the beginning of the year": an increase over
+            the year to date, a flow even when the words name a balance.
     """
     context, clause = clean(context), clean(clause)
     guess = catalogue.guess_metric(unit, context, lang, clause)
@@ -281,10 +162,10 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
     parts = _parts_in(clause, lang)
     change = bool((_CHANGE_EN if lang == "en" else _CHANGE_ZH).search(clause))
     cumul = bool((_CUMUL_EN if lang == "en" else _CUMUL_ZH).search(context)) and not bounded
-    balance = bool(_BALANCE.search(clause))
-    flow = bool(_FLOW_VERB.search(clause))
+    flow = bool(_FLOW_VERB.search(clause)) or ytd
+    balance = bool(_BALANCE.search(clause)) and not ytd
     lab = Label("unknown", 0.0, month_change=change, cumulative=cumul, balance=balance,
-                scope=scope, flow=flow and not balance)
+                scope=who.kind, flow=flow and not balance)
 
     def veto(m: MetricInfo) -> str:
         if parts and not _fits_parts(m, parts, lang):
@@ -295,6 +176,8 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
             return f"a cumulative total (累计/since), not the flow {m.metric_id}"
         if balance and m.period_type == "flow":
             return f"a balance, not the flow {m.metric_id}"
+        if ytd and m.period_type != "flow":
+            return f"an increase since the start of the year, not the {m.period_type} {m.metric_id}"
         kinds = [k for k in (_KINDS_EN if lang == "en" else _KINDS_ZH)
                  if (k in clause.lower() if lang == "en" else k in clause)]
         name = m.name_en.lower() if lang == "en" else m.name_zh
@@ -357,151 +240,8 @@ def label_figure(catalogue: Catalogue, unit: str, lang: str, context: str, claus
             lab.reason = "unknown: " + guess.note
         else:
             lab.reason = "unknown: no catalogue metric fits"
-    _entity(catalogue, lab, clause, lang, scope_why)
+    lab.entity_id = who.entity_id
+    lab.reason += f"; {who.reason}"
+    lab.entity_suggestions = list(who.suggestions)
+    lab.entity_proposal = who.proposal
     return lab
-
-
-def _entity(catalogue: Catalogue, lab: Label, clause: str, lang: str, why: str) -> None:
-    ids = {e.get("entity_id") for e in catalogue.entities}
-    if lab.scope == "chongqing":
-        g: Guess = catalogue.guess_entity(clause, lang)
-        lab.entity_id = g.value
-        return
-    want = {"china": "china", "corridor": "land_sea_corridor"}.get(lab.scope, "")
-    what = {"china": "the country as a whole", "corridor": "the corridor as a whole",
-            "other": "another region"}[lab.scope]
-    if want and want in ids:
-        lab.entity_id = want
-        lab.reason += f"; entity {want}: {what} ({why})"
-    else:
-        lab.entity_id = "unknown"
-        hint = f"; add entity {want} to entities.csv" if want else ""
-        lab.reason += f"; entity unknown: {what} ({why}){hint}"
-
-
-# --- new catalogue rows ----------------------------------------------------------------
-
-# Part words, longest first, with an id fragment and an English name.
-_PART_NAMES = [
-    ("中长期", "medium_long_term", "medium- and long-term"), ("短期", "short_term", "short-term"),
-    ("票据", "bills", "bill financing and"), ("固定资产", "fixed_asset", "fixed-asset"),
-    ("经营性", "operating", "operating"), ("重工业", "heavy_industry", "heavy-industry"),
-    ("轻工业", "light_industry", "light-industry"), ("制造业", "manufacturing", "manufacturing"),
-    ("工业", "industry", "industrial"), ("服务业", "services", "services"),
-    ("基础设施", "infrastructure", "infrastructure"), ("普惠", "inclusive", "inclusive"),
-    ("小微", "small_micro", "small and micro"), ("绿色", "green", "green"), ("科技", "tech", "tech"),
-    ("涉农", "agri", "agriculture-related"), ("农户", "farm_household", "farm-household"),
-    ("企事业单位", "corporate", "corporate"), ("住户", "household", "household"),
-    ("房地产", "real_estate", "real-estate"), ("个人", "personal", "personal"),
-    ("消费", "consumer", "consumer"), ("外币", "fx", "foreign-currency"),
-    ("转型", "transition", "transition"),
-]
-_PART_NAMES_EN = [
-    ("medium and long-term", "medium_long_term"), ("medium- and long-term", "medium_long_term"),
-    ("short-term", "short_term"), ("household", "household"), ("corporate", "corporate"),
-    ("small and micro", "small_micro"), ("microloan", "small_micro"), ("inclusive", "inclusive"),
-    ("green", "green"), ("tech", "tech"), ("bill financing", "bills"),
-    ("foreign currency loans", "fx"), ("business loans", "business"),
-    ("manufacturing", "manufacturing"), ("infrastructure", "infrastructure"),
-    ("real estate", "real_estate"), ("domestic loan", "domestic"),
-]
-PROPOSAL_COLUMNS_EXTRA = ["status"]
-
-
-def _loan_parts(clause: str, lang: str) -> list[tuple[str, str, str]]:
-    """The part words of a loan figure's clause, longest match first (重工业 before 工业)."""
-    out: list[tuple[str, str, str]] = []
-    clause = _WHOLE.sub(lambda m: " " * len(m[0]), clause)
-    if lang == "en":
-        low = clause.lower()
-        for word, frag in _PART_NAMES_EN:
-            if word in low and frag not in [f for _, f, _ in out]:
-                out.append((word, frag, word))
-        return out
-    taken = ""
-    for zh, frag, en in _PART_NAMES:
-        if zh in clause and zh not in taken:
-            out.append((zh, frag, en))
-            taken += zh
-    order = {zh: clause.find(zh) for zh, _, _ in out}
-    return sorted(out, key=lambda t: order[t[0]])
-
-
-def _last_subject(context: str) -> str:
-    """The clause of a sentence that holds its last balance (…贷款余额X，同比增长…，比上月增加Y)."""
-    i = max(context.rfind("余额"), context.lower().rfind("balance"))
-    if i < 0:
-        return context
-    s = i
-    while s > 0 and context[s - 1] not in "，,；;。":
-        s -= 1
-    return context[s:i + 2]
-
-
-def propose_metric(lab: Label, unit: str, clause: str, lang: str, catalogue: Catalogue,
-                   context: str = "") -> dict[str, str] | None:
-    """A new catalogue row for a figure no catalogue metric fits, where the words say
-    clearly what it is (a loan balance by sector or purpose, a month's change in
-    loans, trade-and-investment RMB settlement, a cumulative settlement total, the
-    corridor's yearly trains); None otherwise.
-    """
-    u = UNITS.get(unit)
-    if u is None or lab.metric_id != "unknown":
-        return None
-    row: dict[str, str] | None = None
-    if lab.month_change:  # 比上月增加X: the loans it is about are named earlier in the sentence
-        clause = _last_subject(context)
-    loan = re.search(r"贷款|loans?\b", clause, re.I)
-    if u.base == "yuan" and loan:
-        parts = _loan_parts(clause, lang)
-        frag = "_".join(f for _, f, _ in parts)
-        zh = "".join(z for z, _, _ in parts)
-        en = " ".join(e for _, _, e in parts) if lang == "zh" else " ".join(w for w, _, _ in parts)
-        if lab.month_change:
-            row = _row(f"loan_change_mom{'_' + frag if frag else ''}", f"{zh}贷款比上月增加",
-                       f"{en} loans, change from the previous month".strip().capitalize(),
-                       "credit", "flow", "flow", unit, "yuan",
-                       "Change in the loan balance over one month (比上月增加), as released.")
-        elif lab.balance and parts:
-            row = _row(f"loan_balance_{frag}", f"{zh}贷款余额",
-                       f"{en} loan balance".strip().capitalize(), "credit", "stock", "stock",
-                       unit, "yuan", "Outstanding loans of this sector or purpose at the as-of "
-                       "date; a part of the total loan balance, not comparable with it.")
-        elif parts and re.search(r"增加|新增|increased|new", clause, re.I):
-            row = _row(f"new_loans_{frag}", f"{zh}贷款增加", f"New {en} loans".strip(),
-                       "credit", "flow", "flow", unit, "yuan",
-                       "Increase in loans of this sector or purpose over the period.")
-    elif u.base == "yuan" and re.search(r"跨境贸易和直接投资|贸易和投资", clause):
-        row = _row("crossborder_trade_fdi_rmb_settlement", "跨境贸易和直接投资人民币结算金额",
-                   "Cross-border trade and direct investment RMB settlement", "cross_border",
-                   "flow", "flow", unit, "yuan", "RMB settlement of cross-border trade and "
-                   "direct investment only; a part of total cross-border RMB settlement.")
-    elif u.base == "yuan" and lab.cumulative and re.search(r"跨境人民币", clause):
-        row = _row("crossborder_rmb_settlement_cumulative", "累计跨境人民币结算量",
-                   "Cross-border RMB settlement, cumulative", "cross_border", "cumulative",
-                   "cumulative", unit, "yuan", "Running total of cross-border RMB settlement "
-                   "since the start date the release gives.")
-    elif u.base == "trains" and lab.scope == "corridor" and not lab.cumulative:
-        row = _row("corridor_rail_sea_trains", "西部陆海新通道铁海联运班列开行量",
-                   "Land-Sea Corridor rail-sea trains run", "corridor", "flow", "flow", unit,
-                   "trains", "Rail-sea intermodal trains run on the whole corridor in the "
-                   "period (corridor-wide, not Chongqing's alone).")
-    if row is None:
-        return None
-    existing = catalogue.metric(row["metric_id"])
-    if existing is not None:
-        return None  # already in the catalogue under that id: the guesser missed it
-    return row
-
-
-def _row(mid: str, zh: str, en: str, topic: str, kind: str, ptype: str, unit: str, base: str,
-         definition: str) -> dict[str, str]:
-    units = [unit]
-    if unit == "亿元":
-        units.append("万亿元")
-    elif unit == "万亿元":
-        units.insert(0, "亿元")
-    return {"metric_id": mid, "name_zh": zh, "name_en": en, "topic": topic, "kind": kind,
-            "period_type": ptype, "units": "|".join(units), "base_unit": base,
-            "definition": definition + " Proposed by cqreport extract; review before use.",
-            "share_of": "", "priority": "", "status": "proposed"}

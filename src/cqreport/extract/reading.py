@@ -7,13 +7,16 @@ decoded, and quotes can be cut from the original.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from ..core.numbers import normalize_digits
+from ..core.script import to_simplified
 from ..errors import ExtractError
 
 _HEADER_RE = re.compile(r"^(source|title|date):[ \t]*(.*)$")
@@ -117,41 +120,6 @@ def _common_chars() -> frozenset[str]:
     )
 
 
-@lru_cache(maxsize=1)
-def _t2s_table() -> dict[int, str]:
-    """Traditional→simplified, character for character, from OpenCC's own dictionary."""
-    import opencc
-
-    table: dict[int, str] = {}
-    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        lines = []
-    for line in lines:
-        trad, _, simp = line.partition("\t")
-        simp = simp.split(" ")[0]
-        if len(trad) == 1 and len(simp) == 1 and trad != simp:
-            table[ord(trad)] = simp
-    if not table:  # dictionary not where expected: ask the converter char by char
-        conv = opencc.OpenCC("t2s")
-        for code in range(0x4E00, 0xA000):
-            ch = chr(code)
-            out = conv.convert(ch)
-            if len(out) == 1 and out != ch:
-                table[code] = out
-    return table
-
-
-def to_simplified(text: str) -> str:
-    """Fold traditional characters to simplified, one for one (offsets are kept).
-
-    >>> to_simplified("貸款餘額達6.54萬億元")
-    '贷款余额达6.54万亿元'
-    """
-    return text.translate(_t2s_table())
-
-
 def detect_language(text: str) -> str:
     """"zh" if the text has a fair share of CJK characters, else "en".
 
@@ -194,18 +162,57 @@ def read_release_text(original: str, lang: str | None = None, path: Path | None 
     return Release(original, text, body_start, header, encoding, lang, path)
 
 
+#: The largest release read: a year's bulletin is a few hundred kilobytes of text (the
+#: largest stored source is 12 KB); anything bigger is the wrong file, and reading it whole
+#: (/dev/zero, a disk image) would only end in a MemoryError.
+MAX_RELEASE_BYTES = 8 << 20
+
+
+def read_text_file(path: Path, what: str, limit: int = MAX_RELEASE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, read without ever blocking.
+
+    The file is opened non-blocking and checked on the open descriptor (no race with a
+    file swapped in between): a FIFO, a socket, a device or a folder is refused at once
+    instead of waiting for a writer or reading forever, and at most ``limit + 1`` bytes
+    are read, so a file that grows while being read is refused too.
+
+    Raises:
+        ExtractError: Naming the file, what it is and what was expected.
+    """
+    expected = f"expected a plain-text file of at most {limit >> 20} MB"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise ExtractError(f"{path}: cannot read {what} ({exc.strerror}); {expected}") from exc
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO (named pipe)"
+                    if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                    or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                    else "not a regular file")
+            raise ExtractError(f"{path}: {what} is {kind}; {expected}")
+        if st.st_size > limit:
+            raise ExtractError(f"{path}: {what} is {st.st_size / (1 << 20):,.0f} MB; {expected} "
+                               "(is it the right file?)")
+        try:
+            raw = fh.read(limit + 1)
+        except OSError as exc:
+            raise ExtractError(f"{path}: cannot read {what} ({exc.strerror}); {expected}") from exc
+    if len(raw) > limit:
+        raise ExtractError(f"{path}: {what} grew past {limit >> 20} MB while being read; {expected}")
+    return raw
+
+
 def read_release(path: str | Path, encoding: str | None = None, lang: str | None = None) -> Release:
     """Read a release file.
 
     Raises:
-        ExtractError: If the file is missing, empty or in an unsupported encoding.
+        ExtractError: If the file is missing, empty, in an unsupported encoding, not a
+            regular file (a FIFO, a device) or larger than :data:`MAX_RELEASE_BYTES`.
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ExtractError(f"{p}: cannot read the release ({exc.strerror}); "
-                           "expected a plain-text file") from exc
+    raw = read_text_file(p, "the release")
     text, enc = decode(raw, str(p), encoding)
     if not text.strip():
         raise ExtractError(f"{p}: the file is empty; expected the text of a release")
@@ -247,3 +254,16 @@ def paragraphs(release: Release) -> list[Block]:
     if start is not None:
         blocks.append(Block(start, len(text.rstrip())))
     return blocks
+
+
+# Pinyin a mirror inserted after characters (各項(xiàng)貸款): noise, not words.
+_PINYIN_NOISE = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}[)）]")
+
+
+def clean(text: str) -> str:
+    """Drop a mirror's pinyin glosses so that 各项(xiàng)贷款 reads 各项贷款.
+
+    >>> clean("人民幣各項(xiàng)貸款")
+    '人民幣各項貸款'
+    """
+    return _PINYIN_NOISE.sub("", text)

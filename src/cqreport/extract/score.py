@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from ..core import paths
 from ..errors import ExtractError
 from .catalogue import Catalogue, parse_date
-from .reading import read_release
+from .reading import read_release, read_text_file
 from .rows import build_candidates
 
 GOLD_COLUMNS = ["file", "lang", "split", "release_date", "value", "unit", "qualifier", "yoy_pct",
@@ -32,6 +33,7 @@ class Item:
     metric: str = ""
     entity: str = ""
     confidence: float = 0.0
+    status: str = ""
 
 
 @dataclass
@@ -52,6 +54,10 @@ class GroupScore:
     sure: int = 0
     sure_ok: int = 0
     region_errors: int = 0
+    unknown: int = 0
+    rejected: int = 0
+    entity_errors: int = 0
+    entity_unknown: int = 0
 
     @staticmethod
     def _ratio(a: int, b: int) -> float | None:
@@ -83,6 +89,13 @@ class GroupScore:
         return self._ratio(self.named_ok, self.named)
 
     @property
+    def unknown_share(self) -> float | None:
+        """Among matched figures, the share whose proposal names no metric at all (neither a
+        catalogue metric nor a proposed new one) and is not proposed for rejection (a
+        conversion in brackets): the ones the analyst labels by hand."""
+        return self._ratio(self.unknown, self.matched)
+
+    @property
     def sure_acc(self) -> float | None:
         """Among those proposals at confidence >= 0.9, the share that is right."""
         return self._ratio(self.sure_ok, self.sure)
@@ -103,21 +116,29 @@ class ScoreReport:
             return "   -" if v is None else f"{v:.2f}"
         def n(a: int, b: int) -> str:
             return f"{a}/{b}"
-        lines = ["split     lang  gold  pred  match  recall  precision  qualifier  yoy   period"
-                 "  metric  (right/named)  metric@0.9  (right/sure)  region",
-                 "--------  ----  ----  ----  -----  ------  ---------  ---------  ----  ------"
-                 "  ------  -------------  ----------  ------------  ------"]
+        width = max([8, *(len(g.split) for g in self.groups)])
+        lines = [f"{'split':<{width}}  lang  gold  pred  match  recall  precision  qualifier  yoy   "
+                 "period  metric  (right/named)  metric@0.9  (right/sure)  unknown  entity  "
+                 "(wrong/unknown)  region",
+                 f"{'-' * width}  ----  ----  ----  -----  ------  ---------  ---------  ----  ------"
+                 "  ------  -------------  ----------  ------------  -------  ------  "
+                 "---------------  ------"]
         for g in self.groups:
             lab = (f"  {f(g.metric_acc):>6}  {n(g.named_ok, g.named):>13}  {f(g.sure_acc):>10}"
-                   f"  {n(g.sure_ok, g.sure):>12}  {g.region_errors:>6}") if g.labelled else \
-                "       -  (gold has no metric_id)"
-            lines.append(f"{g.split:<8}  {g.lang:<4}  {g.gold:>4}  {g.predicted:>4}  {g.matched:>5}"
+                   f"  {n(g.sure_ok, g.sure):>12}  {f(g.unknown_share):>7}  {g.entity_errors:>6}"
+                   f"  {n(g.entity_errors, g.entity_unknown):>15}  {g.region_errors:>6}") \
+                if g.labelled else "       -  (gold has no metric_id)"
+            lines.append(f"{g.split:<{width}}  {g.lang:<4}  {g.gold:>4}  {g.predicted:>4}  {g.matched:>5}"
                          f"  {f(g.recall):>6}  {f(g.precision):>9}  {f(g.qualifier_acc):>9}"
                          f"  {f(g.yoy_acc):>4}  {f(g.period_acc):>6}" + lab)
         lines += ["", "metric: among matched figures whose proposal names a catalogue metric, the "
-                  "share right; metric@0.9: the same at confidence >= 0.9; region: figures of "
-                  "another region, the country or the corridor as a whole labelled chongqing "
-                  "(targets on held-out texts: >= 0.90, >= 0.95, period >= 0.90, 0)."]
+                  "share right; metric@0.9: the same at confidence >= 0.9; unknown: the share of "
+                  "matched figures proposed with no metric at all (neither a catalogue metric nor "
+                  "a proposed new one), conversions proposed for rejection left out; "
+                  "entity: matched figures given a wrong entity (unknown is "
+                  "not wrong: it is counted apart); region: figures of another region, the country "
+                  "or the corridor as a whole labelled chongqing (targets on held-out texts: metric "
+                  ">= 0.90, metric@0.9 >= 0.95, unknown <= 0.30, period >= 0.90, entity 0)."]
         return "\n".join(lines)
 
     def details(self) -> str:
@@ -144,13 +165,13 @@ def _num_key(text: str) -> str:
 
 def read_gold(path: Path) -> list[dict[str, str]]:
     """Read a gold CSV, refusing one without the scored columns."""
+    raw = read_text_file(Path(path), "the gold set")   # never blocks on a FIFO or drains a device
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            rows = list(reader)
-            header = reader.fieldnames or []
-    except OSError as exc:
-        raise ExtractError(f"{path}: cannot read the gold set ({exc.strerror})") from exc
+        reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+        rows = list(reader)
+        header = reader.fieldnames or []
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ExtractError(f"{path}: cannot read the gold set ({exc}); expected a UTF-8 CSV") from exc
     missing = [c for c in GOLD_COLUMNS if c not in header]
     if missing:
         raise ExtractError(f"{path}, row 1: found columns {header}; expected also "
@@ -166,6 +187,15 @@ def read_gold(path: Path) -> list[dict[str, str]]:
             raise ExtractError(f"{path}, row {i}, column 'release_date': found "
                                f"{r['release_date']!r}; expected an ISO date")
     return rows
+
+
+def gold_text(text_dir: Path, file: str) -> Path | None:
+    """Where a gold row's text is: as listed, or moved up to the sources folder itself (a peer
+    release waits in peers/ until it is registered, then moves: INDEX.md)."""
+    for p in (Path(text_dir) / file, Path(text_dir) / Path(file).name):
+        if p.is_file():
+            return p
+    return None
 
 
 def score_gold(gold_path: str | Path, text_dir: str | Path, data_dir: Path | None = None
@@ -185,8 +215,8 @@ def score_gold(gold_path: str | Path, text_dir: str | Path, data_dir: Path | Non
     groups: dict[tuple[str, str], GroupScore] = {}
     report = ScoreReport([])
     for file, grows in by_file.items():
-        path = text_dir / file
-        if not path.is_file():
+        path = gold_text(text_dir, file)
+        if path is None:
             raise ExtractError(f"{gold_path}: file {file!r} not found in {text_dir}")
         release = read_release(path, lang=grows[0]["lang"])
         rdate = parse_date(grows[0]["release_date"])
@@ -205,7 +235,7 @@ def score_gold(gold_path: str | Path, text_dir: str | Path, data_dir: Path | Non
             pred.append(Item(file, float(w["value"]), w["unit"], w["qualifier"],
                              (_num_key(w["yoy_pct"]), _num_key(w["yoy_diff"])),
                              (w["period_start"], w["period_end"]), c.quote_start, w["quote"],
-                             w["metric_id"], w["entity_id"], c.confidence))
+                             w["metric_id"], w["entity_id"], c.confidence, c.status))
         g.gold += len(gold)
         g.predicted += len(pred)
         for gi, pi in _pair(gold, pred):
@@ -223,7 +253,7 @@ def score_gold(gold_path: str | Path, text_dir: str | Path, data_dir: Path | Non
         paired = _pair(gold, pred)
         report.missed += [gold[i] for i in range(len(gold)) if i not in {a for a, _ in paired}]
         report.spurious += [pred[i] for i in range(len(pred)) if i not in {b for _, b in paired}]
-    order = {"tuned": 0, "heldout": 1}
+    order = {"tuned": 0, "heldout": 1}  # then heldout2, heldout3… and heldout_peers by name
     report.groups = sorted(groups.values(), key=lambda x: (order.get(x.split, 2), x.split, x.lang))
     return report
 
@@ -247,9 +277,16 @@ def _score_labels(g: GroupScore, gd: Item, pr: Item, catalogue: Catalogue,
             report.mismatched.append(("metric", gd, pr))
     elif gd.metric != "unknown" and catalogue.metric(gd.metric) is not None:
         report.mismatched.append(("metric", gd, pr))
+    g.rejected += pr.status == "rejected"
+    g.unknown += pr.metric == "unknown" and pr.status != "rejected"
+    if pr.entity == "unknown":
+        g.entity_unknown += 1
+    elif not (pr.entity == gd.entity or (gd.entity == "other_region" and pr.entity not in
+                                         ("chongqing", "china", "land_sea_corridor"))):
+        g.entity_errors += 1
+        report.mismatched.append(("entity", gd, pr))
     if gd.entity in NOT_CHONGQING and pr.entity == "chongqing":
         g.region_errors += 1
-        report.mismatched.append(("entity", gd, pr))
 
 
 def _pair(gold: list[Item], pred: list[Item]) -> list[tuple[int, int]]:

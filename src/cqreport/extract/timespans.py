@@ -53,6 +53,12 @@ class Span:
     period_end: date | None
     kind: str
 
+    def year_to_date(self) -> Span:
+        """The flow from 1 January to this phrase's date (较年初增加… under 截至6月末)."""
+        end = self.period_end
+        return Span(self.start, self.end, self.label, date(end.year, 1, 1) if end else None, end,
+                    "flow")
+
 
 def month_end(year: int, month: int) -> date:
     """Last day of a month.
@@ -284,23 +290,30 @@ def _apply_since(text: str, spans: list[Span], release: date | None) -> list[Spa
 # --- English --------------------------------------------------------------------------
 
 _MON = r"(?P<mon>" + "|".join(sorted((k for k in _MONTHS), key=len, reverse=True)) + r")\.?"
+# Month names as written in running text, capitalised: "in May" is a month, "in may be" is not.
+_MON_CAP = "|".join(sorted((k.capitalize() for k in _MONTHS), key=len, reverse=True))
 _YR = r"(?:,?\s*(?P<y>\d{4}))?"
 _EN_RE = re.compile(
     r"(?P<endof>(?:by|as of|at|until|till|to)\s+(?:the\s+)?end(?:\s+of|-)\s*(?:" + _MON + _YR
-    + r"|(?P<ey>\d{4})|(?P<ethis>this year|last year|the year)|(?P<ethem>the month)))"
+    + r"|(?P<ey>\d{4})|(?P<ethis>this year|last year|the year)|(?P<ethem>the month)"
+    r"|(?P<elm>last month|this month)))"
     r"|(?P<fromto>(?:from\s+)?(?P<m1>" + "|".join(sorted(_MONTHS, key=len, reverse=True))
     + r")\.?\s*(?:to|through|-|–)\s*(?P<m2>" + "|".join(sorted(_MONTHS, key=len, reverse=True))
     + r")\.?" + r"(?:,?\s*(?P<fy>\d{4})|\s+(?P<fthis>this year))?)"
     r"|(?P<quarter>(?:the\s+)?(?P<qo>first|second|third|fourth)[\s-]quarter(?:\s+of\s+(?P<qy>\d{4}))?"
     r"|Q(?P<qn>[1-4])(?:\s+(?P<qy2>\d{4}))?)"
-    r"|(?P<three>(?:the\s+)?first three quarters(?:\s+of\s+(?P<ty>\d{4}))?)"
+    r"|(?P<three>(?:the\s+)?first (?:three|3) quarters(?:\s+of\s+(?P<ty>\d{4}))?)"
     r"|(?P<half>(?:the\s+)?(?P<ho>first|second)[\s-]half(?:\s+of\s+(?:(?P<hy>\d{4})|(?P<hthe>the year)))?"
     r"|H(?P<hn>[12])(?:\s+(?P<hy2>\d{4}))?)"
     r"|(?P<firstn>(?:the\s+)?first\s+(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve)\s+months(?:\s+of\s+(?:(?P<ny>\d{4})|the year))?)"
-    r"|(?P<asof>\b(?:as of|as at)\s+" + _MON.replace("?P<mon>", "?P<amon>") + r",?\s+(?P<a_y>\d{4})\b)"
+    r"|(?P<asof>\b(?:as of|as at|by|at)\s+(?:end-)?(?-i:(?P<amon>" + _MON_CAP + r"))\b\.?"
+    r"(?:,?\s+(?P<a_y>\d{4}))?(?!\s*\d{1,2}\b))"
+    r"|(?P<endm>\bend-(?P<emon>" + _MON_CAP + r")\b(?:,?\s+(?P<e_y>\d{4}))?)"
+    r"|(?P<mend>\b(?:at|by)\s+(?:the\s+)?month[- ]end\b)"
+    r"|(?P<lm>\b(?P<lmw>last|this|the previous|the past)\s+month\b)"
     r"|(?P<inmon>\b(?:in|during|for)\s+" + _MON.replace("?P<mon>", "?P<imon>") + r",?\s+(?P<im_y>\d{4})\b)"
-    r"|(?P<inmon2>\b(?:In|in|During|during)\s+" + _MON.replace("?P<mon>", "?P<bmon>") + r"(?=,))"
+    r"|(?P<inmon2>\b(?:In|in|During|during)\s+(?-i:(?P<bmon>" + _MON_CAP + r"))\b\.?(?!\s*\d))"
     r"|(?P<by>\b[Bb]y\s+(?P<by_y>\d{4})\b)"
     r"|(?P<iny>\b(?:[Ii]n|[Dd]uring|[Ff]or|[Tt]hroughout)\s+(?:the\s+(?:whole\s+|full\s+)?year\s+)?"
     r"(?P<in_y>\d{4})\b)"
@@ -367,6 +380,8 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
             return None
         return _pick_year(end_of, release, future)
 
+    if m["asof"] or m["endm"] or m["mend"] or m["lm"] or m["elm"]:
+        return _en_month(m, release, previous, year_for)
     if m["endof"]:
         return _en_end_of(m, release, previous, year_for)
     if m["fromto"]:
@@ -398,9 +413,6 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
             return None
         year = year_for(m["ny"], lambda y: month_end(y, n))
         return year and Span(s, e, label, date(year, 1, 1), month_end(year, n), "flow")
-    if m["asof"]:  # as of August 2024: the balance at the month's end
-        mon, year = _MONTHS[m["amon"].lower()], int(m["a_y"])
-        return Span(m.start(), m.end(), label, None, month_end(year, mon), "stock")
     if m["inmon"]:
         mon, year = _MONTHS[m["imon"].lower()], int(m["im_y"])
         return Span(s, e, label, date(year, mon, 1), month_end(year, mon), "flow")
@@ -423,4 +435,34 @@ def _en_span(m: re.Match, release: date | None, future: bool, previous: Span | N
         return Span(s, e, label, date(year, 1, 1), date(year, 12, 31), "flow")
     if m["same"] and previous:
         return Span(s, e, label, previous.period_start, previous.period_end, previous.kind)
+    return None
+
+
+def _en_month(m: re.Match, release: date | None, previous: Span | None, year_for) -> Span | None:
+    """"as of August 2024", "by March 2025", "end-June", "at month-end", "last month", "the end
+    of last month"."""
+    s, e, label = m.start(), m.end(), m[0]
+    if m["elm"]:  # the end of last month
+        if release is None:
+            return None
+        y, mon = release.year, release.month
+        if m["elm"].lower().startswith("last"):
+            y, mon = (y, mon - 1) if mon > 1 else (y - 1, 12)
+        return Span(s, e, label, None, month_end(y, mon), "stock")
+    if m["asof"] or m["endm"]:  # as of August 2024, by March 2025, end-June: the month's end
+        mon = _MONTHS[(m["amon"] or m["emon"]).lower()]
+        year = year_for(m["a_y"] or m["e_y"], lambda y: month_end(y, mon))
+        return year and Span(s, e, label, None, month_end(year, mon), "stock")
+    if m["mend"]:  # "at month-end": the end of the month just named
+        if previous is None or previous.period_end is None:
+            return None
+        pe = previous.period_end
+        return Span(s, e, label, None, month_end(pe.year, pe.month), "stock")
+    if m["lm"]:  # last month: the month before the release's
+        if release is None:
+            return None
+        y, mon = release.year, release.month
+        if m["lmw"].lower() != "this":
+            y, mon = (y, mon - 1) if mon > 1 else (y - 1, 12)
+        return Span(s, e, label, date(y, mon, 1), month_end(y, mon), "flow")
     return None

@@ -37,6 +37,7 @@ _IDIOMS = ("货比三家", "千家万户", "千方百计", "四面八方", "五�
            "九成新", "十全十美", "两手抓", "三家一策")
 _SUFFIX_AFTER_COUNTER = (("以上", "以上"), ("左右", "约"), ("多", "多"), ("余", "余"))
 _SENTENCE_END = "。！？!?；;"
+_YEAR_LEAD = re.compile(r"(?:截至|截止|至|到|于|在|自|从|截止到)$")
 _CLAUSE_END = _SENTENCE_END + "，,：:"
 
 
@@ -110,8 +111,11 @@ def find_zh_figures(text: str, start: int = 0, end: int | None = None) -> list[F
                 bare.append((s0, e0, n.value, raw))
             continue
         figures.append(fig)
-    figures = _backfill_lists(text, figures, bare)
+    figures += _round_amounts(text, start, end, {f.start for f in figures})
+    figures = [f for f in _backfill_lists(text, figures, bare) if not in_example(text, f.start)]
+    mark_respectively(text, figures)
     mark_growth(text, figures)
+    mark_rate_gaps(text, figures)
     mark_change_to(text, figures)
     mark_prior(text, figures)
     return figures
@@ -122,6 +126,9 @@ def _read_figure(text: str, s0: int, e0: int, raw: str, chinese: bool, percent: 
     before = _ch(text, s0 - 1)
     if before == "第" or before in "+＋/" or _ch(text, e0) in "+＋/":
         return None
+    if not chinese and re.fullmatch(r"(?:19|20)\d\d", raw) and _YEAR_LEAD.search(
+            text[max(0, s0 - 3):s0]):
+        return None  # 截至2024亿元: a year whose month and figure a scraper stripped
     if chinese:
         if raw in ("一", "〇", "零") or before in CN_NUMERAL_CHARS:
             return None
@@ -239,10 +246,13 @@ _REF = (r"(?P<ref>同比|比上年同期|较上年同期|比去年同期|较去�
         r"比去年|较去年|较(?P<yr>\d{4})年(?:同期)?)")
 _GROWTH_RE = re.compile(
     _REF + r"?[，,]?(?:分别)?(?P<dir>多增|少增|多减|少减|增长|增加|上升|提高|提升|下降|减少|回落|降低|"
-    r"增速|增幅|增|降|多|少)(?:了)?(?:分别)?(?:为|达到|达|是)?")
-_NATIONAL_RE = re.compile(r"(?P<dir>高于|低于|快于|慢于|超过|超出)全国(?:平均水平|平均|水平)?(?:增速)?")
+    r"增速|增幅|增|降|多|少)(?:了)?(?:分别)?(?:高达|达到了|为|达到|达|是)?")
+_NATIONAL_RE = re.compile(r"(?P<dir>高于|低于|快于|慢于|超过|超出)全国(?:平均水平|平均|水平)?(?:增速)?"
+                          r"|(?:较|比)全国(?:平均水平|平均|水平)?(?:增速)?(?P<dir2>高出|低出|高|低|快|慢)(?:了)?")
 _DOUBLED_RE = re.compile(r"翻番|翻了一番|翻一番|倍增")
-_STREAK_RE = re.compile(r"连续(?P<n>\d+|[一二三四五六七八九十]{1,3})个月")
+# months above the national average (streak_months): 增速连续三个月回升 is another streak
+_STREAK_RE = re.compile(r"连续(?P<n>\d+|[一二三四五六七八九十]{1,3})个月"
+                        r"(?=[^，,。；;]{0,4}(?:高于|快于|超过|领跑)全国)")
 _NOT_YOY = ("年初", "年末", "上年末", "上月", "环比", "季末", "上季")
 # 少减 after a decrease: less reduced than a year before (a decrease figure's diff is negative)
 _SPAN_BEFORE = re.compile(r"(?:\d+|[一二三四五六七八九十]+)年(?:来|以来)\S{0,6}$|以来\S{0,6}$")
@@ -278,7 +288,9 @@ def mark_growth(text: str, figures: list[FoundFigure]) -> None:
     for m in _NATIONAL_RE.finditer(text, figures[0].start - 20, figures[-1].end + 1):
         first = by_start.get(_skip_space(text, m.end()))
         if first is not None and first.unit in ("个百分点", "%"):
-            _attach(text, [first], figures, "national", -1 if m["dir"] in _NEG else 1, m.start())
+            d = m["dir"] or m["dir2"]
+            _attach(text, [first], figures, "national", -1 if d in (*_NEG, "低出", "低", "慢") else 1,
+                    m.start())
     for m in _DOUBLED_RE.finditer(text, figures[0].start, figures[-1].end + 40):
         level = _level_before(text, m.start(), figures)
         if level is not None and level.yoy_pct is None:
@@ -336,6 +348,16 @@ def _level_before(text: str, pos: int, figures: list[FoundFigure]) -> FoundFigur
 def _attach(text: str, group: list[FoundFigure], figures: list[FoundFigure], kind: str, sign: int,
             cue: int) -> None:
     levels = [f for f in _levels_before(text, cue, figures) if f not in group]
+    cs = cue
+    while cs > 0 and text[cs - 1] not in "，,；;。\n":
+        cs -= 1
+    subject = re.sub(r"同比|分别|增速|增幅|其中|的|[\s“”]", "", text[cs:cue])
+    if len(subject) >= 2:
+        # 普惠小微贷款余额同比增长10%: its own subject, not the growth of an earlier clause's
+        # figure (日均成交8.88万亿元，日均成交同比增长19.9%: the same subject again is)
+        levels = [f for f in levels if f.start >= cs or subject in text[max(0, f.start - 20):f.start]]
+    if kind == "yoy" and all(g.unit == "%" for g in group):
+        levels = [f for f in levels if f.unit != "%"]  # a growth is no points change of a rate
     if not levels:
         return  # growth with no level: it stays a figure of its own
     targets = levels[-len(group):] if len(group) > 1 else [levels[-1]]
@@ -368,9 +390,18 @@ def _attach(text: str, group: list[FoundFigure], figures: list[FoundFigure], kin
                 continue
             if level.yoy_diff is not None:
                 continue
-            level.yoy_diff = diff
+            if diff != round(value, 10):  # 比年初增加1.2万亿元、同比多增1098亿元: another scale
+                level.notes.append(_other_scale(text[g.start:g.end], level.unit))
+            else:
+                level.yoy_diff = diff
         g.role = "growth"
         level.growth_end = max(level.growth_end, g.end)
+
+
+def _other_scale(written: str, unit: str) -> str:
+    """The note for a change written in another scale than its figure (yoy_diff keeps only a
+    number the quote holds as written, which validation checks)."""
+    return f"{written}: a year-on-year change written in another unit than {unit}; not in yoy_diff"
 
 
 def _diff_in(level_unit: str, unit: str, value: float) -> float | None:
@@ -399,7 +430,10 @@ def mark_change_to(text: str, figures: list[FoundFigure]) -> None:
         m = _CHANGE_TO_RE.search(text[max(0, a.start - 4):a.start])
         if m and gap in ("至", "到", "，至", "为"):
             diff = _diff_in(b.unit, a.unit, a.value)
-            if diff is not None and b.yoy_diff is None:
+            if diff is not None and diff != round(a.value, 10):
+                b.notes.append(_other_scale(text[a.start:a.end], b.unit))
+                a.role = "growth"
+            elif diff is not None and b.yoy_diff is None:
                 b.yoy_diff = -diff if m["dir"] in (*_NEG, "降低") else diff
                 a.role = "growth"
                 b.start = min(b.start, a.start)
@@ -418,3 +452,123 @@ def mark_prior(text: str, figures: list[FoundFigure]) -> None:
             # 由2022年的A增加到B: the year belongs to A alone, and is A's label
             b.prior_label = lead["when"] or ""
             b.prior_start = lead.start()
+
+
+# The words a list of names shares after its last name (手机、汽车、摩托车出口额: 出口额).
+_SHARED_TAILS = ("进出口额", "出口额", "进口额", "出口值", "进口值", "贷款余额", "存款余额", "余额", "贷款增速",
+                 "存款增速", "增速",
+                 "利率", "占比", "比重", "规模", "增量", "存量", "贷款", "存款", "出口", "进口", "产量", "销量")
+_RESPECTIVELY = re.compile(r"(?:的)?(?:同比)?分别(?:为|是|达到|达|约为|约|增长|增加|占|下降|高达)?(?:了)?$")
+
+
+def mark_respectively(text: str, figures: list[FoundFigure]) -> None:
+    """手机、汽车、摩托车出口额分别为567亿元、530.3亿元、264.7亿元: each figure goes with its own
+    name (汽车出口额 is the 530.3 alone), so that a name in the list labels one figure only."""
+    by_start = {f.start: f for f in figures}
+    for f in figures:
+        if f.item or f.role != "level":
+            continue
+        head = text[max(0, f.start - 60):f.start]
+        m = _RESPECTIVELY.search(head)
+        if m is None:
+            continue
+        group = _list_from(text, f, figures)
+        names = _list_names(head[:m.start()], len(group))
+        if len(group) < 2 or names is None:
+            continue
+        tail = next((t for t in _SHARED_TAILS if t in names[-1] and names[-1] != t), "")
+        if tail:  # …服务业的贷款增速尤为突出: the names end at their shared word
+            names[-1] = names[-1][:names[-1].index(tail) + len(tail)]
+        heads = [*names[:-1], names[-1][:len(names[-1]) - len(tail)]]
+        # 广东本外币存款、贷款余额: the first name carries what the others share (广东本外币)
+        k = len(heads[1])
+        prefix = names[0][:-k] if 0 < k <= 3 and k < len(names[0]) else ""
+        for i, g in enumerate(group):
+            if by_start.get(g.start) is g:
+                g.item = (names[0] if i == 0 else prefix + heads[i]) + tail
+                g.list_start = group[0].start
+                g.notes.append(f"one of a list read respectively: {g.item}")
+
+
+# 增速比去年同期高0.7个百分点, 增速分别比上年同期、一季度末高3.4个、3.0个百分点, 高于各项贷款增速
+# 3.25个百分点: a change of the growth rate, or a gap to another series' rate.
+_RATE_GAP = re.compile(r"(?:增速|增幅|增长率)[^，,；;。]{0,16}?(?:比|较|高于|低于|快于|慢于|高出|低出)"
+                       r"|(?:高于|低于|快于|慢于|高出|低出)[^，,；;。]{0,10}?(?:增速|增幅|增长率)")
+
+
+def mark_rate_gaps(text: str, figures: list[FoundFigure]) -> None:
+    """Points by which a growth rate moved or differs from another series' are no figure of
+    their own and no column holds them: they go into the note of the level they qualify
+    (全国 comparisons are ``vs_national_pp``, see :func:`mark_growth`)."""
+    for f in figures:
+        if f.role != "level" or f.unit not in ("个百分点", "个基点") or f.in_parens:
+            continue
+        s = f.start
+        while s > 0 and text[s - 1] not in "，,；;。\n":
+            s -= 1
+        clause = text[s:f.end]
+        if not _RATE_GAP.search(text[s:f.start]) or "全国" in clause:
+            continue
+        level = _level_before(text, s, figures)
+        if level is None:
+            continue
+        f.role = "gap"
+        level.notes.append(f"{clause}: a change of its growth rate, which no column holds")
+        level.growth_end = max(level.growth_end, f.end)
+
+
+# 如某企业贷款1000万元, 例如，一笔500万元的贷款, 假设…: a worked example, not a reported figure.
+# (比如，我们引导建设银行在渝设立6只科创子基金 is a real example: only an unnamed one is not.)
+_EXAMPLE = re.compile(r"假如|如果|假设|倘若|"
+                      r"(?:例如|比如|譬如|如|若|以)[，,]?[^，,。；;：:]{0,8}?(?:某|一笔|一家|一户|一位|一名)")
+
+
+def in_example(text: str, pos: int) -> bool:
+    """True when the clause before pos is a worked example or a supposition (如某企业…).
+
+    >>> t = "如某企业获得贷款1000万元，可节约利息约2万元。"
+    >>> in_example(t, t.index("1000")), in_example("全市贷款余额6.54万亿元", 6)
+    (True, False)
+    """
+    s = pos
+    while s > 0 and text[s - 1] not in "。；;！？\n":
+        s -= 1
+    return bool(_EXAMPLE.search(text, s, pos))
+
+
+def _list_names(lead: str, n: int) -> list[str] | None:
+    """The n names a list read 分别 goes with: 手机、汽车、摩托车出口额; 科学研究和技术服务业、批发和零售业
+    …以及租赁和商务服务业的贷款增速(尤为突出，)分别…: names hold 和, so 和 splits only the last one
+    when the count asks for it."""
+    parts = [p for p in re.split(r"[，,。；;：:\n]", lead)]
+    for k, clause in enumerate(reversed(parts[-2:])):
+        names = [x for x in re.split(r"、|以及|及|与", clause) if x]
+        if k == 1 and names:  # 东盟、欧盟为重庆前两大贸易伙伴，全年进出口额分别为…: 欧盟, then the noun
+            names[-1] = re.split(r"为|是", names[-1])[0]
+            tail = re.sub(r"^(?:全年|同比|其中)", "", parts[-1])
+            names = [x + tail for x in names]
+        if len(names) == n - 1 and "和" in names[-1]:
+            names = [*names[:-1], *names[-1].split("和", 1)]
+        if len(names) == n and all(names):
+            names[-1] = re.sub(r"^(.*?)的", r"\1", names[-1], count=1) if "的" in names[-1] else names[-1]
+            return names
+    return None
+
+
+# 突破万亿元, 超千亿元: a round amount written with no numeral (one 万亿, one 千亿).
+_ROUND = re.compile(r"(?P<q>突破|超过|超|逾|近|达到|达)(?P<scale>万亿|千亿|百亿)元")
+_ROUND_VALUE = {"万亿": (1.0, "万亿元"), "千亿": (1000.0, "亿元"), "百亿": (100.0, "亿元")}
+
+
+def _round_amounts(text: str, start: int, end: int, taken: set[int]) -> list[FoundFigure]:
+    """Figures such as 发行规模突破万亿元 (1万亿元, qualifier 突破); not 千亿产业生态 (no 元)."""
+    out = []
+    for m in _ROUND.finditer(text, start, end):
+        if m.start() in taken or in_short_quote(text, m.start(), m.end()):
+            continue
+        value, unit = _ROUND_VALUE[m["scale"]]
+        q = dict(_PREFIX).get(m["q"], "")
+        fig = FoundFigure(value, unit, q, m.start(), m.end(), m.start("scale"), m["scale"])
+        fig.notes.append(f"{m[0]}: a round amount written without a numeral")
+        out.append(fig)
+    return out

@@ -45,10 +45,12 @@ from ..analysis.judgements import Judgement, judgements_for
 from ..analysis.quarter import quarter_data
 from ..core.formatting import parse_rank
 from ..core.scanning import EXTRA_UNITS, Figure, parse_figure, scan_figures
-from ..core.vocab import QUALIFIERS, UNITS
+from ..core.vocab import NATIONAL_ENTITY_TYPES, QUALIFIERS, REPORT_DEFINITION_WORDS, UNITS
 from ..errors import AuditError, CqreportError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..dataset.model import Dataset
     from .ledger import LedgerEntry, Narrative
 
@@ -326,35 +328,38 @@ class _TextExtractor(HTMLParser):
               "tbody", "figure", "figcaption"})
     _SKIP = frozenset({"script", "style", "head", "title", "template"})
 
-    def __init__(self) -> None:
+    def __init__(self, block: str = "\n") -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+        self._block = block
 
     def handle_starttag(self, tag, attrs):
         if tag in self._SKIP:
             self._skip += 1
         elif tag in self._BLOCK:
-            self.parts.append("\n")
+            self.parts.append(self._block)
 
     def handle_endtag(self, tag):
         if tag in self._SKIP:
             self._skip = max(0, self._skip - 1)
         elif tag in self._BLOCK:
-            self.parts.append("\n")
+            self.parts.append(self._block)
 
     def handle_data(self, data):
         if not self._skip:
             self.parts.append(data)
 
 
-def html_to_text(html: str) -> str:
+def html_to_text(html: str, block: str = "\n") -> str:
     """The text a reader sees in an HTML page (scripts and styles left out).
+
+    ``block`` is written where a block (paragraph, table cell, caption) opens or closes.
 
     >>> html_to_text("<p>余额<b>6.54</b>万亿元<sup class='cq-ref'>[1]</sup></p><script>var x=7;</script>")
     '\\n余额6.54万亿元[1]\\n'
     """
-    p = _TextExtractor()
+    p = _TextExtractor(block)
     p.feed(html)
     p.close()
     return "".join(p.parts)
@@ -414,6 +419,19 @@ def _same_base(a: str, b: str) -> bool:
     return "count" in (a, b) and len(counts) == 1 and not counts & _COUNT_BASES_EXCLUDED
 
 
+_DECIMALS = re.compile(r"\d[\d,]*(?:\.(\d+))?")
+
+
+def _rounding(read: Figure) -> float:
+    """Half a unit of the last digit a figure was written with, in its base unit: a figure
+    written in a larger scale than reported is rounded there (6.40万标箱 for 64013 TEU)."""
+    m = _DECIMALS.search(read.text)
+    if m is None or not read.value:
+        return 0.0
+    decimals = len(m.group(1) or "")
+    return 0.5 * 10 ** -decimals * abs(read.value_base / read.value)
+
+
 def _close(a: float, b: float, tol: float = 0.0) -> bool:
     return abs(a - b) <= tol + 1e-9 * max(1.0, abs(a), abs(b))
 
@@ -449,10 +467,10 @@ _BOUND_OK = {"exact": {"exact", "approx"}, "approx": {"approx"}, "lower": {"lowe
 
 def _data_text(ds: Dataset) -> set[str]:
     cells: set[str] = set()
-    cols = {"observations": ("quote", "note", "caution", "period_label", "prior_label", "rank"),
+    cols = {"observations": ("quote", "note", "caution", "period_label", "prior_label", "prior_label_en", "rank"),
             "sources": ("title", "publisher", "reliability_note",
                         "title_zh", "title_en", "publisher_zh", "publisher_en"),
-            "metrics": ("name_zh", "name_en", "definition"),
+            "metrics": ("name_zh", "name_en", "running_zh", "running_en", "definition"),
             "entities": ("name_zh", "name_en")}
     for table, names in cols.items():
         frame = getattr(ds, table)
@@ -521,8 +539,9 @@ def _check_observation(ds: Dataset, e: LedgerEntry, read: Figure) -> list[Findin
         return [Finding("data", "ledger", e.text, e.where,
                         f"observation {e.source_ref!r} is not in the data")]
     expected = _observation_keys(row, e.field)
+    tol = _rounding(read)
     for base, v, bound in expected:
-        if _same_base(read.key[0], base) and _close(read.value_base, v) and read.bound == bound:
+        if _same_base(read.key[0], base) and _close(read.value_base, v, tol) and read.bound == bound:
             return []
     want = "; ".join(_key_text((b, float(f"{v:.12g}"), bd)) for b, v, bd in expected) or "nothing"
     return [Finding("data", "ledger", e.text, e.where,
@@ -620,10 +639,72 @@ def audit_chart_data(page: str, dataset: Dataset | None, where: str = "html") ->
     return findings
 
 
+# ============================================================================ meanings
+#: Where a clause ends: punctuation, a footnote mark, a block (table cell, paragraph: BLOCK_MARK).
+BLOCK_MARK = "\u00a6"   # ¦: kept by normalize_text, neither a digit nor a word
+_CLAUSE_END = re.compile(r"[,;:!?。\]\u00a6]|\.\s")
+CLAUSE_CHARS = 80
+
+
+def _claims(clause: str, lang: str) -> set[str]:
+    return {claim for claim, words in REPORT_DEFINITION_WORDS.items() if re.search(words[lang], clause)}
+
+
+def _contradicts(claim: str, row: pd.Series, ds: Dataset) -> str:
+    """What the data says against a claim the text makes about a row ('' when they agree)."""
+    money = row["currency"] != "na"   # a count of firms doing RMB business claims no currency
+    if claim == "rmb" and money and row["currency"] != "rmb":
+        return f"its currency is '{row['currency']}', not RMB"
+    if claim == "all_currencies" and money and row["currency"] != "all":
+        return f"its currency is '{row['currency']}', not local and foreign currencies"
+    if claim == "cumulative" and row["period_type"] != "cumulative":
+        return f"it is a {row['period_type']}, not a cumulative total"
+    if claim == "whole_city" and not (row["entity_id"] == "chongqing" and row["scope"] == "whole"):
+        return f"its entity is '{row['entity_id']}' and its coverage '{row['scope']}', not the whole city"
+    if claim == "national" and ds.entities.loc[row["entity_id"], "entity_type"] not in NATIONAL_ENTITY_TYPES:
+        return f"its entity is '{row['entity_id']}', not the nation"
+    return ""
+
+
+def audit_meanings(page: str, narrative: Narrative, dataset: Dataset, where: str = "html") -> list[Finding]:
+    """Check the definition words the text attaches to each reported figure against the data.
+
+    The words of a figure's own clause before it (人民币 / 本外币, 累计, 全市, 全国; RMB, local and
+    foreign currencies, cumulative, in Chongqing, national) must agree with the definition of
+    the observation the narrative printed there (``page`` is the HTML, read with its blocks kept
+    apart so a table cell's words stay with their row): a figure of unstated currency written as
+    人民币, a flow written as 累计, a pilot's figure written as 全市, are findings.
+    """
+    norm, figs, _ = read_figures(html_to_text(page, BLOCK_MARK), narrative.verbatim, narrative.verbatim_inline)
+    rows: dict[tuple, list[pd.Series]] = defaultdict(list)
+    by_id: dict[str, list[pd.Series]] = defaultdict(list)   # an obs_id may name two spans of one end
+    for _, r in dataset.observations.iterrows():
+        by_id[r["obs_id"]].append(r)
+    for e in narrative.ledger:
+        k = ledger_key(e)
+        if k is not None and e.kind == "observation" and e.field == "value":
+            rows[k] += by_id.get(e.source_ref, [])
+    findings = []
+    for f in figs:
+        candidates = rows.get(f.key)
+        if not candidates:
+            continue
+        head = norm[max(0, f.start - CLAUSE_CHARS):f.start]
+        ends = list(_CLAUSE_END.finditer(head))
+        clause = head[ends[-1].end():] if ends else head
+        for claim in sorted(_claims(clause, narrative.lang)):
+            against = [_contradicts(claim, r, dataset) for r in candidates]
+            if all(against):
+                findings.append(Finding("meaning", where, f.text, _context(norm, f.start, f.end),
+                                        f"the text calls it {claim.replace('_', ' ')}, but "
+                                        f"{candidates[0]['obs_id']}: {against[0]}"))
+    return findings
+
+
 # ============================================================================ all together
 def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Path | None = None,
           text: str | None = None, dataset: Dataset | None = None,
-          complete: bool = True) -> AuditReport:
+          complete: bool = True, document: str = "report") -> AuditReport:
     """Run the whole audit and raise if anything fails.
 
     Args:
@@ -634,6 +715,8 @@ def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Pa
         text: Any other rendered text.
         dataset: The data to check the ledger against (default: loaded afresh).
         complete: Whether each rendering holds the whole narrative.
+        document: ``report`` (default) or ``evidence``: which document the renderings are,
+            so each is read against the numbers it prints (``Narrative.for_document``).
 
     Returns:
         The AuditReport (numbers read, entries checked).
@@ -645,7 +728,8 @@ def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Pa
     extra = [("text", text)] if text is not None else []
     if page is None and pdf is None and not extra:
         page = narrative.html
-    return audit_rendered(narrative, page=page, pdf=pdf, extra=extra, dataset=dataset,
+    # every entry is checked against the data; the page against the report's own numbers
+    return audit_rendered(narrative.for_document(document), page=page, pdf=pdf, extra=extra, dataset=dataset,
                           ledger_findings=audit_ledger(narrative, dataset), complete=complete)
 
 
@@ -666,6 +750,8 @@ def audit_rendered(narrative: Narrative, *, page: str | None, pdf: str | Path | 
     if page is not None:
         targets.append(("html", html_to_text(page)))
         report.findings += audit_chart_data(page, dataset)
+        if dataset is not None:
+            report.findings += audit_meanings(page, narrative, dataset)
     if pdf is not None:
         targets.append(("pdf", pdf_to_text(pdf)))
     for where, t in [*targets, *extra]:

@@ -21,6 +21,7 @@ from ..analysis.derive import derived as all_derived
 from ..analysis.judgements import national_gap
 from ..analysis.judgements import pace as judge_pace
 from ..core.formatting import (
+    MAX_RESCALED_DECIMALS,
     format_amount,
     format_change,
     format_pp,
@@ -36,7 +37,7 @@ from ..core.formatting import (
 from ..core.periods import Quarter
 from ..core.phrases import date_text, period_phrase
 from ..core.scanning import EN_NOUNS, scan_figures
-from ..core.vocab import BOUND_WORDS, MINOR_COUNT_BASES, UNITS, reliability_grades
+from ..core.vocab import BOUND_WORDS, MINOR_COUNT_BASES, UNITS, reliability_grades, unnamed_grades, word
 from .ledger import LedgerEntry, Reference
 
 if TYPE_CHECKING:
@@ -44,9 +45,8 @@ if TYPE_CHECKING:
     from ..analysis.quarter import QuarterData
 
 MAX_COMPANIONS = 4
-
-
-_NOT_COMPARABLE = re.compile(r"not comparable with ([a-z][a-z0-9_]*)")
+#: Quarter-ends before the report's that a stock's path shows (a year: five points with its own).
+PATH_QUARTERS = 4
 
 
 # ============================================================================ helpers
@@ -249,18 +249,66 @@ class Fact:
                             inline=True)
 
     @property
+    def running(self) -> Markup:
+        """The series as running text names it (``running_zh`` / ``running_en``), else its name."""
+        own = _clean(self._metric(f"running_{self.lang}"))
+        return self._w.text(own, inline=True) if own else self.name
+
+    @property
+    def whole_city(self) -> bool:
+        """True when the figure covers the whole municipality (the text may say 全市 / city-wide)."""
+        return self.entity_id == "chongqing" and self.row["scope"] == "whole"
+
+    @property
+    def cumulative(self) -> bool:
+        """True for a cumulative total (累计): never written as a period's flow or a balance."""
+        return self.period_type == "cumulative"
+
+    @property
+    def shows_path(self) -> bool:
+        """True for a headline quarter-end stock of the quarter that the report shows with its path
+        (the path then carries the year-earlier and previous quarter-end figures)."""
+        return self.is_core and self.priority == 1 and self.path is not None
+
+    @property
+    def cumulative_unnamed(self) -> bool:
+        """True for a cumulative total whose name does not say so (a table then adds 累计 / cumulative)."""
+        word = "累计" if self.lang == "zh" else "cumulative"
+        return self.cumulative and word not in _clean(self._metric(f"name_{self.lang}")).lower()
+
+    @property
+    def path(self) -> dict[str, Any] | None:
+        """A quarter-end stock's path: the same definition at the four quarter-ends before it.
+
+        Returns:
+            None unless at least two earlier quarter-ends have a figure; else ``points`` (Facts,
+            oldest first) and ``missing`` (the quarter-ends without one, in words).
+        """
+        if self.period_type != "stock" or self.end != Quarter.of(self.end).end:
+            return None
+        from ..analysis.comparable import compare
+        ds = self._w.ds
+        series = ds.preferred_by_series.get((self.metric_id, self.entity_id))
+        q = Quarter.of(self.end)
+        points, missing = [], []
+        for back in range(PATH_QUARTERS, 0, -1):
+            end = q.shift(-back).end
+            hit = series[series["end"] == end] if series is not None else None
+            if hit is not None and len(hit) and compare(self.row, hit.iloc[0]):
+                points.append(self._w.fact(hit.iloc[0]))
+            else:
+                missing.append(period_phrase(None, end, self.lang))
+        return {"points": points, "missing": missing} if len(points) >= 2 else None
+
+    @property
     def entity_in_name(self) -> bool:
         """True when the metric's name already says who (金联体成员数量 for the alliance)."""
         full = _clean(self._w.ds.entities.loc[self.entity_id, "name_zh"])
         name = _clean(self._metric("name_zh"))
         # the name and each alias in brackets: 陆海新通道金融服务联合体（金联体）
         aliases = [re.sub(r"（.*?）|\(.*?\)", "", full), *re.findall(r"[（(](.*?)[）)]", full)]
-        for ent in filter(None, aliases):
-            if len(ent) <= 4 and ent[:2] in name:
-                return True
-            if any(ent[i:i + 4] in name for i in range(len(ent) - 3)):
-                return True
-        return False
+        # the whole name or alias: 西部陆海新通道 in a metric's name does not say 西部陆海新通道全线
+        return any(ent in name for ent in filter(None, aliases))
 
     @property
     def when(self) -> str:
@@ -313,7 +361,9 @@ class Fact:
 
     @property
     def prior_label(self) -> Markup:
-        return self._w.text(self.row["prior_label"], inline=True)
+        """What the prior value refers to, in the report's language (prior_label / prior_label_en)."""
+        col = "prior_label" if self.lang == "zh" else "prior_label_en"
+        return self._w.text(self.row.get(col, ""), inline=True)
 
     @property
     def source(self) -> pd.Series:
@@ -404,14 +454,59 @@ class Fact:
         return None if is_missing(d) else int(d)
 
     @property
+    def growth_fact(self) -> Fact | None:
+        """The row that publishes this figure's growth: itself, another source's row of the same
+        figure, or a growth-only row at its date (None when no source gives it)."""
+        from ..analysis.derive import published_growth
+        row = published_growth(self._w.ds, self.row)
+        return None if row is None else self._w.fact(row)
+
+    @property
     def yoy(self) -> _Num | None:
-        """The reported year-on-year growth (同比增长6.8%, 翻番), or None if not reported."""
-        pct = self.row["yoy_pct"]
-        if is_missing(pct):
+        """The published year-on-year growth (同比增长6.8%, 翻番), or None if none is published.
+
+        When another row publishes it (a confirming source, a growth-only series), the number
+        is ledgered against that row; ``yoy_ref`` then prints its footnote and ``yoy_grade``
+        names its source's grade when that is low.
+        """
+        if self.row["growth_of"]:   # a growth-only row: its value is the growth
+            dec = int(self.row["decimals"])
+            return self._num(format_yoy(self.row["value"], self.lang, decimals=dec), "value", decimals=dec)
+        g = self.growth_fact
+        if g is None:
             return None
-        wording = _clean(self.row["yoy_wording"])
-        text = format_yoy(pct, self.lang, wording=wording, decimals=self._yoy_decimals())
-        return self._num(text, "yoy_pct", decimals=self._yoy_decimals() or 0)
+        r = g.row
+        if not is_missing(r["yoy_pct"]):
+            wording = _clean(r["yoy_wording"])
+            dec = g._yoy_decimals()
+            text = format_yoy(r["yoy_pct"], self.lang, wording=wording, decimals=dec)
+            return g._num(text, "yoy_pct", decimals=dec or 0)
+        dec = int(r["decimals"])
+        return g._num(format_yoy(r["value"], self.lang, decimals=dec), "value", decimals=dec)
+
+    @property
+    def yoy_other(self) -> bool:
+        """True when another row publishes this figure's growth (its footnote then follows the growth)."""
+        g = self.growth_fact
+        return g is not None and g is not self
+
+    @property
+    def yoy_ref(self) -> Markup:
+        """The footnote of the row that publishes the growth, when it is not this row."""
+        g = self.growth_fact
+        return g.ref if g is not None and g is not self else Markup("")
+
+    @property
+    def yoy_grade(self) -> str:
+        """The grade of the growth's source when it is named (a machine summary), else ''."""
+        g = self.growth_fact
+        return "" if g is None or g is self else g.grade
+
+    @property
+    def grade(self) -> str:
+        """This figure's source grade in words when the text names it (below press), else ''."""
+        grade = str(self.source["reliability"])
+        return "" if grade in unnamed_grades() else word("reliability", grade, self.lang)
 
     @property
     def pace(self) -> dict[str, Any] | None:
@@ -444,9 +539,10 @@ class Fact:
         nat = self._w.fact_by_id(j.inputs[1])
         if j.value is None:
             name = self._w.ds.metrics.loc[j.unlike, f"name_{self.lang}"]
-            return {"nat": nat, "gap": None, "unlike": self._w.text(name, inline=True), "unlike_id": j.unlike}
+            return {"nat": nat, "gap": None, "unlike": self._w.text(name, inline=True), "unlike_id": j.unlike,
+                    "why": j.verdict.clause(self.lang) if j.verdict is not None else ""}
         text = format_pp(j.value, self.lang, decimals=j.decimals)
-        return {"nat": nat, "unlike": "", "unlike_id": "",
+        return {"nat": nat, "unlike": "", "unlike_id": "", "why": "",
                 "gap": _Num(self._w, text, j.judgement_id, "judgement", "value", "", j.decimals)}
 
     @property
@@ -478,6 +574,15 @@ class Fact:
         if is_missing(s):
             return None
         return self._num(format_streak(int(s), self.lang), "streak_months", decimals=0)
+
+    @property
+    def streak_fact(self) -> Fact:
+        """The row whose streak above the national rate goes with this figure: its own, or that of
+        the row that publishes its growth (the end-2025 balance and its growth's ten months)."""
+        g = self.growth_fact
+        if is_missing(self.row["streak_months"]) and g is not None and not is_missing(g.row["streak_months"]):
+            return g
+        return self
 
     @property
     def ranks(self) -> list[_Num]:
@@ -586,6 +691,11 @@ class Fact:
         return self._derived("share")
 
     @property
+    def ratio(self) -> DerivedFact | None:
+        """A ratio whose denominator this figure is (the loan-to-deposit ratio of a deposit balance)."""
+        return self._derived("ratio")
+
+    @property
     def whole(self) -> Fact | None:
         d = self.share
         return None if d is None else d.inputs[1]
@@ -600,29 +710,24 @@ class Fact:
                    for c in self._w.qd.checks)
 
     @property
-    def unlike_year_earlier(self) -> list[Fact]:
-        """Figures a year earlier of a series this one must not be compared with (other definition)."""
+    def unlike_year_earlier(self) -> list[dict[str, Any]]:
+        """Figures a year earlier of the same concept in another definition (bonds in all markets
+        against bonds in the interbank market), each with why they are not compared (``why``)."""
         if self.year_earlier is not None:
             return []
-        ds = self._w.ds
-        others = set(_NOT_COMPARABLE.findall(_clean(self._metric("definition"))))
-        for mid, definition in ds.metrics["definition"].items():
-            if self.metric_id in _NOT_COMPARABLE.findall(_clean(definition)):
-                others.add(mid)
-        out = []
+        from ..analysis.comparable import compare
         from ..core.periods import shift_years
+        o = self._w.ds.observations
         end = shift_years(self.end, -1)
-        o = ds.observations
-        for mid in sorted(others):
-            hit = o[(o["metric_id"] == mid) & (o["entity_id"] == self.entity_id)
-                    & (o["end"] == end) & o["preferred"]]
-            out += [self._w.fact(r) for _, r in hit.iterrows()]
+        hit = o[(o["concept"] == self.row["concept"]) & (o["entity_id"] == self.entity_id)
+                & (o["end"] == end) & o["preferred"] & (o["metric_id"] != self.metric_id)]
+        out = []
+        for _, r in hit.iterrows():
+            verdict = compare(self.row, r)
+            if not verdict:
+                other = self._w.fact(r)
+                out.append({"fact": other, "name": other.name, "why": verdict.clause(self.lang)})
         return out
-
-    @property
-    def unlike(self) -> list[str]:
-        """Names of series this one is not comparable with (from the catalogue's definitions)."""
-        return sorted(set(_NOT_COMPARABLE.findall(_clean(self._metric("definition")))))
 
     @property
     def variants(self) -> list[Fact]:
@@ -740,17 +845,15 @@ class DerivedFact:
             new = zh_unit_for(d.value_base, u.base)
             if new in UNITS and new != unit:
                 shift = round(math.log10(UNITS[new].factor / u.factor))
-                value, dec, unit = d.value_base / UNITS[new].factor, dec + shift, new
+                value, dec, unit = d.value_base / UNITS[new].factor, min(dec + shift, MAX_RESCALED_DECIMALS), new
         # one glossary word in both languages: a derived figure is 约/about unless one-sided
         word = BOUND_WORDS.get(d.bound, BOUND_WORDS["approx"])[lang]
         return _round(value, dec, d.bound), unit, dec, word
 
     @property
     def too_uncertain(self) -> bool:
-        """True when the range the inputs allow is so wide the figure says little (±30 %)."""
-        d = self.d
-        sides = [abs(float(d.value) - x) for x in (d.low, d.high) if math.isfinite(x)]
-        return bool(sides) and max(sides) > 0.3 * abs(float(d.value))
+        """True when the inputs' rounding leaves the figure too wide to write (analysis.derive.too_uncertain)."""
+        return self.d.uncertain
 
     def _num(self, text: str, word: str, dec: int, unit: str) -> _Num:
         return _Num(self._w, text, self.derived_id, "derived", "value", word, dec, unit)

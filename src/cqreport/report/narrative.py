@@ -23,7 +23,6 @@ against the ledger, and every ledger entry against the data.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +63,10 @@ def _sorted_facts(w: _Writer, frame: pd.DataFrame, *, recent_first: bool = False
 def _topic_view(w: _Writer, topic: str) -> dict[str, Any]:
     qd = w.qd
     # priority-3 figures are mentioned only beside a main figure of the same release
-    core_all = [f for f in _sorted_facts(w, qd.figures[qd.figures["topic"] == topic]) if f.priority <= 2]
-    ctx_all = _sorted_facts(w, qd.context[qd.context["topic"] == topic], recent_first=True)
+    # a growth-only row is told with its level (its path, its pace), not as a figure of its own
+    figures, context = (f[(f["topic"] == topic) & (f["growth_of"] == "")] for f in (qd.figures, qd.context))
+    core_all = [f for f in _sorted_facts(w, figures) if f.priority <= 2]
+    ctx_all = _sorted_facts(w, context, recent_first=True)
     main_ctx_all = [f for f in ctx_all if f.priority <= 2][:MAX_CONTEXT_SENTENCES]
     # minor counts (firms, members, events, products) go to the section's table, not its prose
     core_all = [f for f in core_all if not _superseded(f, core_all)]
@@ -74,7 +75,7 @@ def _topic_view(w: _Writer, topic: str) -> dict[str, Any]:
     minor = [f for f in core_all + main_ctx_all if f.is_minor]
     listed = {f.obs_id for f in core_all + main_ctx_all}
     for f in core + main_ctx + minor:
-        extra = [c for c in f.companions if c.obs_id not in listed]
+        extra = [c for c in f.companions if c.obs_id not in listed and not c.row["growth_of"]]
         listed |= {c.obs_id for c in extra}
         minor += extra
     metrics = w.ds.metrics
@@ -109,33 +110,31 @@ def _is_regular(ds, metric_id: str) -> bool:
 
 
 def _key_points(w: _Writer) -> list[Fact]:
+    """Three to five judgements about the quarter: its own figures only (an earlier figure
+    appears in a key point only as the comparison of one of them), one topic after another."""
     qd = w.qd
     pools: dict[str, list[Fact]] = {}
-    # a summary judges the quarter: context older than the previous quarter is no key point
-    stale = qd.quarter.start - timedelta(days=92)
     for topic in report_topics():
-        core = _sorted_facts(w, qd.figures[qd.figures["topic"] == topic])
-        ctx = _sorted_facts(w, qd.context[(qd.context["topic"] == topic)
-                                          & (qd.context["priority"] == 1)], recent_first=True)
-        pools[topic] = [f for f in core if f.priority <= 2 and not f.is_minor] \
-            + [f for f in ctx if not f.is_minor and f.end > stale]
+        core = _sorted_facts(w, qd.figures[(qd.figures["topic"] == topic) & (qd.figures["growth_of"] == "")])
+        pools[topic] = [f for f in core if f.priority <= 2 and not f.is_minor]
     picked: list[Fact] = []
     while len(picked) < MAX_KEY_POINTS and any(pools.values()):
         for topic in pools:
             if pools[topic] and len(picked) < MAX_KEY_POINTS:
                 picked.append(pools[topic].pop(0))
     if len(picked) < MIN_KEY_POINTS:
-        rest = _sorted_facts(w, pd.concat([qd.figures, qd.context]))
+        rest = _sorted_facts(w, qd.figures[qd.figures["growth_of"] == ""])
         picked += [f for f in rest if f not in picked][:MIN_KEY_POINTS - len(picked)]
     topic_rank = {t: i for i, t in enumerate(report_topics())}
-    return sorted(picked, key=lambda f: (topic_rank.get(f.topic, 9), not f.is_core,
-                                         picked.index(f)))
+    return sorted(picked, key=lambda f: (topic_rank.get(f.topic, 9), picked.index(f)))
 
 
 def _headline_rows(w: _Writer) -> list[Fact]:
     qd = w.qd
-    core = [f for f in _sorted_facts(w, qd.figures) if f.priority <= 2 and not f.is_minor]
-    ctx = [f for f in _sorted_facts(w, qd.context, recent_first=True) if f.priority == 1 and not f.is_minor]
+    # a growth-only row is its level's growth: it stands in the level's row, not in one of its own
+    figures, context = (f[f["growth_of"] == ""] for f in (qd.figures, qd.context))
+    core = [f for f in _sorted_facts(w, figures) if f.priority <= 2 and not f.is_minor]
+    ctx = [f for f in _sorted_facts(w, context, recent_first=True) if f.priority == 1 and not f.is_minor]
     topic_rank = {t: i for i, t in enumerate(report_topics())}
     # a multi-year total (the 14th Five-Year Plan's) is no headline of a quarter
     rows = [f for f in _one_per_series(core + ctx) if _span(f) <= 366]
@@ -227,12 +226,15 @@ def write_narrative(qd: QuarterData, lang: str = "zh", *,
     key_points = render("key_points", "key_points")
     table = render("headline_table", "headline_table")
     sections = {t: render(t, "section", _topic_view(w, t)) for t in report_topics()}
+    changes = render("changes", "changes")
     appendix = render("appendix", "appendix")
+    evidence = render("evidence", "evidence")
     title = render("title", "title")
     ds = qd.dataset
     return Narrative(
         quarter=qd.quarter, lang=lang, title_html=title, key_points_html=key_points,
-        headline_table_html=table, sections=sections, appendix_html=appendix,
+        headline_table_html=table, sections=sections, changes_html=changes, appendix_html=appendix,
+        evidence_html=evidence,
         ledger=list(w.ledger), verbatim=sorted(set(w.verbatim), key=lambda s: (-len(s), s)),
         references=list(w.refs), verbatim_inline=sorted(w.inline), data_dir=getattr(ds, "data_dir", None),
         data_hash=getattr(ds, "content_hash", ""), as_of=qd.as_of)
@@ -257,6 +259,12 @@ class ReportContext:
     def cutoff(self) -> str:
         return date_text(self._w.qd.cutoff, self.lang)
 
+    @property
+    def interim(self) -> bool:
+        """True when the data stops before the quarter's end: the report is an interim one
+        (截至…的阶段性数据), not the quarter's (2020Q4 with a cut-off of 28 December)."""
+        return self._w.qd.cutoff < self._w.qd.quarter.end
+
     def key_points(self) -> list[Fact]:
         return _key_points(self._w)
 
@@ -278,6 +286,26 @@ class ReportContext:
                 yield r, self._w.derived_fact(self._w.derived[r.ref_id])
             i += 1
 
+    def source_notes(self) -> list[dict[str, Any]]:
+        """The report's footnotes as its Sources list prints them: one line per source, with
+        every footnote that cites it (the references numbered so far), and one line per derived
+        figure with its inputs' footnotes."""
+        w = self._w
+        lines: list[dict[str, Any]] = []
+        by_source: dict[str, dict[str, Any]] = {}
+        refs = list(w.refs)
+        for r in refs:
+            if r.kind == "observation":
+                f = w.fact_by_id(r.ref_id)
+                line = by_source.get(f.source_id)
+                if line is None:
+                    line = by_source[f.source_id] = {"kind": "observation", "fact": f, "refs": []}
+                    lines.append(line)
+                line["refs"].append(r.n)
+            else:
+                lines.append({"kind": "derived", "fact": w.derived_fact(w.derived[r.ref_id]), "refs": [r.n]})
+        return lines
+
     def chart_tables(self) -> list[dict[str, Any]]:
         """Every chart's points, for the appendix (what the PDF reader gets instead of the
         CSV download): one table per chart, one row per point, each value ledgered."""
@@ -292,6 +320,26 @@ class ReportContext:
                 names = list(dict.fromkeys(str(x["fact"].name) for x in rows))
                 tables.append({"name": cd.name, "topic": topic, "series": names, "rows": rows})
         return tables
+
+    def changes(self) -> dict[str, Any]:
+        """What changed since the previous quarter's report as it stood at its own cut-off
+        (analysis/changes.py): every revised and removed figure, and the new ones of the
+        main text (the minor ones are counted in the evidence, not listed here)."""
+        from ..analysis.changes import changes_since_previous
+
+        w = self._w
+        prev_cut, _this, found = changes_since_previous(w.ds, w.qd.quarter)
+        rows = []
+        for ch in found:
+            before = w.fact_by_id(ch.before) if ch.before else None
+            after = w.fact_by_id(ch.after) if ch.after else None
+            f = after or before
+            if ch.kind == "new" and (f.priority > 2 or f.is_minor or f.row["growth_of"]):
+                continue
+            rows.append({"mark": ch.mark, "kind": ch.kind, "reason": ch.reason or ch.kind,
+                         "fact": f, "before": before, "after": after})
+        return {"previous": w.qd.quarter.previous().label(self.lang),
+                "previous_cutoff": date_text(prev_cut, self.lang), "rows": rows}
 
     def cautioned(self) -> list[Fact]:
         """Figures of the quarter the curator cautioned against: listed, never used."""
