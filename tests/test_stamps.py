@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cqreport import DataError, load_dataset
-from cqreport.core import paths
+from cqreport.core import files, paths
 from cqreport.core.files import hash_files
 from cqreport.dataset import stamps, validate
 
@@ -79,7 +79,7 @@ def test_the_key_is_private_and_outside_the_cache(min_data, sources_dir):
     key = paths.key_file()
     assert key.is_file() and stat.S_IMODE(key.stat().st_mode) == 0o600
     assert not key.resolve().is_relative_to(paths.cache_dir().resolve())
-    assert len(bytes.fromhex(key.read_text(encoding="ascii"))) == stamps.KEY_BYTES
+    assert len(bytes.fromhex(key.read_text(encoding="ascii"))) == files.KEY_BYTES
 
 
 def _no_stamp_is_trusted(data: Path, sources: Path, monkeypatch) -> None:
@@ -87,16 +87,17 @@ def _no_stamp_is_trusted(data: Path, sources: Path, monkeypatch) -> None:
     calls = []
     real = validate.check_data
     monkeypatch.setattr(validate, "check_data", lambda *a, **k: calls.append(1) or real(*a, **k))
-    load_dataset(data, sources)
+    # what the next process does (this one keeps the Dataset it validated itself)
+    validate.read_validated(data, sources)
     assert calls, "a stamp was trusted"
 
 
 def test_a_key_others_can_read_is_not_used(min_data, sources_dir, tmp_path, monkeypatch):
     key = tmp_path / "conf" / "stamp.key"
     monkeypatch.setenv("CQREPORT_KEY_FILE", str(key))
-    assert stamps.stamp_key() is not None
+    assert files.seal_key() is not None
     key.chmod(0o644)
-    assert stamps.stamp_key() is None
+    assert files.seal_key() is None
     _no_stamp_is_trusted(min_data, sources_dir, monkeypatch)
     assert "not remembered" in " ".join(validate.validate_data(min_data, sources_dir).notes)
 
@@ -104,21 +105,21 @@ def test_a_key_others_can_read_is_not_used(min_data, sources_dir, tmp_path, monk
 def test_a_key_inside_the_cache_or_behind_a_link_is_not_used(min_data, sources_dir, tmp_path,
                                                              monkeypatch):
     monkeypatch.setenv("CQREPORT_KEY_FILE", str(paths.cache_dir() / "stamp.key"))
-    assert stamps.stamp_key() is None
+    assert files.seal_key() is None
     _no_stamp_is_trusted(min_data, sources_dir, monkeypatch)
     real = tmp_path / "real.key"
     monkeypatch.setenv("CQREPORT_KEY_FILE", str(real))
-    assert stamps.stamp_key() is not None
+    assert files.seal_key() is not None
     link = tmp_path / "link.key"
     link.symlink_to(real)
     monkeypatch.setenv("CQREPORT_KEY_FILE", str(link))
-    assert stamps.stamp_key() is None
+    assert files.seal_key() is None
 
 
 def test_processes_creating_the_key_at_once_agree_on_one(tmp_path, monkeypatch):
     monkeypatch.setenv("CQREPORT_KEY_FILE", str(tmp_path / "k" / "stamp.key"))
     keys: list[bytes | None] = []
-    threads = [threading.Thread(target=lambda: keys.append(stamps.stamp_key())) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: keys.append(files.seal_key())) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:

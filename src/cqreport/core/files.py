@@ -20,6 +20,8 @@ import hmac
 import os
 import re
 import secrets
+import stat
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -51,44 +53,82 @@ def hash_files(files: Iterable[str | os.PathLike], root: Path | None = None) -> 
 
 
 # ---------------------------------------------------------------------------- the seal
-def _key() -> bytes:
-    """This user's sealing key, made on first use (32 random bytes, readable by the user only).
+KEY_BYTES = 32
 
-    Made under a temporary name and linked into place, so that two processes starting
-    at once agree on one key and none reads a key half written.
+
+def _load_key(path: Path) -> bytes | None:
+    """The key in path, or None if it is absent or cannot be trusted (see :func:`seal_key`)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if (not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid()
+                or st.st_mode & (stat.S_IRWXG | stat.S_IRWXO)):
+            return None
+        text = fh.read(2 * KEY_BYTES + 1)
+    try:
+        key = bytes.fromhex(text.decode("ascii"))
+    except ValueError:
+        return None
+    return key if len(key) == KEY_BYTES else None
+
+
+def _create_key(path: Path) -> None:
+    """Write a new key beside path and link it into place: a reader never sees a part of one,
+    and of two processes creating it at once, one key wins and both use it."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".key.", dir=path.parent)   # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(KEY_BYTES))
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def seal_key() -> bytes | None:
+    """This user's sealing key (:func:`paths.key_file`: 32 random bytes as hex), made on first use.
+
+    None, and nothing is sealed or trusted, when the key is not a regular file of this
+    user's, when others can read it, when it is reached through a link, or when it lies
+    inside the cache folder (a key the cache holds protects nothing).
     """
     path = paths.key_file()
-    with contextlib.suppress(FileNotFoundError):
-        return path.read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, secrets.token_bytes(32))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass  # another process made it first: use that one
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path.read_bytes()
+        if path.resolve().is_relative_to(paths.cache_dir().resolve()):
+            return None
+        key = _load_key(path)
+        if key is None and not path.exists() and not path.is_symlink():
+            _create_key(path)
+            key = _load_key(path)
+    except OSError:
+        return None   # a read-only home: nothing is remembered, everything is checked
+    return key
 
 
-def seal(data: bytes, purpose: str) -> str:
-    """A keyed hash (HMAC-SHA256) of data for one purpose, with the key of :func:`paths.key_file`.
+def seal(data: bytes, purpose: str) -> str | None:
+    """A keyed hash (HMAC-SHA256) of data for one purpose, with :func:`seal_key`; None without
+    a usable key.
 
     Only someone who can read the key can make a seal that :func:`seal_ok` accepts: a file
     written into the cache folder by hand, or copied from another machine, is not trusted.
     """
-    return hmac.new(_key(), purpose.encode() + b"\0" + data, hashlib.sha256).hexdigest()
+    key = seal_key()
+    if key is None:
+        return None
+    return hmac.new(key, purpose.encode() + b"\0" + data, hashlib.sha256).hexdigest()
 
 
 def seal_ok(data: bytes, purpose: str, claimed: str) -> bool:
-    """Whether ``claimed`` is the seal of data for that purpose (compared in constant time)."""
-    return hmac.compare_digest(seal(data, purpose), str(claimed))
+    """Whether ``claimed`` is the seal of data for that purpose (compared in constant time);
+    never without a usable key."""
+    good = seal(data, purpose)
+    return good is not None and hmac.compare_digest(good, str(claimed))
 
 
 # ---------------------------------------------------------------------------- writing

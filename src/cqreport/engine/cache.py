@@ -99,10 +99,12 @@ class WorkCache:
         if not self.enabled:
             return
         path = self._path(kind, key)
+        mark = seal(self._sealed(kind, key, data), "work-cache")
+        if mark is None:
+            return  # no key to trust: nothing kept, as nothing kept could be trusted
         with contextlib.suppress(OSError):
             path.parent.mkdir(parents=True, exist_ok=True)
-            mark = seal(self._sealed(kind, key, data), "work-cache").encode()
-            atomic_write_bytes(path, mark + b"\n" + data, mode=0o600)
+            atomic_write_bytes(path, mark.encode() + b"\n" + data, mode=0o600)
             self._prune(kind)
 
     def get_json(self, kind: str, key: str) -> Any:
