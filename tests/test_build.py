@@ -189,10 +189,15 @@ def test_manifest_records_the_inputs(real_reports, report_quarters):
     assert m["inputs"]["data_sha256"] == build_inputs.data_hash(DATA)
     assert m["inputs"]["notebook_sha256"] == _sha(ROOT / "notebooks" / "quarterly_report.ipynb")
     assert m["packages"]["papermill"] and m["packages"]["weasyprint"]
-    assert {"execute", "html", "pdf", "audit_html", "audit_pdf", "total"} <= set(m["timings_s"])
-    for where in ("html", "pdf"):
-        assert "passed" in m["audit"][where]["summary"]
-        assert m["audit"][where]["numbers_read"][where] > 20
+    assert {"execute", "html", "evidence_html", "pdf_report", "pdf_evidence", "audit_report_html",
+            "audit_report_pdf", "audit_evidence_html", "audit_evidence_pdf", "total"} <= set(m["timings_s"])
+    # the report and its evidence, each audited in both formats against its own numbers
+    assert set(m["audit"]) == {"report.html", "report.pdf", "evidence.html", "evidence.pdf"}
+    for name, found in m["audit"].items():
+        fmt = name.split(".")[1]
+        assert "passed" in found["summary"]
+        assert found["numbers_read"][fmt] > 20
+    assert {"report.html", "report.pdf", "evidence.html", "evidence.pdf"} <= set(m["outputs"])
     for name, meta in m["outputs"].items():
         assert meta["sha256"] == _sha(real_reports / report_quarters[0] / "en" / name)
     rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
@@ -216,11 +221,33 @@ def test_executed_notebook_got_string_parameters(real_reports, report_quarters):
 @pytest.mark.slow
 def test_index_links_every_report(real_reports, report_quarters):
     page = (real_reports / "index.html").read_text(encoding="utf-8")
-    links = set(re.findall(r'href="([^"]+/report\.(?:html|pdf))"', page))
-    expected = {f"{q}/{lang}/report.{ext}" for q in report_quarters for lang in ("zh", "en")
-                for ext in ("html", "pdf")}
+    links = set(re.findall(r'href="([^"]+/(?:report|evidence)\.(?:html|pdf))"', page))
+    expected = {f"{q}/{lang}/{doc}.{ext}" for q in report_quarters for lang in ("zh", "en")
+                for doc in ("report", "evidence") for ext in ("html", "pdf")}
     assert links == expected
     assert not FETCH_RE.search(page)
+
+
+@pytest.mark.slow
+def test_every_evidence_link_of_the_report_resolves(real_reports, report_quarters, narratives):
+    """Each footnote of the report links to evidence.html#ref-n, and the evidence the build
+    wrote beside it has that id; its PDF is the same evidence, with the quotes."""
+    for q in report_quarters:
+        for lang in ("zh", "en"):
+            folder = real_reports / q / lang
+            report = (folder / "report.html").read_text(encoding="utf-8")
+            evidence = (folder / "evidence.html").read_text(encoding="utf-8")
+            links = set(re.findall(r'href="evidence\.html#([^"]+)"', report))
+            ids = set(re.findall(r'\bid="([^"]+)"', evidence))
+            assert len(links) >= 10, (q, lang, len(links))
+            assert links <= ids, (q, lang, sorted(links - ids))
+            # a whole page in the report's frame, not the bare fragment
+            assert evidence.startswith("<!DOCTYPE html>") and "data:font/" in evidence
+            assert f'lang="{"zh-CN" if lang == "zh" else "en"}"' in evidence
+            nar = narratives[(q, lang)]
+            assert html_to_text(nar.evidence_html) in html_to_text(evidence)
+            pdf_text = _squash(pdf_to_text(folder / "evidence.pdf"))
+            assert _squash(html_to_text(nar.evidence_html))[:200] in pdf_text
 
 
 # ------------------------------------------------------------------ mechanics (fixture notebook)
@@ -304,6 +331,48 @@ def test_cell_error_fails_and_keeps_the_previous_report(mini_built):
     assert any(o.output_type == "error" for c in failed.cells if c.cell_type == "code"
                for o in c.outputs)
     assert {p.name: _sha(p) for p in out.iterdir() if p.name in good} == good
+
+
+def _with_evidence(reports: Path, name: str, evidence: str) -> Path:
+    """The fixture notebook with a footnote linking to the evidence and a narrative record
+    whose evidence is ``evidence`` (as the real notebook's record carries it)."""
+    nb = nbformat.read(MINI, 4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        'HTML(\'<p>脚注<a href="evidence.html#ref-1">[1]</a></p>\')'))
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "from cqreport.report.ledger import NarrativeRecord\n"
+        "NarrativeRecord({'quarter': quarter, 'lang': lang, 'ledger': [], 'references': [],"
+        " 'verbatim': [], 'verbatim_inline': [],"
+        f" 'evidence_html': f{evidence!r}}})", metadata={"tags": ["remove-from-report"]}))
+    path = reports.parent / name
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_the_evidence_is_written_with_the_report_and_a_failed_build_keeps_the_old_pair(tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    notebook = _with_evidence(reports, "mini_evidence.ipynb",
+                              '<h1>证据附件 {quarter}</h1><div id="ref-1"><p>来源：测试原文。</p></div>')
+    first = _mini(reports, lang="zh", notebook=notebook)
+    assert first.ok, [r.message for r in first.results]
+    out = Path(first.results[0].outdir)
+    evidence = (out / "evidence.html").read_text(encoding="utf-8")
+    assert 'id="ref-1"' in evidence and "来源：测试原文。" in html_to_text(evidence)
+    assert "证据附件" in _squash(pdf_to_text(out / "evidence.pdf"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["outputs"]["evidence.pdf"]["sha256"] == _sha(out / "evidence.pdf")
+    pair = {n: _sha(out / n) for n in ("report.html", "report.pdf", "evidence.html", "evidence.pdf")}
+    # a failed build changes neither document
+    failed = _mini(reports, lang="zh", notebook=notebook, params={"fail": "error"})
+    assert not failed.ok
+    assert {n: _sha(out / n) for n in pair} == pair
+    # a report that links to an evidence the notebook did not write is not published
+    bare = _with_evidence(reports, "mini_no_evidence.ipynb", "")
+    broken = _mini(reports, lang="zh", notebook=bare, force=True)
+    assert not broken.ok and "holds no evidence" in broken.results[0].message
+    assert {n: _sha(out / n) for n in pair} == pair
 
 
 @pytest.mark.slow
@@ -489,7 +558,8 @@ def _what_a_reader_gets(folder: Path) -> dict:
 @pytest.mark.slow
 def test_a_warm_cached_batch_equals_a_cold_one_byte_for_byte(real_reports, report_quarters, tmp_path):
     """Every report of a batch built warm with its work cached, then cold (papermill's own
-    engine, a fresh kernel each, nothing cached): the same HTML and PDF, byte for byte."""
+    engine, a fresh kernel each, nothing cached): the same HTML and PDF of the report and of
+    its evidence, byte for byte."""
     # real_reports was built warm in two workers and filled the work cache this run shares;
     # the batch again, in one kernel (the second report runs where the first ran), all cached
     batch = report_quarters[:1]
@@ -506,10 +576,11 @@ def test_a_warm_cached_batch_equals_a_cold_one_byte_for_byte(real_reports, repor
                                     for root in (real_reports, tmp_path / "cached", tmp_path / "cold"))
         # the cached build took every unit from the cache; the cold one took nothing
         assert cached_m["work_cache"]["misses"] == {}, (rel, cached_m["work_cache"])
-        # this report's own units: four chart cells, the PDF, the page's and the PDF's audits
-        assert cached_m["work_cache"]["hits"] == {"chart": 4, "pdf": 1, "audit": 2}
+        # this report's own units: four chart cells, the two PDFs (report and evidence), the
+        # audits of both pages and both PDFs
+        assert cached_m["work_cache"]["hits"] == {"chart": 4, "pdf": 2, "audit": 4}
         assert cold_m["executor"] == "papermill" and cold_m["work_cache"] == {"hits": {}, "misses": {}}
-        for name in ("report.html", "report.pdf"):
+        for name in ("report.html", "report.pdf", "evidence.html", "evidence.pdf"):
             warm, hot, fresh = (_sha(root / rel / name)
                                 for root in (real_reports, tmp_path / "cached", tmp_path / "cold"))
             assert warm == hot == fresh, f"{rel}/{name}: warm, cached and cold builds differ"

@@ -80,7 +80,7 @@ def test_the_error_page_shows_the_message_escaped_with_the_reload_script():
     page = srv.served_page(st)
     assert "row 2, column &#x27;value&#x27;: found &#x27;&lt;b&gt;&#x27;" in page
     assert srv.STATE_PATH in page and "var b=3;" in page
-    ok = srv.served_page(srv.State(build=4, ok=True, page="<html><body><p>x</p></body></html>"))
+    ok = srv.served_page(srv.State(build=4, ok=True, pages={"report": "<html><body><p>x</p></body></html>"}))
     assert ok.index("<p>x</p>") < ok.index("<script>") < ok.index("</body>")
 
 
@@ -168,6 +168,12 @@ def test_preview_in_a_browser_rebuilds_on_change_shows_a_bad_row_and_recovers(tm
         assert st["ok"], st["message"]
         page = _get(base)
         assert "6.54万亿元" in page and srv.STATE_PATH in page
+        # the report's footnotes open the evidence the preview serves and wrote beside it
+        evidence = _get(base + "evidence.html")
+        links = set(re.findall(r'href="evidence\.html#([^"]+)"', page))
+        assert links and links <= set(re.findall(r'\bid="([^"]+)"', evidence))
+        written_evidence = next((tmp_path / "reports" / ".preview").glob("*/zh/evidence.html"))
+        assert html_to_text_of(written_evidence.read_text(encoding="utf-8")) == html_to_text_of(evidence)
         # the reader sees what `cqreport build` makes of the same files
         from cqreport.engine.pipeline import build
         from cqreport.report.audit import html_to_text
@@ -250,6 +256,12 @@ def test_preview_in_a_browser_rebuilds_on_change_shows_a_bad_row_and_recovers(tm
     assert not any(k.is_running() and k.status() != psutil.STATUS_ZOMBIE for k in kids)
 
 
+def html_to_text_of(page: str) -> str:
+    from cqreport.report.audit import html_to_text
+
+    return html_to_text(re.sub(r"<script\b.*?</script>", "", page, flags=re.S))
+
+
 def _reloads_in_chromium(base: str, change) -> None:
     """The served page, open in Chromium, reloads itself after ``change`` and shows the new value."""
     from playwright.sync_api import sync_playwright
@@ -261,6 +273,13 @@ def _reloads_in_chromium(base: str, change) -> None:
         page = browser.new_page()
         page.goto(base)
         assert "6.54万亿元" in page.inner_text("body")
+        # a footnote opens the evidence at its entry
+        link = page.locator('a[href^="evidence.html#ref-"]').first
+        target = link.get_attribute("href").split("#", 1)[1]
+        link.click()
+        page.wait_for_url(f"**/evidence.html#{target}")
+        assert page.locator(f"#{target}").is_visible()
+        page.goto(base)
         loads = []
         page.on("load", lambda: loads.append(time.monotonic()))
         change()
@@ -292,7 +311,7 @@ def test_concurrent_pdf_requests_share_one_print_or_are_told_busy(tmp_path):
         srv.print_with_limit(page, target, limit)
 
     state = srv.State(build=7, ok=True, building=False,
-                      page="<html><body><h1>重庆 preview</h1></body></html>")
+                      pages={"report": "<html><body><h1>重庆 preview</h1></body></html>"})
     printer = srv.PdfPrinter(tmp_path / "pdf", slow_print, waiters=3)
     server, base = _serve(printer, state)
     try:
@@ -314,10 +333,45 @@ def test_concurrent_pdf_requests_share_one_print_or_are_told_busy(tmp_path):
     assert [p.name for p in (tmp_path / "pdf").iterdir()] == ["report-7.pdf"]  # no part file
 
 
+def test_the_evidence_is_served_beside_the_report_and_printed_once(tmp_path):
+    prints = []
+
+    def counted(page, target, limit):
+        prints.append(target.name)
+        srv.print_with_limit(page, target, limit)
+
+    state = srv.State(build=3, ok=True, building=False, pages={
+        "report": '<html><body><p>余额<a href="evidence.html#ref-1">[1]</a></p></body></html>',
+        "evidence": '<html><body><div id="ref-1">证据原文</div></body></html>'})
+    printer = srv.PdfPrinter(tmp_path / "pdf", counted)
+    server, base = _serve(printer, state)
+    try:
+        assert "证据原文" in _get(base + "evidence.html") and "证据原文" not in _get(base)
+        answers = _concurrently([base + "evidence.pdf", base + "pdf"] * 3, timeout=60)
+        assert [code for code, _, _ in answers] == [200] * 6
+        evidence_pdf, report_pdf = answers[0][2], answers[1][2]
+        assert {a[2] for a in answers[::2]} == {evidence_pdf} and {a[2] for a in answers[1::2]} == {report_pdf}
+        assert "证据原文" in pdf_to_text_bytes(evidence_pdf, tmp_path)
+        assert "证据原文" not in pdf_to_text_bytes(report_pdf, tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert sorted(prints) == ["evidence-3.pdf", "report-3.pdf"]   # one print of each
+    assert sorted(p.name for p in (tmp_path / "pdf").iterdir()) == ["evidence-3.pdf", "report-3.pdf"]
+
+
+def pdf_to_text_bytes(data: bytes, folder) -> str:
+    from cqreport.report.audit import pdf_to_text
+
+    path = folder / "read.pdf"
+    path.write_bytes(data)
+    return pdf_to_text(path)
+
+
 def test_a_print_that_runs_too_long_is_stopped_and_said(tmp_path):
     printer = srv.PdfPrinter(tmp_path, srv.print_with_limit, limit=0.01)
-    state = srv.State(build=1, ok=True, building=False, page="<html><body>" + "<p>重庆</p>" * 4000
-                      + "</body></html>")
+    state = srv.State(build=1, ok=True, building=False, pages={"report": "<html><body>" + "<p>重庆</p>" * 4000
+                                                                     + "</body></html>"})
     with pytest.raises(srv.BuildError, match="did not print the PDF within"):
         printer.pdf(state)
     assert not list(tmp_path.glob("*.pdf")) and not list(tmp_path.glob(".*part"))
@@ -325,7 +379,7 @@ def test_a_print_that_runs_too_long_is_stopped_and_said(tmp_path):
 
 def test_only_requests_addressed_to_the_preview_are_answered(tmp_path):
     printer = srv.PdfPrinter(tmp_path, srv.print_with_limit)
-    state = srv.State(build=1, ok=True, building=False, page="<html><body>secret</body></html>")
+    state = srv.State(build=1, ok=True, building=False, pages={"report": "<html><body>secret</body></html>"})
     server, base = _serve(printer, state)
     port = server.server_address[1]
     try:

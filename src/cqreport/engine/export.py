@@ -64,9 +64,16 @@ def page_template():
 
 def export_html(nb, lang: str) -> str:
     """The executed notebook as one self-contained HTML page (no code, embedded font)."""
+    body, _ = html_exporter().from_notebook_node(_notebook_for_export(nb))
+    return html_page(body, lang)
+
+
+def html_page(body: str, lang: str) -> str:
+    """An HTML body in the report's page: its frame, its stylesheet and the subset of the CJK
+    font that its text needs. The report and its evidence (the narrative's
+    ``evidence_html``, which the notebook already wrote) are both made so."""
     from ..report.fonts import css_font_face
 
-    body, _ = html_exporter().from_notebook_node(_notebook_for_export(nb))
     title = page_title(body)
     css = (paths.ASSETS_DIR / "report.css").read_text(encoding="utf-8")
     page = page_template().render(lang="zh-CN" if lang == "zh" else "en", title=title,

@@ -29,7 +29,8 @@ def write_index(reports_dir: Path) -> Path:
         q, lg = rel.split("/", 1)
         if not (QUARTER_DIR.fullmatch(q) and lg in REPORT_LANGS):
             continue  # a leftover .building-* or .old-* folder, or someone else's files
-        files = {n: f"{rel}/{n}" for n in ("report.html", "report.pdf", "report.ipynb")
+        files = {n: f"{rel}/{n}" for n in ("report.html", "report.pdf", "evidence.html",
+                                           "evidence.pdf", "report.ipynb")
                  if (manifest_path.parent / n).is_file()}
         failed = (manifest_path.parent / FAILED_NOTEBOOK).is_file()
         rows.append({"quarter": q, "lang": lg, "files": files, "built_at": str(m.get("built_at", "")),

@@ -9,9 +9,10 @@ the same export and audit check the page. What differs:
   files require (the kinds of change of :func:`classify`); chart cells whose
   rows did not change come from the work cache.
 * The data is validated in this process first, so a bad row shows at once.
-* The page is audited, then written atomically to
-  ``reports/.preview/<quarter>/<lang>/report.html``; ``reports/<quarter>/`` is
-  never touched. A failed validation, cell or audit shows its one-line message
+* The report's page and its evidence's are audited, then written together to
+  ``reports/.preview/<quarter>/<lang>/`` (``report.html``, ``evidence.html``: each
+  staged whole, then both renamed); ``reports/<quarter>/`` is never touched. The
+  server serves both, and prints either PDF on request. A failed validation, cell or audit shows its one-line message
   (file, row, column) on the page instead of a stale report.
 * The server (:mod:`cqreport.engine.server`) polls nothing itself: the served page
   carries a small script that reloads it when a new build is ready.
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import paths
-from ..core.files import atomic_write_text
+from ..core.files import stage
 from ..core.periods import parse_quarter
 from ..core.vocab import Lang
 from .cache import WorkCache
@@ -41,7 +42,7 @@ from .folders import check_reports_dir
 from .kernel import CELL_TIMEOUT, KERNEL_NAME, check_kernel
 from .plan import BuildOptions, plan, report_notebook
 from .server import DEFAULT_PORT, PdfPrinter, State, make_server, print_with_limit
-from .steps import Job, Session, audit, execute, export_page
+from .steps import DOCUMENTS, Job, Session, audit, execute, export_page
 from .units import package_digest
 from .verify import audit_report
 from .warm import ASSETS, DATA, LIBRARY, NOTEBOOK, TEMPLATES, WarmExecutor
@@ -166,11 +167,10 @@ class Preview:
         t0 = time.perf_counter()
         with self.lock:
             self.state = State(**{**vars(self.state), "building": True})
-        ok, page, message = False, "", ""
+        ok, pages, message = False, {}, ""
         try:
-            page = self._build(kinds)
-            self.outdir.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.outdir / "report.html", page)
+            pages = self._build(kinds)
+            self._write(pages)
             ok = True
         except Exception as exc:  # shown on the page; the next build starts afresh
             message = _message(exc)
@@ -179,7 +179,7 @@ class Preview:
         with self.lock:
             st = self.state
             self.state = State(build=st.build + 1, ok=ok, building=False,
-                               page=page if ok else st.page, message=message, seconds=seconds,
+                               pages=pages if ok else st.pages, message=message, seconds=seconds,
                                changed=list(changed or []), timings=dict(self.timings))
             state = self.state
         self.echo(f"preview: build {state.build} {'ok' if ok else 'FAILED'} in {seconds:.2f} s"
@@ -187,7 +187,23 @@ class Preview:
                   + ("" if ok else f": {_first_problem(message)}"))
         return state
 
-    def _build(self, kinds: set[str]) -> str:
+    def _write(self, pages: dict[str, str]) -> None:
+        """Write the pages to the preview folder: each staged whole first, then all renamed
+        (a page this build has not, an evidence the notebook no longer writes, is removed)."""
+        self.outdir.mkdir(parents=True, exist_ok=True)
+        staged = []
+        try:
+            for document, page in pages.items():
+                staged.append(stage(self.outdir / f"{document}.html", page.encode()))
+            for s in staged:
+                s.commit()
+        finally:
+            for s in staged:
+                s.discard()
+        for document in set(DOCUMENTS) - set(pages):
+            (self.outdir / f"{document}.html").unlink(missing_ok=True)
+
+    def _build(self, kinds: set[str]) -> dict[str, str]:
         t = time.perf_counter()
         if LIBRARY in kinds:
             _purge_library()
@@ -208,11 +224,12 @@ class Preview:
         try:
             execute(self.session, job, changes=None if self.need_full else kinds)
             export_page(self.session, job)
-            audit(self.session, job, "html")
+            for document in job.pages:
+                audit(self.session, job, "html", document)
         finally:
             self.timings = dict(job.timings)
         self.need_full = False
-        return job.page or ""
+        return dict(job.pages)
 
 
 def _message(exc: BaseException) -> str:

@@ -3,6 +3,13 @@
 plan (:mod:`cqreport.engine.plan`) → :func:`execute` → :func:`export_page` →
 :func:`print_pdf` → :func:`audit` → :func:`write_manifest` → :func:`publish`.
 
+A report is two documents (``report.ledger.DOCUMENTS``): the report and its evidence
+companion. Both come from the one executed notebook: the report is the notebook's
+output, the evidence the HTML the notebook's narrative wrote into its record
+(``Narrative.evidence_html``), in the same page frame and stylesheet. Each is exported,
+printed, audited against its own numbers (``Narrative.for_document``), cached by its
+page and published with the other, in one folder swap.
+
 Each step is a short function of a :class:`Session` (what the reports of one
 process share: options, input fingerprints, the executor, the work cache, the
 data loaded once) and a :class:`Job` (one report on its way: parameters, folder,
@@ -27,16 +34,22 @@ from pathlib import Path
 from typing import Any
 
 from ..core.files import atomic_write_bytes, atomic_write_text, sha256_file
+from ..errors import BuildError
+from ..report.ledger import DOCUMENTS
 from ..report.params import ReportParams
 from .cache import WorkCache
 from .executors import Executor
-from .export import export_html, html_exporter, page_template, start_pdf, warm_up_printer
+from .export import export_html, html_exporter, html_page, page_template, start_pdf, warm_up_printer
 from .folders import building_folder, drop_stale_failures, keep_failed, swap_into_place
 from .inputs import MANIFEST, Inputs, git_revision
 from .kernel import check_glyphs, failure_message, notebook_warnings
 from .plan import BuildOptions
 from .units import chart_key, pdf_key
-from .verify import Auditor, audit_key, check_ledger, read_record, record_of
+from .verify import Auditor, audit_key, check_ledger, find_record, read_record, record_of
+
+#: The documents of a report, in the order they are built, and the link between them.
+REPORT, EVIDENCE = DOCUMENTS
+EVIDENCE_LINK = 'href="evidence.html#'
 
 
 class Background:
@@ -169,7 +182,9 @@ class Job:
     """One report on its way through the steps.
 
     ``tmp`` is the folder its files are written to before they are published (None in
-    the preview, which keeps the page in memory and publishes it alone)."""
+    the preview, which keeps the pages in memory and publishes them itself). ``pages``
+    and ``pdfs`` are by document (:data:`REPORT`, :data:`EVIDENCE`); ``audit`` by the
+    file audited (``report.html``…)."""
 
     params: ReportParams
     outdir: Path
@@ -180,11 +195,16 @@ class Job:
     timings: dict[str, float] = field(default_factory=dict)
     prepared: Prepared | None = None
     nb: Any = None
-    page: str | None = None
-    pdf: Path | None = None
+    pages: dict[str, str] = field(default_factory=dict)
+    pdfs: dict[str, Path] = field(default_factory=dict)
     audit: dict[str, Any] | None = None
     narrative: Any = None
     ledger: list | None = None
+
+    @property
+    def page(self) -> str | None:
+        """The report's page (not the evidence)."""
+        return self.pages.get(REPORT)
 
     def lap(self, name: str, since: float) -> float:
         """Record the seconds of a step since ``since``; return now."""
@@ -217,41 +237,69 @@ def execute(session: Session, job: Job, changes: set[str] | None = None) -> None
 
 
 def export_page(session: Session, job: Job) -> None:
-    """Check the charts' glyphs and export the self-contained HTML page."""
+    """Check the charts' glyphs and export the self-contained HTML pages: the report, and its
+    evidence from the narrative's record.
+
+    Raises:
+        BuildError: If the report links to its evidence and the notebook wrote none.
+    """
     t = time.perf_counter()
     if job.prepared is not None:
         job.prepared.exporters_ready.wait()
     t = job.lap("wait_exporters", t)
     check_glyphs(job.nb)
-    job.page = export_html(job.nb, job.params.lang)
+    job.pages = {REPORT: export_html(job.nb, job.params.lang)}
+    t = job.lap("html", t)
+    evidence = evidence_page(job)
+    if evidence is not None:
+        job.pages[EVIDENCE] = evidence
     if job.tmp is not None:
-        atomic_write_text(job.tmp / "report.html", job.page)
-    job.lap("html", t)
+        for document, page in job.pages.items():
+            atomic_write_text(job.tmp / f"{document}.html", page)
+    job.lap("evidence_html", t)
 
 
-def print_pdf(session: Session, job: Job, target: Path | None = None) -> Callable[[], None]:
-    """Start printing the page to PDF (from the work cache when the page was printed before);
-    return the function that waits for it and stores a new PDF in the cache.
+def evidence_page(job: Job) -> str | None:
+    """The evidence page: the evidence HTML the notebook's narrative wrote (in its record), in
+    the report's page frame; None when the notebook recorded no evidence and the report
+    does not link to one."""
+    record = find_record(job.nb)
+    if record is not None:
+        job.narrative = read_record(job.nb)
+    body = job.narrative.evidence_html if job.narrative is not None else ""
+    if body:
+        return html_page(body, job.params.lang)
+    if EVIDENCE_LINK in (job.page or ""):
+        raise BuildError("the report links to its evidence (evidence.html), but the notebook's "
+                         "narrative record holds no evidence (Narrative.evidence_html)")
+    return None
 
-    The PDF goes to ``target`` (default: ``report.pdf`` in the job's folder)."""
-    assert job.page is not None
-    job.pdf = target or job.tmp / "report.pdf"
-    key = pdf_key(job.page)
+
+def print_pdf(session: Session, job: Job, document: str = REPORT,
+              target: Path | None = None) -> Callable[[], None]:
+    """Start printing a document's page to PDF (from the work cache when that page was printed
+    before); return the function that waits for it and stores a new PDF in the cache.
+
+    The PDF goes to ``target`` (default: ``<document>.pdf`` in the job's folder)."""
+    page = job.pages[document]
+    pdf = job.pdfs[document] = target or job.tmp / f"{document}.pdf"
+    key = pdf_key(page)
     cached = session.cache.get("pdf", key)
     if cached is not None:
-        atomic_write_bytes(job.pdf, cached)
+        atomic_write_bytes(pdf, cached)
         return lambda: None
-    wait = start_pdf(job.page, job.pdf, job.pdf.parent)
+    wait = start_pdf(page, pdf, pdf.parent)
 
     def done() -> None:
         wait()
-        session.cache.put("pdf", key, job.pdf.read_bytes())
+        session.cache.put("pdf", key, pdf.read_bytes())
 
     return done
 
 
-def audit(session: Session, job: Job, target: str) -> None:
-    """Audit the page (``target`` "html") or the PDF ("pdf") against the narrative's ledger.
+def audit(session: Session, job: Job, target: str, document: str = REPORT) -> None:
+    """Audit a document's page (``target`` "html") or PDF ("pdf") against the numbers that
+    document prints (``Narrative.for_document``).
 
     A passed audit of the same text, ledger and data is taken from the work cache; the
     ledger is checked against the data only when some audit has to run.
@@ -263,19 +311,20 @@ def audit(session: Session, job: Job, target: str) -> None:
     record = record_of(job.nb)
     if job.narrative is None:
         job.narrative = read_record(job.nb)
-    text = job.page.encode() if target == "html" else job.pdf.read_bytes()
-    key = audit_key(auditor, target, text, record, session.data_key())
+    where = f"{document}.{target}"
+    text = job.pages[document].encode() if target == "html" else job.pdfs[document].read_bytes()
+    key = audit_key(auditor, where, text, record, session.data_key())
     found = session.cache.get_json("audit", key)
     if not isinstance(found, dict):
         dataset = session.dataset()
         if job.ledger is None:
             job.ledger = check_ledger(job.narrative, dataset)
             t = job.lap("ledger", t)
-        page, pdf = (job.page, None) if target == "html" else (None, job.pdf)
-        found = auditor(job.narrative, dataset, page, pdf, job.ledger)
+        page, pdf = (job.pages[document], None) if target == "html" else (None, job.pdfs[document])
+        found = auditor(job.narrative.for_document(document), dataset, page, pdf, job.ledger)
         session.cache.put_json("audit", key, found)
-    job.audit = {**(job.audit or {}), target: found}
-    job.lap(f"audit_{target}", t)
+    job.audit = {**(job.audit or {}), where: found}
+    job.lap(f"audit_{document}_{target}", t)
 
 
 def write_manifest(session: Session, job: Job) -> None:
@@ -307,7 +356,8 @@ def write_manifest(session: Session, job: Job) -> None:
         "audit": job.audit,
         "checks": checks,
         "outputs": {p.name: {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
-                    for p in sorted(job.tmp.iterdir()) if p.name.startswith("report.")},
+                    for p in sorted(job.tmp.iterdir())
+                    if p.name.startswith((f"{REPORT}.", f"{EVIDENCE}."))},
     }
     atomic_write_text(job.tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
 
@@ -337,21 +387,10 @@ def build_report(session: Session, params: ReportParams) -> ReportResult:
         if job.prepared is not None:
             job.prepared.quarter()  # no other thread of ours runs past here: the printer forks
         t = job.lap("wait_data", t)
-        wait_pdf = print_pdf(session, job) if "pdf" in opts.formats else None
-        try:
-            audit(session, job, "html")  # while the PDF prints
-        except BaseException:
-            if wait_pdf is not None:
-                with contextlib.suppress(Exception):
-                    wait_pdf()
-            raise
-        if wait_pdf is not None:
-            t = time.perf_counter()
-            wait_pdf()
-            job.lap("pdf", t)
-            audit(session, job, "pdf")
+        print_and_audit(session, job)
         if "html" not in opts.formats:
-            (job.tmp / "report.html").unlink()
+            for document in job.pages:
+                (job.tmp / f"{document}.html").unlink()
         write_manifest(session, job)
         publish(job)
         return job.result("built")
@@ -366,6 +405,26 @@ def build_report(session: Session, params: ReportParams) -> ReportResult:
         return job.result("failed", message)
     finally:
         shutil.rmtree(job.tmp, ignore_errors=True)
+
+
+def print_and_audit(session: Session, job: Job) -> None:
+    """Print each document's PDF in child processes while this one audits the pages; then
+    audit each PDF. Every printer is waited for, even when an audit fails."""
+    pdf = "pdf" in session.options.formats
+    waits = {d: print_pdf(session, job, d) for d in job.pages} if pdf else {}
+    try:
+        for document in job.pages:
+            audit(session, job, "html", document)
+    except BaseException:
+        for wait in waits.values():
+            with contextlib.suppress(Exception):
+                wait()
+        raise
+    for document, wait in waits.items():
+        t = time.perf_counter()
+        wait()
+        job.lap(f"pdf_{document}", t)
+        audit(session, job, "pdf", document)
 
 
 def display_path(p: Path) -> str:

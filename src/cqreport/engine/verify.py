@@ -22,12 +22,9 @@ from .units import library_digest
 Auditor = Callable[[Any, Any, str | None, Path | None, list], dict]
 
 
-def record_of(nb: Any) -> dict:
-    """The narrative record the executed notebook showed (the output of ``report.record()``).
-
-    Raises:
-        BuildError: If the notebook shows no record.
-    """
+def find_record(nb: Any) -> dict | None:
+    """The narrative record the executed notebook showed (the output of ``report.record()``),
+    or None."""
     from ..report.ledger import RECORD_MIMETYPE
 
     for cell in nb.cells:
@@ -35,6 +32,18 @@ def record_of(nb: Any) -> dict:
             data = out.get("data", {})
             if RECORD_MIMETYPE in data:
                 return data[RECORD_MIMETYPE]
+    return None
+
+
+def record_of(nb: Any) -> dict:
+    """The narrative record the executed notebook showed (:func:`find_record`).
+
+    Raises:
+        BuildError: If the notebook shows no record.
+    """
+    record = find_record(nb)
+    if record is not None:
+        return record
     raise BuildError("the notebook showed no narrative record (a cell `report.record()`): "
                      "the numbers audit has nothing to check the report against")
 
@@ -58,12 +67,15 @@ def audit_report(narrative: Any, dataset: Any, page: str | None, pdf: Path | Non
     """Check every number in the HTML (or PDF) text against the narrative's ledger, and the
     ledger's findings against the data (computed once per report by :func:`check_ledger`).
 
+    ``narrative`` is the document's own (``Narrative.for_document``): the report's page is
+    read against the numbers the report prints, the evidence's against the evidence's.
+
     Raises:
         AuditError: Listing every number that does not trace back to the data.
     """
     from ..report import audit
 
-    report = audit.audit_rendered(narrative.for_document("report"), page=page, pdf=pdf, dataset=dataset,
+    report = audit.audit_rendered(narrative, page=page, pdf=pdf, dataset=dataset,
                                   ledger_findings=ledger_findings)
     return {"summary": report.summary(), "numbers_read": dict(report.numbers_read),
             "ledger_entries": report.ledger_entries}
