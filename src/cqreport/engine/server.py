@@ -5,7 +5,10 @@
   another site that rebinds its DNS name to 127.0.0.1 sends its own name as
   Host, and gets 421 and nothing else: it can neither read the report nor start
   a print.
-* ``/pdf`` prints the current page at most once per build, one print at a time
+* ``/`` (or ``/report.html``) serves the report, ``/evidence.html`` its evidence (the
+  report's footnotes link there).
+* ``/pdf`` (or ``/report.pdf``) and ``/evidence.pdf`` print the current page at most
+  once per build and document, one print at a time
   (:class:`PdfPrinter`): a request that comes while the page is printed waits for
   that print, and every waiter gets the same whole file; beyond a few waiters the
   answer is 503 "busy" at once. A print that runs longer than its limit is
@@ -25,10 +28,11 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from ..core.localhttp import LocalHandler, allowed_hosts
 from ..errors import BuildError, CqreportError, ParameterError
 
 STATE_PATH = "/__preview/state"
@@ -43,12 +47,12 @@ REQUEST_TIMEOUT_S = 30.0
 
 @dataclass
 class State:
-    """What the server shows: the last build's page, or its error."""
+    """What the server shows: the last build's pages (by document: report, evidence), or its error."""
 
     build: int = 0
     ok: bool = False
     building: bool = True
-    page: str = ""
+    pages: dict[str, str] = field(default_factory=dict)
     message: str = ""
     seconds: float = 0.0
     changed: list[str] = field(default_factory=list)
@@ -73,29 +77,33 @@ class PdfPrinter:
         self.folder, self.print_page = folder, print_page
         self.waiters, self.limit = waiters, limit
         self._cond = threading.Condition()
-        self._printing: int | None = None   # the build being printed
-        self._done: dict[int, Path | BaseException] = {}
+        self._printing: tuple[int, str] | None = None   # the build and document being printed
+        self._done: dict[tuple[int, str], Path | BaseException] = {}
         self._waiting = 0
         self.prints = 0
 
-    def pdf(self, state: State) -> Path:
-        """The PDF of that build's page: printed now by this request, or by the one printing it.
+    def pdf(self, state: State, document: str = "report") -> Path:
+        """The PDF of a document of that build: printed now by this request, or by the one
+        printing it.
 
         Raises:
             Busy: Too many requests wait already.
-            BuildError: The page failed to build, or the print failed.
+            BuildError: The page failed to build or has no such document, or the print failed.
         """
         if not state.ok:
             raise BuildError("the current build failed; fix it first (the page says why)")
+        if document not in state.pages:
+            raise BuildError(f"this build has no {document} page")
+        job = (state.build, document)
         with self._cond:
             while True:
-                done = self._done.get(state.build)
+                done = self._done.get(job)
                 if isinstance(done, Path) and done.is_file():
                     return done
                 if isinstance(done, BaseException):
                     raise BuildError(f"the PDF could not be printed: {done}")
                 if self._printing is None:
-                    self._printing = state.build
+                    self._printing = job
                     break
                 if self._waiting >= self.waiters:
                     raise Busy("a PDF is being printed and others wait for it; try again in a moment")
@@ -104,23 +112,26 @@ class PdfPrinter:
                     self._cond.wait(timeout=self.limit)
                 finally:
                     self._waiting -= 1
-        return self._print(state)
+        return self._print(state, document)
 
-    def _print(self, state: State) -> Path:
-        target = self.folder / f"report-{state.build}.pdf"
+    def _print(self, state: State, document: str) -> Path:
+        target = self.folder / f"{document}-{state.build}.pdf"
         result: Path | BaseException
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            for old in self.folder.glob("report-*.pdf"):
-                with contextlib.suppress(OSError):
-                    old.unlink()
-            self.print_page(state.page, target, self.limit)
+            for old in self.folder.glob("*-*.pdf"):   # an older build's files
+                if not old.name.endswith(f"-{state.build}.pdf"):
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+            self.print_page(state.pages[document], target, self.limit)
             self.prints += 1
             result = target
         except Exception as exc:  # given to every waiter
             result = exc
         with self._cond:
-            self._done = {state.build: result}   # only the current build's file is kept
+            # only the current build's files are kept
+            self._done = {k: v for k, v in self._done.items() if k[0] == state.build}
+            self._done[(state.build, document)] = result
             self._printing = None
             self._cond.notify_all()
         if isinstance(result, BaseException):
@@ -140,14 +151,17 @@ el.textContent=s.building?'rebuilding…':'preview · build '+b;setTimeout(poll,
 setTimeout(poll,200);})();</script>"""
 
 
-def served_page(state: State) -> str:
-    """The page as served: the report (or the error) with the reload script."""
+def served_page(state: State, document: str = "report") -> str:
+    """The page as served: the report (or its evidence, or the error) with the reload script."""
     script = RELOAD_SCRIPT % (state.build, STATE_PATH)
-    if state.ok:
-        page = state.page
+    if state.ok and document in state.pages:
+        page = state.pages[document]
+    elif state.ok:
+        page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>cqreport preview</title>"
+                f"</head><body><p>This build has no {document} page.</p></body></html>")
     else:
         stale = ("<p>The last good report is not shown, since it no longer matches the files.</p>"
-                 if state.page else "")
+                 if state.pages else "")
         page = ("<!DOCTYPE html><html><head><meta charset='utf-8'>"
                 "<title>cqreport preview: build failed</title></head>"
                 "<body style='font-family:sans-serif;margin:2em;max-width:60em'>"
@@ -158,15 +172,6 @@ def served_page(state: State) -> str:
                 "</body></html>")
     i = page.rfind("</body>")
     return page[:i] + script + page[i:] if i >= 0 else page + script
-
-
-def allowed_hosts(port: int) -> frozenset[str]:
-    """The Host headers the preview answers: its own address, by number or as localhost.
-
-    >>> sorted(allowed_hosts(8765))
-    ['127.0.0.1:8765', 'localhost:8765']
-    """
-    return frozenset({f"127.0.0.1:{port}", f"localhost:{port}"})
 
 
 def make_server(current: Callable[[], State], printer: PdfPrinter, port: int) -> ThreadingHTTPServer:
@@ -180,50 +185,40 @@ def make_server(current: Callable[[], State], printer: PdfPrinter, port: int) ->
     Raises:
         ParameterError: The port is in use or cannot be bound.
     """
-    hosts: set[str] = set()
-
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(LocalHandler):
         timeout = REQUEST_TIMEOUT_S  # a silent connection is dropped, its thread freed
 
         def log_message(self, fmt: str, *args: Any) -> None:  # quiet: the builds are logged
             pass
 
-        def _send(self, code: int, body: bytes, ctype: str) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            if self.command != "HEAD":
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body)
-
         def _text(self, code: int, text: str) -> None:
-            self._send(code, f"{text}\n".encode(), "text/plain; charset=utf-8")
+            self.send_body(code, f"{text}\n".encode(), "text/plain; charset=utf-8")
 
         def do_GET(self) -> None:
-            if (self.headers.get("Host") or "").strip().lower() not in hosts:
-                self._text(421, "this preview answers only at " + " or ".join(sorted(hosts)))
+            if not self.addressed_to_us():
+                hosts = sorted(allowed_hosts(self.server.server_address[1]))
+                self._text(421, "this preview answers only at " + " or ".join(hosts))
                 return
             path = self.path.split("?", 1)[0]
             st = current()
-            if path in ("/", "/index.html", "/report.html"):
-                self._send(200, served_page(st).encode(), "text/html; charset=utf-8")
+            if path in ("/", "/index.html", "/report.html", "/evidence.html"):
+                document = "evidence" if path == "/evidence.html" else "report"
+                self.send_body(200, served_page(st, document).encode(), "text/html; charset=utf-8")
             elif path == STATE_PATH:
                 body = json.dumps({"build": st.build, "ok": st.ok, "building": st.building,
                                    "seconds": st.seconds, "message": st.message,
                                    "timings": st.timings, "pdf_prints": printer.prints})
-                self._send(200, body.encode(), "application/json")
-            elif path in ("/pdf", "/report.pdf"):
-                self._pdf(st)
+                self.send_body(200, body.encode(), "application/json")
+            elif path in ("/pdf", "/report.pdf", "/evidence.pdf"):
+                self._pdf(st, "evidence" if path == "/evidence.pdf" else "report")
             else:
                 self._text(404, "not found")
 
         do_HEAD = do_GET
 
-        def _pdf(self, st: State) -> None:
+        def _pdf(self, st: State, document: str) -> None:
             try:
-                pdf = printer.pdf(st)
+                pdf = printer.pdf(st, document)
                 data = pdf.read_bytes()
             except Busy as exc:
                 self._text(503, str(exc))
@@ -231,7 +226,7 @@ def make_server(current: Callable[[], State], printer: PdfPrinter, port: int) ->
             except (CqreportError, OSError) as exc:
                 self._text(409, str(exc))
                 return
-            self._send(200, data, "application/pdf")
+            self.send_body(200, data, "application/pdf")
 
     ThreadingHTTPServer.daemon_threads = True
     try:
@@ -242,7 +237,6 @@ def make_server(current: Callable[[], State], printer: PdfPrinter, port: int) ->
                                  "(--port N, or --port 0 for any free one)") from None
         raise ParameterError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; "
                              "expected a free port (--port N)") from None
-    hosts.update(allowed_hosts(server.server_address[1]))
     return server
 
 

@@ -17,9 +17,10 @@ import json
 import secrets
 import threading
 import webbrowser
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import HTTPServer
 from pathlib import Path
 
+from ..core.localhttp import LocalHandler
 from ..errors import CqreportError, ExtractError
 from .append import check_reviewed
 from .review import build_review_html, looks_like_candidates
@@ -44,29 +45,17 @@ class ReviewServer(HTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LocalHandler):
     server: ReviewServer
 
     def log_message(self, fmt: str, *args) -> None:  # one line per request is noise here
         return
 
-    def _host_ok(self) -> bool:
-        port = self.server.server_address[1]
-        return self.headers.get("Host", "") in (f"127.0.0.1:{port}", f"localhost:{port}")
-
-    def _send(self, code: int, body: bytes, ctype: str) -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(body)
-
     def _json(self, code: int, obj: dict) -> None:
-        self._send(code, json.dumps(obj, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+        self.send_body(code, json.dumps(obj, ensure_ascii=False).encode(), "application/json; charset=utf-8")
 
     def do_GET(self) -> None:
-        if not self._host_ok():
+        if not self.addressed_to_us():
             return self._json(421, {"error": "this server answers 127.0.0.1 and localhost only"})
         if self.path not in ("/", "/index.html"):
             return self._json(404, {"error": "not found"})
@@ -76,10 +65,10 @@ class _Handler(BaseHTTPRequestHandler):
                                      sources_dir=s.sources_dir)
         except CqreportError as exc:
             return self._json(500, {"error": str(exc)})
-        self._send(200, page.encode("utf-8"), "text/html; charset=utf-8")
+        self.send_body(200, page.encode("utf-8"), "text/html; charset=utf-8")
 
     def do_POST(self) -> None:
-        if not self._host_ok():
+        if not self.addressed_to_us():
             return self._json(421, {"error": "this server answers 127.0.0.1 and localhost only"})
         if self.path != "/check":
             return self._json(404, {"error": "not found"})
