@@ -51,13 +51,16 @@ def test_audit_passes_on_every_quarter(real_ds, narrative_of, lang):
         n = narrative_of(q, lang)
         report = check(n, dataset=real_ds)
         assert report.ok
-        # every number read is one the narrative wrote, each exactly once
-        assert report.numbers_read["html"] == len(n.ledger) > 0, q
+        # every number read is one the narrative wrote, each exactly once, in the document
+        # that prints it: the report, and the evidence companion
+        assert report.numbers_read["html"] == len(n.for_document("report").ledger) > 0, q
+        evidence = check(n, html=n.evidence_html, dataset=real_ds, document="evidence")
+        assert evidence.numbers_read["html"] == len(n.for_document("evidence").ledger) > 0, q
 
 
 def test_audit_reloads_the_data_when_none_is_given(q1_2026):
     report = check(q1_2026["zh"])
-    assert report.ok and report.ledger_entries == len(q1_2026["zh"].ledger)
+    assert report.ok and report.ledger_entries == len(q1_2026["zh"].for_document("report").ledger)
 
 
 # ------------------------------------------------------------------ planted mistakes
@@ -137,7 +140,7 @@ def test_wan_yi_mixed_up_with_yi_is_caught(q1_2026, real_ds, lang, good, bad):
 @pytest.mark.parametrize(("lang", "good", "bad"), [
     ("zh", "约2300亿元", "2300亿元"),
     ("zh", "超168亿元", "168亿元"),
-    ("zh", "近200家", "200家"),
+    ("zh", "近100场", "100场"),
     ("en", "about RMB 230 billion", "RMB 230 billion"),
     ("en", "over RMB 16.8 billion", "RMB 16.8 billion"),
 ])
@@ -234,9 +237,11 @@ def test_pdf_audit_passes_and_catches_a_mistake(tmp_path, q1_2026, real_ds):
                             ("en", "about RMB 230 billion", "RMB 230 billion")):
         n = q1_2026[lang]
         pdf = render(n, n.html, f"ok_{lang}.pdf")
-        assert audit_pdf(pdf, n) == []
+        assert audit_pdf(pdf, n.for_document("report")) == []
         report = check(n, pdf=pdf, dataset=real_ds)
-        assert report.numbers_read["pdf"] == len(n.ledger)
+        assert report.numbers_read["pdf"] == len(n.for_document("report").ledger)
+        evidence = render(n, n.evidence_html, f"evidence_{lang}.pdf")
+        assert check(n, pdf=evidence, dataset=real_ds, document="evidence").ok
         bad_pdf = render(n, n.html.replace(good, bad, 1), f"bad_{lang}.pdf")
         with pytest.raises(AuditError, match=r"2300|230 billion"):
             check(n, pdf=bad_pdf, dataset=real_ds)
@@ -259,8 +264,9 @@ def test_a_tie_between_two_sources_is_worded_without_a_number(min_data, sources_
     ds = load_dataset(min_data, sources_dir)
     for lang, words in (("zh", "来源等级与发布日期均相同"), ("en", "same grade and date")):
         n = write_narrative(quarter_data(ds, "2026Q1"), lang)
-        assert words in n.appendix_html
+        assert words in n.evidence_html
         assert check(n, dataset=ds).ok
+        assert check(n, html=n.evidence_html, dataset=ds, document="evidence").ok
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

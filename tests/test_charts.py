@@ -243,7 +243,7 @@ def test_the_appendix_lists_every_point_each_chart_draws(redrawn):
         n = write_narrative(qd, "zh")
         for c in made:
             table = re.search(rf'<table class="cq-chart-data" id="chart-data-{c.data.name}">(.*?)</table>',
-                              n.appendix_html, flags=re.S)
+                              n.evidence_html, flags=re.S)
             assert table, (q, c.name)
             assert table.group(1).count("<tr>") - 1 == len(c.data.records()), (q, c.name)
 

@@ -138,12 +138,12 @@ def test_the_appendix_states_whether_quotes_were_checked(real_ds):
     from cqreport.report.narrative import write_narrative
 
     qd = quarter_data(real_ds, str(real_ds.latest_quarter()))
-    assert "every quote was checked" in write_narrative(qd, "en").appendix_html
+    assert "every quote was checked" in write_narrative(qd, "en").evidence_html
     saved = dict(real_ds.checks)
     try:
         real_ds.checks["quotes"] = False
-        assert "quotes were not checked" in write_narrative(qd, "en").appendix_html
-        assert "引文未与原文核对" in write_narrative(qd, "zh").appendix_html
+        assert "quotes were not checked" in write_narrative(qd, "en").evidence_html
+        assert "引文未与原文核对" in write_narrative(qd, "zh").evidence_html
     finally:
         real_ds.checks.clear()
         real_ds.checks.update(saved)

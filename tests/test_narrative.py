@@ -158,11 +158,14 @@ def test_footnotes_point_to_appendix_entries(narratives):
         anchors = set(re.findall(r'id="ref-(\d+)"', n.appendix_html))
         assert marks <= anchors, key
         assert anchors == {str(r.n) for r in n.references}, key
+        # each entry of the Sources list links to its evidence, which has every footnote
+        links = set(re.findall(r'href="evidence\.html#ref-(\d+)"', n.appendix_html))
+        assert links == anchors == set(re.findall(r'id="ref-(\d+)"', n.evidence_html)), key
 
 
 def test_appendix_shows_quote_source_and_the_variant(narratives):
     n = narratives[("2026Q1", "zh")]
-    app = text_of(n.appendix_html)
+    app = text_of(n.evidence_html)
     # the verbatim quote and the source title of the headline figure
     assert "截至3月末,全市人民币贷款余额达6.54万亿元,同比增长6.8%" in app
     assert "货物贸易结算量位居中西部第一" in app
@@ -194,7 +197,8 @@ def test_text_from_the_data_is_escaped(real_ds):
     ds = dataclasses.replace(real_ds, observations=o)   # a fresh Dataset: its own selections
     n = write_narrative(quarter_data(ds, "2026Q1"), "zh")
     assert "<script>" not in n.html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in n.appendix_html
+    assert "<script>" not in n.evidence_html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in n.evidence_html
 
 
 def test_writing_is_deterministic(real_ds):
@@ -227,8 +231,8 @@ def test_a_cautioned_figure_appears_only_in_the_appendix_with_its_reason(real_ds
         prose = n.key_points_html + n.headline_table_html + "".join(n.section_html(t) for t in
                                                                     ("credit", "cross_border", "auto", "corridor"))
         assert "350" not in prose and "110" not in prose
-        assert row["quote"] in n.appendix_html
+        assert row["quote"] in n.evidence_html and row["quote"] not in n.html
         # the caution's own (English) words are the reason in the en report; the zh report
         # points to them instead of printing English
-        assert ("8006.8" in n.appendix_html) == (lang == "en")
-        assert lang == "en" or "存疑原因" in n.appendix_html
+        assert ("8006.8" in n.evidence_html) == (lang == "en")
+        assert lang == "en" or "存疑原因" in n.evidence_html

@@ -98,7 +98,7 @@ def test_minor_counts_sit_in_a_table_not_in_the_prose(real_ds):
 
 def test_a_restated_figure_gets_a_revision_note_with_the_reason(real_ds):
     n = _narratives(real_ds, "2026Q1")
-    zh, en = (normalize_text(html_to_text(n[x].appendix_html)) for x in ("zh", "en"))
+    zh, en = (normalize_text(html_to_text(n[x].evidence_html)) for x in ("zh", "en"))
     # 2024 auto export value: 431.3亿元 (iChongqing) against 431.1亿元 in a later mirror
     assert re.search(r"修订说明:其后《[^》]+》\(2025年2月17日,转载或镜像\)记为431\.1亿元\(2024年\),与上列数值不同;"
                      r"本报告采用上列数值,因其来源等级较高", zh)
@@ -127,12 +127,12 @@ def test_the_appendix_writes_values_in_the_report_language(real_ds):
     checked = 0
     for q in ("2025Q2", "2025Q4", "2026Q1"):
         n = _narratives(real_ds, q)
-        for p in _paragraphs(n["zh"].appendix_html):
+        for p in _paragraphs(n["zh"].evidence_html):
             if p.startswith(("输入", "另见", "修订说明")):
                 plain = re.sub(r"《[^》]*》|“[^”]*”", "", p)   # titles and quotes stay as published
                 assert not re.search(r"[A-Za-z]{3,}", plain), (q, p)
                 checked += 1
-        for p in _paragraphs(n["en"].appendix_html):
+        for p in _paragraphs(n["en"].evidence_html):
             if p.startswith(("Inputs", "Revision note", "Also in")):
                 plain = re.sub(r"“[^”]*”", "", p)
                 assert not re.search(r"[\u4e00-\u9fff]", plain), (q, p)
@@ -161,8 +161,8 @@ def test_the_summary_judges_the_quarter_and_the_table_has_one_row_per_series(rea
 def test_sources_are_named_in_the_report_language(real_ds):
     for q in ("2025Q2", "2025Q4", "2026Q1"):
         n = _narratives(real_ds, q)
-        zh = re.search(r'<ul class="cq-sources">(.*?)</ul>', n["zh"].appendix_html, flags=re.S).group(1)
-        en = re.search(r'<ul class="cq-sources">(.*?)</ul>', n["en"].appendix_html, flags=re.S).group(1)
+        zh = re.search(r'<ul class="cq-sources">(.*?)</ul>', n["zh"].evidence_html, flags=re.S).group(1)
+        en = re.search(r'<ul class="cq-sources">(.*?)</ul>', n["en"].evidence_html, flags=re.S).group(1)
         # no curator English in the zh list, no Chinese in the en list
         assert "title not in stored text" not in zh and "spam mirror" not in zh, q
         assert not re.search(r"[\u4e00-\u9fff]", html_to_text(en)), q

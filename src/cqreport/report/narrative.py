@@ -293,6 +293,7 @@ class ReportContext:
         w = self._w
         lines: list[dict[str, Any]] = []
         by_source: dict[str, dict[str, Any]] = {}
+        self._number_everything_the_report_draws()
         refs = list(w.refs)
         for r in refs:
             if r.kind == "observation":
@@ -305,6 +306,22 @@ class ReportContext:
             else:
                 lines.append({"kind": "derived", "fact": w.derived_fact(w.derived[r.ref_id]), "refs": [r.n]})
         return lines
+
+    def _number_everything_the_report_draws(self) -> None:
+        """Number the footnotes of the charts' points and of derived figures' inputs before the
+        Sources list is written, so the list names every source the report draws on (its charts
+        included), each with the numbers the evidence uses."""
+        w = self._w
+        for t in self.chart_tables():
+            for p in t["rows"]:
+                p["fact"].ref  # noqa: B018 (numbers the point's footnote)
+        seen = 0
+        while seen < len(w.refs):   # a derived figure's inputs may themselves be derived
+            r = w.refs[seen]
+            seen += 1
+            if r.kind != "observation":
+                for i in w.derived_fact(w.derived[r.ref_id]).inputs:
+                    i.ref  # noqa: B018
 
     def chart_tables(self) -> list[dict[str, Any]]:
         """Every chart's points, for the appendix (what the PDF reader gets instead of the
