@@ -327,7 +327,6 @@ def _panel_unit(panel, values: list[float], lang: str) -> tuple[float, str]:
 
 def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
     """Draw one chart: a panel per measure, markers for every point, lines only within runs."""
-    import matplotlib.dates as mdates
 
     fig = _new_figure(0.9 + 2.3 * len(cd.panels))
     mixed = len({s.entity_id for s in cd.series() if not s.comparator}) > 1
@@ -384,21 +383,7 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
     lead = max((s for p in cd.panels for s in p.series if s.measure == "value" and not s.comparator),
                key=lambda s: s.rows["end"].iloc[-1], default=cd.series()[0])
     title = _message(qd, lead, lang)
-    years = (hi - lo).days / 365
-    if years > 1.5:   # a long series: a tick every year or few years
-        axes[-1].xaxis.set_major_locator(mdates.YearLocator(base=max(1, round(years / 8))))
-        axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    else:           # quarters, written in the report's language (no English months in zh)
-        from matplotlib.ticker import FuncFormatter
-
-        from ..core.vocab import month_name
-
-        def quarter_tick(x: float, _pos: int) -> str:
-            d = mdates.num2date(x)
-            return f"{d.year}年{d.month}月" if lang == "zh" else f"{month_name(d.month, abbr=True)} {d.year}"
-
-        axes[-1].xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
-        axes[-1].xaxis.set_major_formatter(FuncFormatter(quarter_tick))
+    _time_ticks(axes[-1], lo, hi, lang)
     # a long title wraps rather than running off the page
     _finish(fig, "\n".join(wrap_title(title, 30 if lang == "zh" else 64)))
     # each catalogue chart (metrics.chart) has its own caption, <name>_caption, in the glossary
@@ -411,6 +396,28 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
                  tuple(dict.fromkeys(s.metric_id for s in cd.series())),
                  data=cd, download_name=f"{qd.quarter}_{cd.name}_{lang}.csv",
                  download_label=_tx(lang, "download"))
+
+
+def _time_ticks(ax, lo: pd.Timestamp, hi: pd.Timestamp, lang: str) -> None:
+    """Ticks of the time axis: every year or few years for a long series, else quarters
+    written in the report's language (no English months in zh)."""
+    import matplotlib.dates as mdates
+
+    years = (hi - lo).days / 365
+    if years > 1.5:
+        ax.xaxis.set_major_locator(mdates.YearLocator(base=max(1, round(years / 8))))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        return
+    from matplotlib.ticker import FuncFormatter
+
+    from ..core.vocab import month_name
+
+    def quarter_tick(x: float, _pos: int) -> str:
+        d = mdates.num2date(x)
+        return f"{d.year}年{d.month}月" if lang == "zh" else f"{month_name(d.month, abbr=True)} {d.year}"
+
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(FuncFormatter(quarter_tick))
 
 
 # ---------------------------------------------------------------------------
