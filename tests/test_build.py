@@ -104,7 +104,8 @@ def test_layout_of_every_report(real_reports, report_quarters):
         for lang in ("zh", "en"):
             d = real_reports / q / lang
             assert sorted(p.name for p in d.iterdir()) == [
-                "manifest.json", "report.html", "report.ipynb", "report.pdf"]
+                "evidence.html", "evidence.pdf", "manifest.json", "report.html", "report.ipynb",
+                "report.pdf"]
     assert not list(real_reports.glob("*/.*building*")), "temporary folders left behind"
 
 
@@ -248,6 +249,13 @@ def test_every_evidence_link_of_the_report_resolves(real_reports, report_quarter
             assert html_to_text(nar.evidence_html) in html_to_text(evidence)
             pdf_text = _squash(pdf_to_text(folder / "evidence.pdf"))
             assert _squash(html_to_text(nar.evidence_html))[:200] in pdf_text
+            # the PDF's footnotes link to the evidence published beside it, not to the folder
+            # the report was printed in
+            uris = [a["/A"]["/URI"] for page in PdfReader(folder / "report.pdf").pages
+                    for a in (x.get_object() for x in page.get("/Annots", []))
+                    if "/A" in a and "/URI" in a["/A"]]
+            to_evidence = [u for u in uris if "evidence" in u]
+            assert to_evidence and all(re.fullmatch(r"evidence\.html#ref-\d+", u) for u in to_evidence), uris
 
 
 # ------------------------------------------------------------------ mechanics (fixture notebook)
@@ -482,18 +490,18 @@ def test_index_lists_manifests(tmp_path):
 
 
 def test_pdf_failure_in_the_printing_process_is_reported(tmp_path, monkeypatch):
-    def broken(page, target, base_url):
+    def broken(page, target):
         raise ValueError("no room on the page")
 
     monkeypatch.setattr(export, "export_pdf", broken)
-    wait = export.start_pdf("<p>x</p>", tmp_path / "report.pdf", tmp_path)
+    wait = export.start_pdf("<p>x</p>", tmp_path / "report.pdf")
     with pytest.raises(BuildError, match="no room on the page"):
         wait()
     assert not (tmp_path / "report.pdf").exists()
 
 
 def test_pdf_is_printed_by_start_pdf(tmp_path):
-    wait = export.start_pdf("<p>重庆</p>", tmp_path / "report.pdf", tmp_path)
+    wait = export.start_pdf("<p>重庆</p>", tmp_path / "report.pdf")
     wait()
     assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
 

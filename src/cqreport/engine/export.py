@@ -105,8 +105,7 @@ def warm_up_printer() -> None:
     weasyprint.HTML(string=f'<p style="font-family: \'{font.family}\'">重庆 A4</p>').write_pdf()
 
 
-def start_pdf(page: str, target: Path, base_url: Path, limit: float | None = None
-              ) -> Callable[[], None]:
+def start_pdf(page: str, target: Path, limit: float | None = None) -> Callable[[], None]:
     """Start printing the PDF; return the function that waits for it.
 
     On Linux the PDF is printed by a forked child process, so that this process
@@ -115,18 +114,17 @@ def start_pdf(page: str, target: Path, base_url: Path, limit: float | None = Non
     Args:
         page: The HTML page.
         target: The PDF file to write.
-        base_url: Folder that relative URLs in the page resolve against.
         limit: Seconds the print may take; a child still printing then is stopped.
 
     Raises:
         BuildError: From the returned function, if the PDF could not be made in time.
     """
     if not sys.platform.startswith("linux"):
-        export_pdf(page, target, base_url)
+        export_pdf(page, target)
         return lambda: None
     error_file = target.with_name(target.name + ".error")
     proc = multiprocessing.get_context("fork").Process(
-        target=_pdf_child, args=(page, target, base_url, error_file), name="cqreport-pdf")
+        target=_pdf_child, args=(page, target, error_file), name="cqreport-pdf")
     proc.start()
 
     def wait() -> None:
@@ -145,7 +143,7 @@ def start_pdf(page: str, target: Path, base_url: Path, limit: float | None = Non
     return wait
 
 
-def _pdf_child(page: str, target: Path, base_url: Path, error_file: Path) -> None:
+def _pdf_child(page: str, target: Path, error_file: Path) -> None:
     import os
     import shutil
     import tempfile
@@ -155,7 +153,7 @@ def _pdf_child(page: str, target: Path, base_url: Path, error_file: Path) -> Non
     own = tempfile.mkdtemp(prefix=f"cqreport-pdf-{os.getpid()}-")
     tempfile.tempdir = own
     try:
-        export_pdf(page, target, base_url)
+        export_pdf(page, target)
     except KeyboardInterrupt:
         shutil.rmtree(own, ignore_errors=True)
         os._exit(130)  # Ctrl-C: the parent says so in one line; no traceback from here
@@ -166,8 +164,15 @@ def _pdf_child(page: str, target: Path, base_url: Path, error_file: Path) -> Non
         shutil.rmtree(own, ignore_errors=True)
 
 
-def export_pdf(page: str, target: Path, base_url: Path) -> None:
-    """Print the HTML page to an A4 PDF with WeasyPrint (fonts embedded as subsets)."""
+def export_pdf(page: str, target: Path) -> None:
+    """Print the HTML page to an A4 PDF with WeasyPrint (fonts embedded as subsets).
+
+    The page is self-contained (images and fonts inline), so it is printed without a base
+    URL: a relative link (a footnote's ``evidence.html#ref-3``) stays relative in the PDF,
+    beside which the evidence is published, instead of becoming a ``file:`` URL of the
+    folder it was printed in (which the swap removes, and which made two prints of one
+    page differ).
+    """
     import weasyprint
 
-    weasyprint.HTML(string=page, base_url=str(base_url)).write_pdf(str(target))
+    weasyprint.HTML(string=page).write_pdf(str(target))

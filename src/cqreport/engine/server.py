@@ -247,7 +247,7 @@ def print_with_limit(page: str, target: Path, limit: float) -> None:
 
     part = target.with_name(f".{target.name}.part")
     try:
-        start_pdf(page, part, target.parent, limit=limit)()
+        start_pdf(page, part, limit=limit)()
         part.replace(target)
     finally:
         part.unlink(missing_ok=True)

@@ -288,7 +288,7 @@ def print_pdf(session: Session, job: Job, document: str = REPORT,
     if cached is not None:
         atomic_write_bytes(pdf, cached)
         return lambda: None
-    wait = start_pdf(page, pdf, pdf.parent)
+    wait = start_pdf(page, pdf)
 
     def done() -> None:
         wait()
