@@ -526,3 +526,21 @@ def test_the_skip_check_imports_neither_pandas_nor_papermill_and_hashes_the_data
     from cqreport.dataset.load import data_files
 
     assert digest == hash_files(data_files(DATA), DATA)  # the files dataset.load names
+
+
+@pytest.mark.parametrize("name", ["core/glossary.toml", "core/terms.toml", "report/templates/narrative_zh.j2"])
+def test_a_wording_file_of_the_package_is_an_input_of_the_build(tmp_path, monkeypatch, name):
+    """The glossary and the terms shape what a report says: editing one must rebuild (it did not:
+    the package's fingerprint skipped .toml files, so a caption changed in the glossary left the
+    old report 'unchanged')."""
+    import shutil
+
+    from cqreport.core import paths
+
+    copy = tmp_path / "cqreport"
+    shutil.copytree(paths.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(paths, "PACKAGE_DIR", copy)
+    before = build_inputs.code_hash()
+    with open(copy / name, "a", encoding="utf-8") as f:
+        f.write("\n# an edit\n")
+    assert build_inputs.code_hash() != before

@@ -57,7 +57,7 @@ def code_hash() -> str:
     """Fingerprint of the installed cqreport package (modules, templates, assets)."""
     root = paths.PACKAGE_DIR
     files = [f for f in root.rglob("*") if f.is_file() and "__pycache__" not in f.parts
-             and f.suffix in (".py", ".j2", ".css", ".html", ".json", ".txt")]
+             and f.suffix in (".py", ".j2", ".css", ".html", ".js", ".json", ".toml", ".txt")]
     return hash_files(files, root)
 
 
