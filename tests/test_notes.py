@@ -9,13 +9,18 @@ with their notes in both languages; the faults planted are the ones a curator ca
 from __future__ import annotations
 
 import csv
+import html
 import shutil
 from pathlib import Path
 
 import pytest
 
+from cqreport import quarter_data
+from cqreport.dataset.model import load_dataset
 from cqreport.dataset.notes import NOTE_COLUMNS
 from cqreport.dataset.validate import check_data
+from cqreport.report.audit import check
+from cqreport.report.narrative import write_narrative
 from tests.test_source_labels import figures
 from tests.test_validate import set_cell
 
@@ -145,3 +150,32 @@ def test_the_real_data_passes(sources_dir, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(REAL_DATA, data)
     assert _found(data, sources_dir) == []
+
+
+# --- the report prints the cell of its language -------------------------------------------------
+
+CAUTION = ("The 7.9% growth is 0.5 points above the national rate, but the quote says only “贷款余额”: "
+           "the series is not confirmed.")
+CAUTION_ZH = "增速7.9%、高于全国0.5个百分点，但引文仅称“贷款余额”，序列未经证实。"
+NOTE = "Stated in the same paragraph as the loan balance (“同比多增532.3亿元”)."
+NOTE_ZH = "与贷款余额同段表述（“同比多增532.3亿元”）。"
+
+
+def test_each_report_prints_the_curators_words_in_its_language(min_data, sources_dir):
+    obs = min_data / "observations.csv"
+    set_cell(obs, 1, "caution", CAUTION)         # the Q1 2025 loan balance
+    set_cell(obs, 1, "caution_zh", CAUTION_ZH)
+    set_cell(obs, 3, "note", NOTE)               # the Q1 2025 social financing
+    set_cell(obs, 3, "note_zh", NOTE_ZH)
+    ds = load_dataset(min_data, sources_dir)
+    qd = quarter_data(ds, "2025Q1")
+    shown = {}
+    for lang, (caution, note, other) in {"zh": (CAUTION_ZH, NOTE_ZH, CAUTION),
+                                         "en": (CAUTION, NOTE, CAUTION_ZH)}.items():
+        nar = write_narrative(qd, lang)
+        evidence = html.unescape(nar.evidence_html)
+        assert caution in evidence and note in evidence, lang
+        assert other not in evidence and "以英文写成" not in evidence
+        assert check(nar, html=nar.evidence_html, dataset=ds, document="evidence").ok   # every number traced
+        shown[lang] = evidence.count('class="cq-note"')
+    assert shown["zh"] == shown["en"] == 2
