@@ -63,7 +63,7 @@ def around(text: str, start: int, end: int) -> str:
     """What was found, with a little of the text around it (a cell can be 500 characters).
 
     >>> around("The headline repeats it as 社融规模新增约2300亿元.", 27, 28)
-    "'…line repeats it as 社融规模新增约2300亿元.'"
+    "'… headline repeats it as 社融规模新增约2300亿元.'"
     """
     lo, hi = max(0, start - _CONTEXT), min(len(text), end + _CONTEXT)
     return repr(("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else ""))
