@@ -20,19 +20,17 @@ from pathlib import Path
 
 import nbformat
 import page as pdf_validator
-import pandas as pd
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
 
 from cqreport.analysis.quarter import quarter_data
-from cqreport.core.formatting import format_amount, format_yoy
 from cqreport.core.phrases import period_phrase
 from cqreport.core.vocab import report_topics, word
 from cqreport.engine import export, verify
 from cqreport.report.chartdata import topic_chart_data
-from cqreport.report.charts import series_label
+from cqreport.report.charts import latest_text, series_label
 
 from .chromium import launch
 from .test_build import real_reports, report_quarters  # noqa: F401  (the session's built reports)
@@ -181,19 +179,13 @@ def _expected_parts(qd, cd, lang: str) -> list[str]:
     mixed = len({s.entity_id for s in cd.series() if not s.comparator}) > 1
     parts = []
     for s in cd.series():
-        first, last = s.rows.iloc[0], s.rows.iloc[-1]
-        span = [period_phrase(r["start"], r["end"], lang, period_type=r["period_type"]) for r in (first, last)]
-        if s.measure == "value":
-            q = "" if pd.isna(last["qualifier"]) else str(last["qualifier"])
-            value = format_amount(last["value"], last["unit"], q, lang, decimals=int(last["decimals"]))
-        else:
-            value = format_yoy(float(last["yoy_pct"]), lang)
-        parts += [series_label(qd, s, lang, mixed=mixed), span[1], value]
-        if len(s.rows) >= 2:
-            col = "value_base" if s.measure == "value" else "yoy_pct"
-            before, now = float(s.rows.iloc[-2][col]), float(last[col])
-            move = "up" if now > before else "down" if now < before else "flat"
-            parts += [span[0], word("charts", f"alt_{move}", lang)]
+        when = [period_phrase(r["start"], r["end"], lang, period_type=r["period_type"])
+                for _, r in s.rows.iloc[[0, -1]].iterrows()]
+        parts += [series_label(qd, s, lang, mixed=mixed), when[-1], latest_text(s, lang)[1]]
+        values = s.values()
+        if len(values) >= 2:
+            move = "up" if values[-1] > values[-2] else "down" if values[-1] < values[-2] else "flat"
+            parts += [when[0], word("charts", f"alt_{move}", lang)]
     return parts
 
 

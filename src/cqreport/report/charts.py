@@ -246,16 +246,22 @@ def _move(s: Series) -> str:
     return "up" if now > before else ("down" if now < before else "flat")
 
 
-def _message(qd: QuarterData, s: Series, lang: str) -> str:
-    """The title: the latest move of a series (升至 / rose to), written as the text writes it."""
+def latest_text(s: Series, lang: str) -> tuple[str, str]:
+    """A series' latest point as the text writes it (6.54万亿元, RMB 6.54 trillion, 同比增长6.8%),
+    and its qualifier word ('' when exact or for a growth rate)."""
     from ..core.formatting import format_amount, format_yoy
 
     last = s.rows.iloc[-1]
-    if s.measure == "value":
-        q = "" if pd.isna(last["qualifier"]) else str(last["qualifier"])
-        text = format_amount(last["value"], last["unit"], q, lang, decimals=int(last["decimals"]))
-    else:
-        q, text = "", format_yoy(float(last["yoy_pct"]), lang)
+    if s.measure != "value":
+        return "", format_yoy(float(last["yoy_pct"]), lang)
+    q = "" if pd.isna(last["qualifier"]) else str(last["qualifier"])
+    return q, format_amount(last["value"], last["unit"], q, lang, decimals=int(last["decimals"]))
+
+
+def _message(qd: QuarterData, s: Series, lang: str) -> str:
+    """The title: the latest move of a series (升至 / rose to), written as the text writes it."""
+    last = s.rows.iloc[-1]
+    q, text = latest_text(s, lang)
     move = _move(s)
     name = metric_name(qd, s.metric_id, lang)
     when = period_phrase(last["start"], last["end"], lang, period_type=last["period_type"])
@@ -269,18 +275,12 @@ def alt_text(qd: QuarterData, cd: ChartData, lang: str, title: str) -> str:
     """The chart in words, from its data: the message, then per series what is drawn, the span,
     how many points, the latest value and its direction against the point before (the chart's
     text alternative; its data stays in the CSV download and the evidence's tables)."""
-    from ..core.formatting import format_amount, format_yoy
-
     mixed = len({s.entity_id for s in cd.series() if not s.comparator}) > 1
     parts = []
     for s in cd.series():
         first, last = s.rows.iloc[0], s.rows.iloc[-1]
         span = [period_phrase(r["start"], r["end"], lang, period_type=r["period_type"]) for r in (first, last)]
-        if s.measure == "value":
-            q = "" if pd.isna(last["qualifier"]) else str(last["qualifier"])
-            value = format_amount(last["value"], last["unit"], q, lang, decimals=int(last["decimals"]))
-        else:
-            value = format_yoy(float(last["yoy_pct"]), lang)
+        value = latest_text(s, lang)[1]
         name = series_label(qd, s, lang, mixed=mixed)
         n = len(s.rows)
         move = _tx(lang, _ALT_MOVES[_move(s)])
@@ -345,14 +345,10 @@ def _positions(s: Series) -> pd.Series:
 
 
 def _label_value(s: Series, lang: str) -> str:
-    """A series' latest value as the text writes it (6.54万亿元, RMB 6.54 trillion, 6.8%)."""
-    from ..core.formatting import format_amount
-
-    last = s.rows.iloc[-1]
+    """A series' latest value as a direct label (6.54万亿元, RMB 6.54 trillion, 6.8%)."""
     if s.measure != "value":
-        return f"{float(last['yoy_pct']):g}%"
-    q = "" if pd.isna(last["qualifier"]) else str(last["qualifier"])
-    return format_amount(last["value"], last["unit"], q, lang, decimals=int(last["decimals"]))
+        return f"{float(s.rows.iloc[-1]['yoy_pct']):g}%"
+    return latest_text(s, lang)[1]
 
 
 def _panel_unit(panel, values: list[float], lang: str) -> tuple[float, str]:
