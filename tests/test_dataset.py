@@ -74,15 +74,18 @@ def test_quarters_and_resolution(min_data, sources_dir):
 def test_content_hash_follows_the_data(min_data, sources_dir):
     before = load(min_data, sources_dir).content_hash
     set_cell(min_data / "observations.csv", 0, "note", "changed")
+    set_cell(min_data / "observations.csv", 0, "note_zh", "已修改")
     assert load(min_data, sources_dir).content_hash != before
 
 
 def test_a_cautioned_row_is_never_used(min_data, sources_dir):
     set_cell(min_data / "observations.csv", 7, "caution", "doubtful")    # the 003 row, otherwise preferred
+    set_cell(min_data / "observations.csv", 7, "caution_zh", "存疑")
     ds = load(min_data, sources_dir)
     assert not ds.observation(CENTRE_003)["preferred"]
     assert ds.observation(CENTRE_000)["preferred"]       # the other source's row takes its place
     set_cell(min_data / "observations.csv", 6, "caution", "doubtful too")
+    set_cell(min_data / "observations.csv", 6, "caution_zh", "同样存疑")
     ds = load(min_data, sources_dir)
     assert ds.series("corridor_centre_loans", "lsc_finance_centre").empty
 

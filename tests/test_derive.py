@@ -71,7 +71,7 @@ def test_a_disagreement_beyond_rounding_is_flagged(min_data, monkeypatch, tmp_pa
     f = min_data / "observations.csv"
     set_cell(f, 1, "value", "6.02")
     set_cell(f, 1, "quote", "人民币贷款余额达6.02万亿元,同比增长7.9%,高于全国0.5个百分点")
-    for col in ("inferred", "evidence_kind", "evidence_rows", "evidence"):   # now stated, not inferred
+    for col in ("inferred", "evidence_kind", "evidence_rows", "evidence", "evidence_zh"):   # now stated, not inferred
         set_cell(f, 1, col, "")
     (check,) = [c for c in crosschecks(load_dataset(min_data)) if c.reported_id == LOANS_25]
     assert not check.agrees and "DISAGREES" in check.note

@@ -6,6 +6,7 @@ Expected figures are hand-checked against the source texts in ../shared/sources
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -221,7 +222,7 @@ def test_period_phrases():
     assert period_phrase(date(2021, 1, 1), date(2025, 12, 31), "en", period_type="flow") == "2021–2025"
 
 
-def test_a_cautioned_figure_appears_only_in_the_appendix_with_its_reason(real_ds):
+def test_a_cautioned_figure_appears_only_in_the_evidence_with_its_reason(real_ds):
     from cqreport.report.narrative import write_narrative
 
     qd = quarter_data(real_ds, "2025Q1")
@@ -232,7 +233,7 @@ def test_a_cautioned_figure_appears_only_in_the_appendix_with_its_reason(real_ds
                                                                     ("credit", "cross_border", "auto", "corridor"))
         assert "350" not in prose and "110" not in prose
         assert row["quote"] in n.evidence_html and row["quote"] not in n.html
-        # the caution's own (English) words are the reason in the en report; the zh report
-        # points to them instead of printing English
-        assert ("8006.8" in n.evidence_html) == (lang == "en")
-        assert lang == "en" or "存疑原因" in n.evidence_html
+        # the curator's reason, in the report's language (caution / caution_zh), with its figures
+        reason = row["caution_zh" if lang == "zh" else "caution"]
+        assert reason and reason in html.unescape(n.evidence_html) and "8006.8" in n.evidence_html
+        assert ("存疑原因" if lang == "zh" else "Why not used") in n.evidence_html

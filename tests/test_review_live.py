@@ -345,8 +345,10 @@ def test_a_repeat_of_a_doubted_figure_keeps_the_doubt(tmp_path, data, sources_di
     assert any("mirror or repost" in w for w in ex.warnings), ex.warnings
     _, rows = _read(out)
     n = 1 + next(i for i, r in enumerate(rows) if r["value"] == "110")
-    assert rows[n - 1]["caution"].startswith("repeats the doubted figure")
-    assert doubted["caution"] in rows[n - 1]["caution"]
+    # the doubt is inherited in both languages; what the reviewer should know is in the reason
+    assert (rows[n - 1]["caution"], rows[n - 1]["caution_zh"]) == (doubted["caution"], doubted["caution_zh"])
+    assert "repeats the doubted figure of row" in rows[n - 1]["reason"]
+    assert rows[n - 1]["note"] == ""
     with _Served(out, mirror, data, sources) as srv, sync_api.sync_playwright() as p:
         browser, pg, errors = _page(p, srv.url)
         card = pg.locator(f"#cand-{n}")
@@ -364,10 +366,12 @@ def test_a_repeat_of_a_doubted_figure_keeps_the_doubt(tmp_path, data, sources_di
         _checked(pg)
         assert pg.locator("#problems li").all_inner_texts() == []  # the doubt is kept
         card.locator("[data-col='caution']").fill("")
+        card.locator("[data-col='caution_zh']").fill("")
         _checked(pg)
         shown = pg.locator("#problems li").all_inner_texts()
         assert len(shown) == 1 and f"candidate {n}:" in shown[0] and "doubt-dropped" in shown[0], shown
         card.locator("[data-col='note']").fill("caution cleared: a second outlet gives the same figure")
+        card.locator("[data-col='note_zh']").fill("存疑已解除：另一家媒体给出相同数字")
         _checked(pg)
         assert pg.locator("#problems li").all_inner_texts() == []
         browser.close()

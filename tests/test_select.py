@@ -41,6 +41,7 @@ def test_cautioned_rows_are_listed_apart_and_feed_nothing(min_data, sources_dir)
     from .test_validate import set_cell
 
     set_cell(min_data / "observations.csv", 1, "caution", "series unconfirmed")   # the Q1 2025 loan balance
+    set_cell(min_data / "observations.csv", 1, "caution_zh", "序列未经证实")
     ds = load_dataset(min_data, sources_dir)
     qd25 = quarter_data(ds, "2025Q1")
     assert qd25.cautioned["obs_id"].tolist() == ["loan_balance_rmb@chongqing/2025-03-31/cqcb_2025q1"]

@@ -198,6 +198,7 @@ def test_a_target_is_not_a_figure_of_the_quarter_it_ends_in(min_data, sources_di
     # the social financing row (the loan balance is the evidence of another row's inference)
     set_cell(f, 2, "period_end", "2099-03-31")
     set_cell(f, 2, "note", "target: a goal, not an outcome")
+    set_cell(f, 2, "note_zh", "目标值，非实际结果")
     ds = load_dataset(min_data, sources_dir)
     assert all(q.year < 2099 for q in ds.quarters())
     target = ds.observations[ds.observations["end"] == date(2099, 3, 31)].iloc[0]

@@ -1,13 +1,24 @@
-"""Chinese script: traditional characters folded to simplified, one for one.
+"""Scripts in text: traditional characters folded to simplified; Chinese and English words.
 
 Shared by the extractor (which reads a release in simplified script) and the validator
-(which reads the place words of a quote the same way, whatever script it was stored in).
+(which reads the place words of a quote the same way, whatever script it was stored in, and
+checks that a label or note meant for one report language holds no word of the other).
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+
+# Han (basic, extension A, compatibility), kana, CJK punctuation and full-width forms: any of
+# them in an English label or note would print as Chinese (or as a full-width bracket) in the
+# en report
+CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f]")
+# a run this long is an English word, not an abbreviation such as NEV, TV, AI or M2
+LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
+# what a text cites in the other language stands between these (“各项”, “exceeded”)
+QUOTED = re.compile(r"“[^“”]*”")
 
 
 @lru_cache(maxsize=1)
@@ -43,3 +54,16 @@ def to_simplified(text: str) -> str:
     '贷款余额达6.54万亿元'
     """
     return text.translate(_t2s_table())
+
+
+def unquoted(text: str) -> str:
+    """The text with what it cites between quotation marks (“…”) blanked out, offsets kept.
+
+    A note may cite words of the other language (“各项”, “exceeded”); what it says in its own
+    words is what the language checks read. An opening mark without its closing one quotes
+    nothing, so an unbalanced mark cannot hide the rest of a cell.
+
+    >>> unquoted("Explicitly “各项贷款余额” (all loan types)")
+    'Explicitly          (all loan types)'
+    """
+    return QUOTED.sub(lambda m: " " * len(m.group()), text)

@@ -72,7 +72,7 @@ def check_doubts_kept(tables: dict[str, Table]) -> list[Problem]:
         problems.append(Problem(
             where, row, "caution",
             f"an empty cell, though row {hit[0]} holds the same figure with the caution {hit[1]!r}",
-            "the doubt kept (a caution of its own, such as 'repeats the doubted figure of row "
-            f"{hit[0]}'), or a note saying 'caution cleared: <why the doubt no longer holds>'",
+            f"the doubt kept (a caution and caution_zh of its own: row {hit[0]}'s, or your own "
+            "reason), or a note saying 'caution cleared: <why the doubt no longer holds>'",
             "doubt-dropped"))
     return problems

@@ -19,6 +19,8 @@ tables and return :class:`Problem` lists:
   sources folder is present);
 * a source's title or publisher label in the wrong language (Chinese in
   ``title_en``/``publisher_en``, an English word in ``title_zh``/``publisher_zh``);
+* a curator's note, caution or evidence without its other language, in the wrong language,
+  or naming a source by its id (``dataset/notes.py``);
 * an entity its quote contradicts (a national figure whose quote says 全省, a
   Chongqing figure whose quote names only another province; ``dataset/places.py``);
 * a repeat of a doubted figure that dropped the doubt (``dataset/doubts.py``).
@@ -37,11 +39,13 @@ import pandas as pd
 from ..core import paths
 from ..core.files import hash_files, sha256_bytes
 from ..core.numbers import NumberMatch, decimals_of, find_numbers
+from ..core.script import CJK, LATIN_WORD
 from ..core.vocab import UNITS
 from ..errors import DataError, ParameterError, Problem
 from .definitions import check_definitions
 from .doubts import check_doubts_kept
 from .load import TABLES, Table, data_files, display_path, read_table
+from .notes import check_note_languages
 from .places import check_entity_places
 from .schema import TableSpec, check_schema, read_specs
 from .stamps import read_stamp, write_stamp
@@ -181,8 +185,8 @@ def check_relations(tables: dict[str, Table], specs: dict[str, TableSpec]) -> li
     checks: list[Callable[[dict[str, Table]], list[Problem]]] = [
         check_foreign_keys, check_metric_units, check_metric_kinds,
         check_observation_units, check_periods, check_years, check_ends_by_source_date,
-        check_numbers_in_quotes, check_text_cells, check_source_labels, check_definitions, check_prior_labels,
-        check_entity_places, check_doubts_kept,
+        check_numbers_in_quotes, check_text_cells, check_source_labels, check_note_languages,
+        check_definitions, check_prior_labels, check_entity_places, check_doubts_kept,
     ]
     problems: list[Problem] = []
     for fn in checks:
@@ -484,11 +488,6 @@ def check_text_cells(tables: dict[str, Table]) -> list[Problem]:
     return problems
 
 
-# Han (basic, extension A, compatibility), kana, CJK punctuation and full-width forms: any of
-# them in an English label would print as Chinese (or as a full-width bracket) in the en report
-CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f]")
-# a run this long is an English word, not an abbreviation such as NEV, TV, AI or M2
-LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
 #: The sources' per-language labels, and the language each is written in.
 SOURCE_LABELS = {"title_zh": "zh", "publisher_zh": "zh", "title_en": "en", "publisher_en": "en"}
 
@@ -596,7 +595,8 @@ def inside(folder: Path, name: str) -> bool:
 
 # the modules whose code decides what valid data is: a change to any re-validates everything
 _VALIDATOR_CODE = ("dataset/validate.py", "dataset/schema.py", "dataset/load.py", "core/vocab.py", "core/numbers.py",
-                   "dataset/places.py", "dataset/doubts.py", "core/places.py", "core/glossary.toml")
+                   "dataset/places.py", "dataset/doubts.py", "dataset/definitions.py", "dataset/notes.py",
+                   "core/places.py", "core/script.py", "core/glossary.toml")
 
 
 def fingerprint(data_dir: Path, sources_dir: Path | None) -> str:

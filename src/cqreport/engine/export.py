@@ -19,6 +19,8 @@ from ..core import paths
 from ..errors import BuildError
 
 REMOVE_TAG = "remove-from-report"
+#: Tagged for assistive technology (ISO 14289-1); checked by tests/test_accessibility.py.
+PDF_VARIANT = "pdf/ua-1"
 
 
 def _notebook_for_export(nb):
@@ -167,6 +169,10 @@ def _pdf_child(page: str, target: Path, error_file: Path) -> None:
 def export_pdf(page: str, target: Path) -> None:
     """Print the HTML page to an A4 PDF with WeasyPrint (fonts embedded as subsets).
 
+    The PDF is tagged PDF/UA-1: structure tree, reading order, each chart's ``alt`` as its
+    figure's /Alt, and the page's ``<html lang>`` and ``<title>`` as the document's language
+    and title (shown by viewers instead of the file name).
+
     The page is self-contained (images and fonts inline), so it is printed without a base
     URL: a relative link (a footnote's ``evidence.html#ref-3``) stays relative in the PDF,
     beside which the evidence is published, instead of becoming a ``file:`` URL of the
@@ -175,4 +181,4 @@ def export_pdf(page: str, target: Path) -> None:
     """
     import weasyprint
 
-    weasyprint.HTML(string=page).write_pdf(str(target))
+    weasyprint.HTML(string=page).write_pdf(str(target), pdf_variant=PDF_VARIANT)

@@ -19,7 +19,7 @@ from typing import Any
 from ..core import paths
 from ..core.files import atomic_write_text, hash_files, sha256_bytes, sha256_file
 from ..report.params import ReportParams
-from .units import font_digest, package_digest, versions
+from .units import font_digest, hash_package, versions
 
 VERSIONED = ("cqreport", "papermill", "nbconvert", "nbclient", "ipykernel", "weasyprint",
              "matplotlib", "seaborn", "pandas", "pandera", "jinja2", "pypdf",
@@ -51,7 +51,7 @@ def _data_files(data_dir: Path) -> list[Path]:
 
 def code_hash() -> str:
     """Fingerprint of the installed cqreport package (modules, templates, assets)."""
-    return package_digest((".py", ".j2", ".css", ".html", ".json", ".txt"))
+    return hash_package((".py", ".j2", ".css", ".html", ".js", ".json", ".toml", ".txt"))
 
 
 def package_versions() -> dict[str, str]:

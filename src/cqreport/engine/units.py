@@ -70,13 +70,19 @@ def versions(names: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-@functools.cache
-def package_digest(suffixes: tuple[str, ...]) -> str:
-    """Fingerprint of the installed cqreport package's files with these suffixes."""
+def hash_package(suffixes: tuple[str, ...]) -> str:
+    """Fingerprint of the installed cqreport package's files with these suffixes, read now."""
     root = paths.PACKAGE_DIR
     files = [f for f in root.rglob("*") if f.is_file() and "__pycache__" not in f.parts
              and f.suffix in suffixes]
     return hash_files(files, root)
+
+
+@functools.cache
+def package_digest(suffixes: tuple[str, ...]) -> str:
+    """:func:`hash_package`, once per process (the unit keys ask for it per chart; the preview
+    clears it when the library changes)."""
+    return hash_package(suffixes)
 
 
 def library_digest() -> str:

@@ -70,7 +70,9 @@ class Extraction:
         for c in self.candidates:
             row = dict(c.row)
             row.update({"confidence": f"{c.confidence:.2f}", "suggestions": c.suggestions,
-                        "reason": c.reason, "quote_start": str(c.quote_start),
+                        # the label's reason, then what the data's history adds (history.inherit)
+                        "reason": "; ".join(filter(None, [c.reason, c.row.get("reason", "")])),
+                        "quote_start": str(c.quote_start),
                         "quote_end": str(c.quote_end), "status": c.status})
             out.append(_defused(row))
         return out

@@ -2,10 +2,12 @@
 
 A candidate equal to a curated row (same value in its base unit, bound and end date, and the
 same entity unless the candidate's is unknown) is shown with that row, its source and any
-``caution``; a repeat of a doubted figure inherits the doubt in its own ``caution``, which
-the analyst can only drop with a note saying ``caution cleared: <why>`` (validation checks
-it, ``dataset/doubts.py``). Many candidates equal to one other source's rows mean the
-release is a mirror or repost of it: the extraction says so.
+``caution``; a repeat of a doubted figure inherits the doubt (the doubted row's ``caution``
+and ``caution_zh``), which the analyst can only drop with a note saying ``caution cleared:
+<why>`` (validation checks it, ``dataset/doubts.py``). What the reviewer should know (the
+rows already in the data, the doubt inherited) is said in the candidate's ``reason``. Many
+candidates equal to one other source's rows mean the release is a mirror or repost of it:
+the extraction says so.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class Past:
     source: dict[str, str]
 
     def describe(self) -> str:
-        """One line for a note: row, source and title."""
+        """One line for the reviewer: row, source and title."""
         title = self.source.get("title_en") or self.source.get("title", "")
         return f"row {self.row} of observations.csv ({self.obs.get('source_id', '')}: {title[:60]})"
 
@@ -69,10 +71,11 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def inherit(rows: list[dict[str, str]], history: History) -> list[str]:
-    """Fill each candidate row's note (and caution) from the data's history; return warnings.
+    """Fill each candidate row's reason (and caution) from the data's history; return warnings.
 
-    A repeat of a doubted figure gets the doubt in its ``caution``; the release is said to be a
-    mirror when most of its figures are already in the data from one other source.
+    A repeat of a doubted figure gets the doubt in its ``caution`` and ``caution_zh``; the
+    release is said to be a mirror when most of its figures are already in the data from one
+    other source.
     """
     seen: Counter[str] = Counter()
     for row in rows:
@@ -80,12 +83,17 @@ def inherit(rows: list[dict[str, str]], history: History) -> list[str]:
         if not pasts:
             continue
         seen.update({p.obs.get("source_id", "") for p in pasts})
-        row["note"] = "; ".join(filter(None, [row.get("note", ""), "already in the data: " +
-                                              ", ".join(p.describe() for p in pasts[:3])]))
+        # remarks for the reviewer go to the candidate's reason: a note is printed in the
+        # report, in both languages, and names no row or source id (dataset/notes.py)
+        remarks = ["already in the data: " + ", ".join(p.describe() for p in pasts[:3])]
         doubted = next((p for p in pasts if p.obs.get("caution")), None)
         if doubted is not None and not row.get("caution") and "caution" in row:
-            row["caution"] = (f"repeats the doubted figure of row {doubted.row} "
-                              f"({doubted.obs.get('source_id', '')}): {doubted.obs['caution']}")
+            remarks.append(f"repeats the doubted figure of row {doubted.row} "
+                           f"({doubted.obs.get('source_id', '')}): its caution is kept")
+            row["caution"] = doubted.obs["caution"]
+            if "caution_zh" in row:
+                row["caution_zh"] = doubted.obs.get("caution_zh", "")
+        row["reason"] = "; ".join(filter(None, [row.get("reason", ""), *remarks]))
     warnings = []
     for sid, n in seen.most_common(1):
         if n >= 3 and n >= len(rows) / 2 and sid != (rows[0].get("source_id") if rows else ""):

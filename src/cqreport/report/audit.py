@@ -46,6 +46,7 @@ from ..analysis.quarter import quarter_data
 from ..core.formatting import parse_rank
 from ..core.scanning import EXTRA_UNITS, Figure, parse_figure, scan_figures
 from ..core.vocab import NATIONAL_ENTITY_TYPES, QUALIFIERS, REPORT_DEFINITION_WORDS, UNITS
+from ..dataset.notes import NOTE_COLUMNS
 from ..errors import AuditError, CqreportError
 
 if TYPE_CHECKING:
@@ -467,7 +468,8 @@ _BOUND_OK = {"exact": {"exact", "approx"}, "approx": {"approx"}, "lower": {"lowe
 
 def _data_text(ds: Dataset) -> set[str]:
     cells: set[str] = set()
-    cols = {"observations": ("quote", "note", "caution", "period_label", "prior_label", "prior_label_en", "rank"),
+    cols = {"observations": ("quote", *NOTE_COLUMNS.keys(), *NOTE_COLUMNS.values(), "period_label", "prior_label",
+                             "prior_label_en", "rank"),
             "sources": ("title", "publisher", "reliability_note",
                         "title_zh", "title_en", "publisher_zh", "publisher_en"),
             "metrics": ("name_zh", "name_en", "running_zh", "running_en", "definition"),

@@ -90,6 +90,7 @@ class Chart:
     data: ChartData | None = None
     download_name: str = ""
     download_label: str = ""
+    table_label: str = ""
 
     def png(self) -> bytes:
         """The chart as PNG bytes."""
@@ -103,9 +104,13 @@ class Chart:
         b64 = base64.b64encode(self.png()).decode("ascii")
         link = ""
         if self.data is not None:
-            # the chart's data with its sources, offline and without scripts
+            # the chart's data with its sources, offline and without scripts; and on screen and
+            # paper alike, its table in the evidence document (a reader who cannot see the chart
+            # reads every point there)
             link = (f' <a class="cq-csv" download="{html.escape(self.download_name)}" '
-                    f'href="{html.escape(self.data.csv_href())}">{html.escape(self.download_label)}</a>')
+                    f'href="{html.escape(self.data.csv_href())}">{html.escape(self.download_label)}</a>'
+                    f' <a class="cq-table-link" href="evidence.html#chart-data-{html.escape(self.data.name)}">'
+                    f'{html.escape(self.table_label)}</a>')
         return (f'<figure class="cq-chart" id="chart-{html.escape(self.name)}">'
                 f'<img src="data:image/png;base64,{b64}" alt="{html.escape(self.alt)}"/>'
                 f"<figcaption>{html.escape(self.caption)}{link}</figcaption></figure>")
@@ -204,24 +209,38 @@ def series_label(qd: QuarterData, s: Series, lang: str, *, mixed: bool = False) 
 
 
 _MOVES = {"up": "move_up", "down": "move_down", "flat": "move_flat"}
+#: The direction in a chart's text alternative: its latest point against the one before.
+_ALT_MOVES = {"up": "alt_up", "down": "alt_down", "flat": "alt_flat"}
+
+
+def _move(s: Series) -> str:
+    """``up``, ``down`` or ``flat``: a series' latest point against the one before (``flat`` for
+    a single point)."""
+    rows = s.rows
+    if len(rows) < 2:
+        return "flat"
+    col = "value_base" if s.measure == "value" else "yoy_pct"
+    before, now = float(rows.iloc[-2][col]), float(rows.iloc[-1][col])
+    return "up" if now > before else ("down" if now < before else "flat")
+
+
+def latest_text(s: Series, lang: str) -> tuple[str, str]:
+    """A series' latest point as the text writes it (6.54万亿元, RMB 6.54 trillion, 同比增长6.8%),
+    and its qualifier word ('' when exact or for a growth rate)."""
+    from ..core.formatting import format_amount, format_yoy
+
+    last = s.rows.iloc[-1]
+    if s.measure != "value":
+        return "", format_yoy(float(last["yoy_pct"]), lang)
+    q = "" if pd.isna(last["qualifier"]) else str(last["qualifier"])
+    return q, format_amount(last["value"], last["unit"], q, lang, decimals=int(last["decimals"]))
 
 
 def _message(qd: QuarterData, s: Series, lang: str) -> str:
     """The title: the latest move of a series (升至 / rose to), written as the text writes it."""
-    from ..core.formatting import format_amount, format_yoy
-
-    rows = s.rows
-    last = rows.iloc[-1]
-    col = "value_base" if s.measure == "value" else "yoy_pct"
-    if s.measure == "value":
-        q = "" if pd.isna(last["qualifier"]) else str(last["qualifier"])
-        text = format_amount(last["value"], last["unit"], q, lang, decimals=int(last["decimals"]))
-    else:
-        q, text = "", format_yoy(float(last["yoy_pct"]), lang)
-    move = "flat"
-    if len(rows) >= 2:
-        before, now = float(rows.iloc[-2][col]), float(last[col])
-        move = "up" if now > before else ("down" if now < before else "flat")
+    last = s.rows.iloc[-1]
+    q, text = latest_text(s, lang)
+    move = _move(s)
     name = metric_name(qd, s.metric_id, lang)
     when = period_phrase(last["start"], last["end"], lang, period_type=last["period_type"])
     if lang == "zh":
@@ -232,30 +251,25 @@ def _message(qd: QuarterData, s: Series, lang: str) -> str:
 
 def alt_text(qd: QuarterData, cd: ChartData, lang: str, title: str) -> str:
     """The chart in words, from its data: the message, then per series what is drawn, the span,
-    how many points, and the latest value (the chart's text alternative; its data stays in the
-    CSV download and the evidence's tables)."""
-    from ..core.formatting import format_amount, format_yoy
-
+    how many points, the latest value and its direction against the point before (the chart's
+    text alternative; its data stays in the CSV download and the evidence's tables)."""
     mixed = len({s.entity_id for s in cd.series() if not s.comparator}) > 1
     parts = []
     for s in cd.series():
         first, last = s.rows.iloc[0], s.rows.iloc[-1]
         span = [period_phrase(r["start"], r["end"], lang, period_type=r["period_type"]) for r in (first, last)]
-        if s.measure == "value":
-            q = "" if pd.isna(last["qualifier"]) else str(last["qualifier"])
-            value = format_amount(last["value"], last["unit"], q, lang, decimals=int(last["decimals"]))
-        else:
-            value = format_yoy(float(last["yoy_pct"]), lang)
+        value = latest_text(s, lang)[1]
         name = series_label(qd, s, lang, mixed=mixed)
         n = len(s.rows)
+        move = _tx(lang, _ALT_MOVES[_move(s)])
         if lang == "zh":
             what = f"{name}{'（同比增速）' if s.measure != 'value' else ''}"
             parts.append(f"{what}：{span[1]}为{value}" if n == 1 else
-                         f"{what}：{span[0]}至{span[1]}，{n}个数据点，最新{span[1]}为{value}")
+                         f"{what}：{span[0]}至{span[1]}，{n}个数据点，最新{span[1]}为{value}，{move}")
         else:
             what = f"{name}{' (year-on-year growth)' if s.measure != 'value' else ''}"
             parts.append(f"{what}: {value} ({span[1]})" if n == 1 else
-                         f"{what}: {span[0]} to {span[1]}, {n} points, latest {value} ({span[1]})")
+                         f"{what}: {span[0]} to {span[1]}, {n} points, latest {value} ({span[1]}), {move}")
     if lang == "zh":
         return f"图：{title}。" + "；".join(parts) + "。"
     return f"Chart: {title}. " + "; ".join(parts) + "."
@@ -309,14 +323,10 @@ def _positions(s: Series) -> pd.Series:
 
 
 def _label_value(s: Series, lang: str) -> str:
-    """A series' latest value as the text writes it (6.54万亿元, RMB 6.54 trillion, 6.8%)."""
-    from ..core.formatting import format_amount
-
-    last = s.rows.iloc[-1]
+    """A series' latest value as a direct label (6.54万亿元, RMB 6.54 trillion, 6.8%)."""
     if s.measure != "value":
-        return f"{float(last['yoy_pct']):g}%"
-    q = "" if pd.isna(last["qualifier"]) else str(last["qualifier"])
-    return format_amount(last["value"], last["unit"], q, lang, decimals=int(last["decimals"]))
+        return f"{float(s.rows.iloc[-1]['yoy_pct']):g}%"
+    return latest_text(s, lang)[1]
 
 
 def _panel_unit(panel, values: list[float], lang: str) -> tuple[float, str]:
@@ -395,7 +405,7 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
     return Chart(fig, caption, alt_text(qd, cd, lang, title), cd.name.replace("_", "-"),
                  tuple(dict.fromkeys(s.metric_id for s in cd.series())),
                  data=cd, download_name=f"{qd.quarter}_{cd.name}_{lang}.csv",
-                 download_label=_tx(lang, "download"))
+                 download_label=_tx(lang, "download"), table_label=_tx(lang, "table_link"))
 
 
 def _time_ticks(ax, lo: pd.Timestamp, hi: pd.Timestamp, lang: str) -> None:

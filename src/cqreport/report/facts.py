@@ -38,6 +38,7 @@ from ..core.periods import Quarter
 from ..core.phrases import date_text, period_phrase
 from ..core.scanning import EN_NOUNS, scan_figures
 from ..core.vocab import BOUND_WORDS, MINOR_COUNT_BASES, UNITS, reliability_grades, unnamed_grades, word
+from ..dataset.notes import note_column
 from .ledger import LedgerEntry, Reference
 
 if TYPE_CHECKING:
@@ -352,12 +353,22 @@ class Fact:
 
     @property
     def note(self) -> Markup:
-        return self._w.text(self.row["note"])
+        """The curator's note on how the figure was read, in the report's language ('' when none)."""
+        return self._curators("note")
 
     @property
     def caution(self) -> Markup:
-        """The curator's reason not to rely on this figure ('' when none)."""
-        return self._w.text(self.row["caution"])
+        """The curator's reason not to rely on this figure, in the report's language ('' when none)."""
+        return self._curators("caution")
+
+    @property
+    def evidence(self) -> Markup:
+        """An inferred definition's evidence in words, in the report's language ('' when none)."""
+        return self._curators("evidence")
+
+    def _curators(self, name: str) -> Markup:
+        # note / caution / evidence are English; note_zh / caution_zh / evidence_zh beside them
+        return self._w.text(self.row.get(note_column(name, self.lang), ""))
 
     @property
     def prior_label(self) -> Markup:

@@ -12,7 +12,9 @@
   const KEY = "cqreport-review:" + data.candidates_sha256;
   const SHOWN = ["metric_id", "entity_id", "period_start", "period_end", "period_label", "value",
     "unit", "qualifier", "yoy_pct", "yoy_wording", "yoy_diff", "vs_national_pp", "streak_months", "rank",
-    "prior_value", "prior_label", "source_id", "quote", "note", "caution"];
+    "prior_value", "prior_label", "source_id", "quote", "note", "note_zh", "caution", "caution_zh"];
+  // the curator's prose, in a box of its own: the quote, and each note and caution in both languages
+  const PROSE = ["quote", "note", "note_zh", "caution", "caution_zh"];
   const SIDES = ["source", "entities", "metrics"];
   // the release squashed of whitespace, for finding quotes as they are typed
   const squash = s => s.replace(/\s+/g, "");
@@ -99,7 +101,7 @@
       if (h.caution) li.append(el("div", { class: "caution", text: "caution: " + h.caution }));
       box.append(li);
     }
-    if (c.history.some(h => h.caution)) box.append(el("div", { class: "how", text: "A repeat keeps the doubt in its caution; to drop it, empty caution and write in note: caution cleared: <why>." }));
+    if (c.history.some(h => h.caution)) box.append(el("div", { class: "how", text: "A repeat keeps the doubt in its caution and caution_zh; to drop it, empty both and write in note (and note_zh): caution cleared: <why>." }));
     return box;
   }
 
@@ -118,7 +120,7 @@
     if (hist) div.append(hist);
     const fields = el("div", { class: "fields" });
     for (const col of SHOWN.filter(k => data.header.includes(k))) {
-      const inp = el(col === "quote" || col === "note" || col === "caution" ? "textarea" : "input",
+      const inp = el(PROSE.includes(col) ? "textarea" : "input",
         { name: col, "data-col": col, rows: "2" });
       inp.value = val(c, st, col);
       if (col === "metric_id") inp.setAttribute("list", "metric-ids");
@@ -129,7 +131,7 @@
         if (col === "quote" || col === "value") div.querySelector(".sentence").replaceWith(sentence(c, st));
         refresh(div, c, idx); save();
       });
-      fields.append(el("label", { class: col === "quote" || col === "note" || col === "caution" ? "wide" : "" }, col, inp));
+      fields.append(el("label", { class: PROSE.includes(col) ? "wide" : "" }, col, inp));
     }
     div.append(fields);
     const sugg = (row.suggestions || "").split("|").map(s => s.trim()).filter(Boolean);
