@@ -1,7 +1,7 @@
 """Whom a figure is about (issue 19): place words, yardsticks, and the validation rule that a
 national, Chongqing or provincial figure's quote does not speak of another place.
 
-Every sentence is from ../shared/sources (the peer-region pages included).
+Every sentence is from ../shared/sources (the peer-region pages of issue 22 included).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from cqreport.extract.rows import build_candidates
 
 from .conftest import CATALOGUE
 
-SICHUAN_2022M11 = "peers/2022-12-27_baogao-sichuan-chinanews-2022M11.txt"
-REGIONS_2024 = "peers/undated_zpssxw-regions-tsf-2024Y.txt"
+SICHUAN_2022M11 = "2022-12-27_baogao-sichuan-chinanews-2022M11.txt"
+REGIONS_2024 = "undated_zpssxw-regions-tsf-2024Y.txt"
 REGIONS_2023_FILE = "undated_hbyanyusl-regions-jiemian-tsf-2023Y.txt"
 
 
