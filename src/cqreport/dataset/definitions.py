@@ -36,7 +36,7 @@ from datetime import date
 
 import pandas as pd
 
-from ..core.numbers import decimals_of, interval
+from ..core.numbers import decimals_of, difference_interval, interval, overlaps
 from ..core.periods import shift_years
 from ..core.vocab import DEFINITION_FIELDS, DEFINITION_WORDS, NATIONAL_ENTITY_TYPES, QUALIFIERS, UNITS, UNSTATED
 from ..errors import Problem
@@ -374,10 +374,10 @@ def _national_gap(rows: _Rows, row: int, cited: list[int]) -> Failure:
     if not nat:
         return ("no national row with a growth rate at the same date among evidence_rows",
                 "the national row (entity of type country, same period_end) whose growth the gap implies")
-    implied = (y[1] - pp[2], y[2] - pp[1])
+    implied = difference_interval(y[1:], pp[1:])
     for c in nat:
         n = _num(rows.obs[c], "yoy_pct")
-        if n and n[1] <= implied[1] and implied[0] <= n[2]:
+        if n and overlaps(n[1:], implied):
             return _discriminates(rows, row, c, implied)
     return (f"{y[0]:g}% − {pp[0]:g} points, which no cited national rate matches",
             "a national growth rate equal, within rounding, to growth minus the stated gap")
@@ -394,7 +394,7 @@ def _discriminates(rows: _Rows, row: int, nat_row: int, implied: tuple[float, fl
         m = rows.metrics.get(x["metric_id"], {})
         y = _num(x, "yoy_pct")
         if (m.get("concept") or x["metric_id"]) == concept and rows.definition(other) != mine and y \
-                and y[1] <= implied[1] and implied[0] <= y[2]:
+                and overlaps(y[1:], implied):
             return (f"a gap that fits {x['metric_id']} as well", "a national rate only one definition matches")
     return None
 
