@@ -146,7 +146,7 @@ def test_a_list_read_respectively_names_each_figure_by_its_own_item(catalogue):
 
 def test_a_swapped_respectively_list_is_flagged(sources_dir, catalogue):
     # Guangdong governor interview: loans 28.4万亿元, then 存款、贷款余额分别为28.4万亿元、36.6万亿元
-    text = (sources_dir / "undated_sfqjr-guangdong-fninterview-2024Y.txt").read_text(encoding="utf-8")
+    text = (sources_dir / "peers/undated_sfqjr-guangdong-fninterview-2024Y.txt").read_text(encoding="utf-8")
     cands = build_candidates(read_release_text(text), date(2025, 1, 20), catalogue)
     listed = [c for c in cands if c.figure.item]
     by_value = {c.row["value"]: c for c in listed if c.row["value"] in ("28.4", "36.6")}

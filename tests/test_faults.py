@@ -139,17 +139,17 @@ def test_build_refuses_to_run_without_source_texts(tmp_path, monkeypatch):
         pipeline.build(reports_dir=tmp_path / "reports", progress=False)
 
 
-def test_the_appendix_states_whether_quotes_were_checked(real_ds):
+def test_the_evidence_states_whether_quotes_were_checked(real_ds):
     from cqreport.analysis.quarter import quarter_data
     from cqreport.report.narrative import write_narrative
 
     qd = quarter_data(real_ds, str(real_ds.latest_quarter()))
-    assert "every quote was checked" in write_narrative(qd, "en").appendix_html
+    assert "every quote was checked" in write_narrative(qd, "en").evidence_html
     saved = dict(real_ds.checks)
     try:
         real_ds.checks["quotes"] = False
-        assert "quotes were not checked" in write_narrative(qd, "en").appendix_html
-        assert "引文未与原文核对" in write_narrative(qd, "zh").appendix_html
+        assert "quotes were not checked" in write_narrative(qd, "en").evidence_html
+        assert "引文未与原文核对" in write_narrative(qd, "zh").evidence_html
     finally:
         real_ds.checks.clear()
         real_ds.checks.update(saved)

@@ -20,9 +20,9 @@ from cqreport.extract.rows import build_candidates
 
 from .conftest import CATALOGUE
 
-SICHUAN_2022M11 = "2022-12-27_baogao-sichuan-chinanews-2022M11.txt"
-REGIONS_2024 = "undated_zpssxw-regions-tsf-2024Y.txt"
-REGIONS_2023_FILE = "undated_hbyanyusl-regions-jiemian-tsf-2023Y.txt"
+SICHUAN_2022M11 = "peers/2022-12-27_baogao-sichuan-chinanews-2022M11.txt"
+REGIONS_2024 = "peers/undated_zpssxw-regions-tsf-2024Y.txt"
+REGIONS_2023_FILE = "peers/undated_hbyanyusl-regions-jiemian-tsf-2023Y.txt"
 
 
 def _said(text: str, lang: str = "zh") -> list[str]:

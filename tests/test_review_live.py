@@ -31,7 +31,7 @@ REAL_DATA = ROOT / "data"
 CORRIDOR = "003_2fe010bab30cc1bb.txt"  # registered; the data holds its figures
 TAKEN = ("alliance_outlets", "corridor_2026_meeting")  # 服务网点超3000家, taken out of the copy
 DOUBTED = "2025-04-28_ichongqing-en-crossborder-q1-2025.txt"  # repeats the doubted $110 billion
-NEW_RELEASE = "2025-07-21_tsbk-guangdong-pbocgd-2025H1.txt"  # registered: the test takes it out of its copy
+NEW_RELEASE = "peers/2025-07-21_tsbk-guangdong-pbocgd-2025H1.txt"  # registered: the test takes it out of its copy
 NEW_SOURCE = "tsbk_guangdong_2025h1"
 
 

@@ -101,6 +101,21 @@ def series(metric_id: str, entity_id: str, lang: str, data_dir: str | None, sour
 
 
 @cli.command()
+@click.argument("earlier", metavar="A")
+@click.argument("later", metavar="B")
+@DATA_OPTION
+@SOURCES_OPTION
+def diff(earlier: str, later: str, data_dir: str | None, sources_dir: str | None) -> None:
+    """What changed between two editions: quarters (each report at its cut-off) or YYYY-MM-DD dates.
+
+    + new, ~ revised (with the reason), − no longer used; e.g. cqreport diff 2025Q4 2026Q1."""
+    from .analysis.changes import describe_changes
+    from .dataset.model import load_dataset
+
+    click.echo(describe_changes(load_dataset(data_dir, sources_dir), earlier, later))
+
+
+@cli.command()
 @click.option("--quarter", "-q", "quarters", multiple=True, metavar="YYYYQn",
               help="Quarter to build (repeatable). Default: the latest quarter with data.")
 @click.option("--all", "all_quarters", is_flag=True, help="Build every quarter that has data.")

@@ -116,14 +116,25 @@ def write_number(value: float, decimals: int | None = None, lang: str = "zh") ->
     return f"{q:,.{d}f}" if lang == "en" else f"{q:.{d}f}"
 
 
+#: The most decimals a figure written in a larger scale than it was reported in keeps:
+#: 64013 TEU is 6.40万标箱, 59520.8亿元 is 5.95 trillion yuan (precision fits the magnitude).
+MAX_RESCALED_DECIMALS = 2
+
+
 def _shift(value: float, decimals: int, exponent: int) -> tuple[Decimal, int]:
     """Move the decimal point: value × 10**exponent, with the decimals that keeps.
 
     Decimals added by the move (2300亿 -> 230.0 billion) are not precision the
-    source claimed, so trailing zeros there are dropped.
+    source claimed, so trailing zeros there are dropped; a move to a larger scale keeps
+    at most ``MAX_RESCALED_DECIMALS`` (or the source's own decimals, if more).
+
+    >>> _shift(64013, 0, -4)[1], _shift(4157.9, 1, -3)[1], _shift(6.54, 2, 0)[1]
+    (1, 2, 2)
     """
     d = Decimal(repr(float(value))).scaleb(exponent)
     new_dec = max(0, decimals - exponent)
+    if exponent < 0:   # to a larger scale: precision fits the magnitude (6.40万标箱, not 6.4013万)
+        new_dec = min(new_dec, max(decimals, MAX_RESCALED_DECIMALS))
     if exponent < 0 and new_dec > 0:
         q = d.quantize(Decimal(1).scaleb(-new_dec), rounding=ROUND_HALF_UP)
         while new_dec > max(0, decimals) and q == q.quantize(Decimal(1).scaleb(-(new_dec - 1))):

@@ -609,7 +609,7 @@ def fingerprint(data_dir: Path, sources_dir: Path | None) -> str:
     the validator's own code. Equal fingerprints give equal validation results."""
     files = data_files(data_dir) + [paths.PACKAGE_DIR / name for name in _VALIDATOR_CODE]
     if sources_dir is not None and sources_dir.is_dir():
-        files += sorted(sources_dir.iterdir())
+        files += sorted(p for p in sources_dir.rglob("*") if p.is_file())   # peers/ too
     return hash_files(files) + ("" if sources_dir is not None else "-nosources")
 
 

@@ -73,7 +73,8 @@ def audit_report(dataset: Any, params: ReportParams, page: str | None,
     from ..report import audit
 
     nar, ledger_findings = prepare_audit(dataset, params)
-    report = audit.audit_rendered(nar, page=page, pdf=pdf, dataset=dataset, ledger_findings=ledger_findings)
+    report = audit.audit_rendered(nar.for_document("report"), page=page, pdf=pdf, dataset=dataset,
+                                  ledger_findings=ledger_findings)
     return {"summary": report.summary(), "numbers_read": dict(report.numbers_read),
             "ledger_entries": report.ledger_entries}
 

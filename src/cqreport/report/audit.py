@@ -419,6 +419,19 @@ def _same_base(a: str, b: str) -> bool:
     return "count" in (a, b) and len(counts) == 1 and not counts & _COUNT_BASES_EXCLUDED
 
 
+_DECIMALS = re.compile(r"\d[\d,]*(?:\.(\d+))?")
+
+
+def _rounding(read: Figure) -> float:
+    """Half a unit of the last digit a figure was written with, in its base unit: a figure
+    written in a larger scale than reported is rounded there (6.40万标箱 for 64013 TEU)."""
+    m = _DECIMALS.search(read.text)
+    if m is None or not read.value:
+        return 0.0
+    decimals = len(m.group(1) or "")
+    return 0.5 * 10 ** -decimals * abs(read.value_base / read.value)
+
+
 def _close(a: float, b: float, tol: float = 0.0) -> bool:
     return abs(a - b) <= tol + 1e-9 * max(1.0, abs(a), abs(b))
 
@@ -526,8 +539,9 @@ def _check_observation(ds: Dataset, e: LedgerEntry, read: Figure) -> list[Findin
         return [Finding("data", "ledger", e.text, e.where,
                         f"observation {e.source_ref!r} is not in the data")]
     expected = _observation_keys(row, e.field)
+    tol = _rounding(read)
     for base, v, bound in expected:
-        if _same_base(read.key[0], base) and _close(read.value_base, v) and read.bound == bound:
+        if _same_base(read.key[0], base) and _close(read.value_base, v, tol) and read.bound == bound:
             return []
     want = "; ".join(_key_text((b, float(f"{v:.12g}"), bd)) for b, v, bd in expected) or "nothing"
     return [Finding("data", "ledger", e.text, e.where,
@@ -690,7 +704,7 @@ def audit_meanings(page: str, narrative: Narrative, dataset: Dataset, where: str
 # ============================================================================ all together
 def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Path | None = None,
           text: str | None = None, dataset: Dataset | None = None,
-          complete: bool = True) -> AuditReport:
+          complete: bool = True, document: str = "report") -> AuditReport:
     """Run the whole audit and raise if anything fails.
 
     Args:
@@ -701,6 +715,8 @@ def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Pa
         text: Any other rendered text.
         dataset: The data to check the ledger against (default: loaded afresh).
         complete: Whether each rendering holds the whole narrative.
+        document: ``report`` (default) or ``evidence``: which document the renderings are,
+            so each is read against the numbers it prints (``Narrative.for_document``).
 
     Returns:
         The AuditReport (numbers read, entries checked).
@@ -712,7 +728,8 @@ def check(narrative: Narrative, *, html: str | Path | None = None, pdf: str | Pa
     extra = [("text", text)] if text is not None else []
     if page is None and pdf is None and not extra:
         page = narrative.html
-    return audit_rendered(narrative, page=page, pdf=pdf, extra=extra, dataset=dataset,
+    # every entry is checked against the data; the page against the report's own numbers
+    return audit_rendered(narrative.for_document(document), page=page, pdf=pdf, extra=extra, dataset=dataset,
                           ledger_findings=audit_ledger(narrative, dataset), complete=complete)
 
 

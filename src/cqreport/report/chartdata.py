@@ -15,7 +15,9 @@ The rules:
   frequencies: the text reports them, the chart does not join them to anything.
 * Only what was published by the quarter's cut-off, from a source graded at
   least ``CHART_MIN_GRADE``: a machine summary or a forum post never draws a point.
-* A panel needs at least two points: one value is no chart.
+* A panel needs at least three points: one value is no chart and two are a table row.
+* A chart reaches ``HISTORY_YEARS`` back from its latest point: the long history is listed
+  in the evidence, not drawn as isolated dots on a short chart.
 * National and regional series (comparators) appear only as the growth of the
   same series at the same dates as Chongqing's, never as figures of their own.
 """
@@ -31,10 +33,16 @@ from urllib.parse import quote
 import pandas as pd
 
 from ..analysis.comparable import compare
+from ..core.periods import shift_years
 from ..core.vocab import CHART_MIN_GRADE, COMPARATOR_ENTITY_TYPES, NATIONAL_ENTITY_TYPES, reliability_grades
 
 if TYPE_CHECKING:
     from ..analysis.quarter import QuarterData
+
+#: A panel needs this many points: one value is no chart, and two are a table row.
+MIN_POINTS = 3
+#: How far back from its latest point a chart reaches, in years.
+HISTORY_YEARS = 5
 
 #: Longest gap between two points of one series that a line may bridge, per frequency.
 MAX_GAP_DAYS = {"stock": 100, "quarter": 100, "year": 370}
@@ -214,10 +222,27 @@ def chart_data(qd: QuarterData, name: str) -> ChartData | None:
             if len(nat):
                 nat = nat.drop_duplicates("end", keep="last").reset_index(drop=True)
                 panel.series.append(Series(s.metric_id, ent, "yoy_pct", "stock", nat, comparator=True))
-    kept = [p for p in panels.values() if p.points >= 2]
+    _recent_only(panels.values())
+    kept = [p for p in panels.values() if p.points >= MIN_POINTS]
     if not kept:
         return None
     return ChartData(name, str(m.loc[members[0], "topic"]), kept)
+
+
+def _recent_only(panels) -> None:
+    """Keep the points of the last ``HISTORY_YEARS`` before a chart's latest point: isolated
+    points of 2008 or 2014 do not sit on a chart of 2024-2026 (the evidence lists them); nor
+    does a single point of another series beside one that has a line."""
+    ends = [e for p in panels for s in p.series for e in s.rows["end"]]
+    if not ends:
+        return
+    first = shift_years(max(ends), -HISTORY_YEARS)
+    for p in panels:
+        for s in p.series:
+            s.rows = s.rows[s.rows["end"] > first].reset_index(drop=True)
+        # a lone point of another series beside a drawn one is a table row, not a chart's
+        drawn = any(len(s.rows) >= 2 for s in p.series if not s.comparator)
+        p.series = [s for s in p.series if len(s.rows) >= (2 if drawn and not s.comparator else 1)]
 
 
 def topic_chart_data(qd: QuarterData, topic: str) -> list[ChartData]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date  # noqa: F401  (the doctests use it)
@@ -130,8 +129,11 @@ class Charts(list):
 
 
 def metric_name(qd: QuarterData, metric_id: str, lang: str) -> str:
-    """The metric's name in the language (from the catalogue)."""
-    return str(qd.dataset.metrics.loc[metric_id, f"name_{lang}"])
+    """The series' name as the text calls it: one term across text, tables and charts (English:
+    the catalogue's running name, capitalised; Chinese: the name, as the tables print it)."""
+    m = qd.dataset.metrics.loc[metric_id]
+    running = str(m.get("running_en", "") or "") if lang == "en" else ""
+    return running[:1].upper() + running[1:] if running else str(m[f"name_{lang}"])
 
 
 def entity_name(qd: QuarterData, entity_id: str, lang: str) -> str:
@@ -250,6 +252,75 @@ def _message(qd: QuarterData, s: Series, lang: str) -> str:
     return f"{name} {_tx(lang, _MOVES[move])} {text} ({when})"
 
 
+def alt_text(qd: QuarterData, cd: ChartData, lang: str, title: str) -> str:
+    """The chart in words, from its data: the message, then per series what is drawn, the span,
+    how many points, and the latest value (the chart's text alternative; its data stays in the
+    CSV download and the evidence's tables)."""
+    from ..core.formatting import format_amount, format_yoy
+
+    mixed = len({s.entity_id for s in cd.series() if not s.comparator}) > 1
+    parts = []
+    for s in cd.series():
+        first, last = s.rows.iloc[0], s.rows.iloc[-1]
+        span = [period_phrase(r["start"], r["end"], lang, period_type=r["period_type"]) for r in (first, last)]
+        if s.measure == "value":
+            q = "" if pd.isna(last["qualifier"]) else str(last["qualifier"])
+            value = format_amount(last["value"], last["unit"], q, lang, decimals=int(last["decimals"]))
+        else:
+            value = format_yoy(float(last["yoy_pct"]), lang)
+        name = series_label(qd, s, lang, mixed=mixed)
+        n = len(s.rows)
+        if lang == "zh":
+            what = f"{name}{'（同比增速）' if s.measure != 'value' else ''}"
+            parts.append(f"{what}：{span[1]}为{value}" if n == 1 else
+                         f"{what}：{span[0]}至{span[1]}，{n}个数据点，最新{span[1]}为{value}")
+        else:
+            what = f"{name}{' (year-on-year growth)' if s.measure != 'value' else ''}"
+            parts.append(f"{what}: {value} ({span[1]})" if n == 1 else
+                         f"{what}: {span[0]} to {span[1]}, {n} points, latest {value} ({span[1]})")
+    if lang == "zh":
+        return f"图：{title}。" + "；".join(parts) + "。"
+    return f"Chart: {title}. " + "; ".join(parts) + "."
+
+
+def wrap_title(title: str, width: int) -> list[str]:
+    """A title's lines of at most ``width`` characters, never breaking a number from its unit
+    (a figure read by :func:`~cqreport.core.scanning.scan_figures` stays on one line).
+
+    >>> wrap_title("西部陆海新通道三种主要方式运输箱量2025年升至32.77万标箱", 30)
+    ['西部陆海新通道三种主要方式运输箱量2025年升至', '32.77万标箱']
+    >>> wrap_title("RMB loan balance rose to RMB 6.39 trillion (end-2025)", 30)
+    ['RMB loan balance rose to', 'RMB 6.39 trillion (end-2025)']
+    """
+    from ..core.scanning import scan_figures
+
+    spans = [(f.start, f.end) for f in scan_figures(title)]
+    # the break points: after a space (English), or between two characters (Chinese), but
+    # never inside a figure
+    def inside(i: int) -> bool:
+        return any(a < i < b for a, b in spans)
+
+    lines, start = [], 0
+    while len(title) - start > width:
+        cut = start + width
+        while cut > start and (inside(cut) or (title[cut - 1] != " " and title[cut] != " "
+                                               and not _cjk(title[cut - 1], title[cut]))):
+            cut -= 1
+        if cut == start:   # nothing to break at: the line runs long rather than cut a figure
+            cut = start + width
+            while cut < len(title) and inside(cut):
+                cut += 1
+        lines.append(title[start:cut].rstrip())
+        start = cut + (1 if cut < len(title) and title[cut] == " " else 0)
+    lines.append(title[start:])
+    return [ln for ln in lines if ln]
+
+
+def _cjk(a: str, b: str) -> bool:
+    """Whether a line may break between two characters of Chinese text."""
+    return "\u4e00" <= a <= "\u9fff" or "\u4e00" <= b <= "\u9fff"
+
+
 def _positions(s: Series) -> pd.Series:
     """Where each point stands in time: a stock at its date, a flow at the middle of its period."""
     out = []
@@ -284,8 +355,8 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
     mixed = len({s.entity_id for s in cd.series() if not s.comparator}) > 1
     axes = fig.subplots(len(cd.panels), 1, sharex=True, squeeze=False)[:, 0]
     xs = [x for s in cd.series() for x in _positions(s)]
-    lo, hi = min(xs), max(max(xs), pd.Timestamp(qd.quarter.end))
-    pad = pd.Timedelta(days=max(120, (hi - lo).days * 0.06))
+    lo, hi = min(xs), max(xs)   # the axis ends at the data
+    pad = pd.Timedelta(days=max(45, (hi - lo).days * 0.04))
     for ax, panel in zip(axes, cd.panels, strict=True):
         factor, unit = _panel_unit(panel, [v for s in panel.series for v in s.values()], lang)
         colour = 0
@@ -312,9 +383,13 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
             name = "" if single else f"{series_label(qd, s, lang, mixed=mixed)} "
             labels.append((y.iloc[-1], x.iloc[-1], f"{name}{_label_value(s, lang)}", color))
         # direct labels at each series' latest point; the higher value's label above the lower's
+        middle = lo + (hi - lo) / 2
         for rank, (yv, xv, text, color) in enumerate(sorted(labels, key=lambda t: -t[0])):
-            ax.annotate(text, (xv, yv), textcoords="offset points", xytext=(7, 6 - 13 * rank if len(labels) > 1 else 0),
-                        va="center", fontsize=8, color=color)
+            # above the latest point, running inward: the axis ends at the data, so a label on
+            # the right half runs left and one on the left half runs right
+            right = xv >= middle
+            ax.annotate(text, (xv, yv), textcoords="offset points", xytext=(-4 if right else 4, 9 + 13 * rank),
+                        ha="right" if right else "left", va="center", fontsize=8, color=color)
         values = [v / factor for ser in panel.series for v in ser.values()]
         top, bottom = max(values), min(values)
         if panel.measure == "value":
@@ -326,7 +401,7 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
             else f"{series_label(qd, panel.series[0], lang, mixed=mixed)} ({unit})"
         ax.set_title(head if single else unit, fontsize=9, loc="left", color="#52606d")
         ax.axvspan(pd.Timestamp(qd.quarter.start), pd.Timestamp(qd.quarter.end), color=ACCENT, alpha=0.08, lw=0)
-        ax.set_xlim(lo - pad, hi + pad * 2.4)   # room on the right for the direct labels
+        ax.set_xlim(lo - pad, hi + pad)
     # the title follows the value series that reaches furthest (the freshest news)
     lead = max((s for p in cd.panels for s in p.series if s.measure == "value" and not s.comparator),
                key=lambda s: s.rows["end"].iloc[-1], default=cd.series()[0])
@@ -347,14 +422,15 @@ def draw(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
         axes[-1].xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
         axes[-1].xaxis.set_major_formatter(FuncFormatter(quarter_tick))
     # a long title wraps rather than running off the page
-    _finish(fig, "\n".join(textwrap.wrap(title, 30 if lang == "zh" else 64)))
+    _finish(fig, "\n".join(wrap_title(title, 30 if lang == "zh" else 64)))
     # each catalogue chart (metrics.chart) has its own caption, <name>_caption, in the glossary
     caption = _tx(lang, f"{cd.name}_caption") + _tx(lang, "rules")
     if any(s.measure == "value" and s.rows["bound"].isin(["lower", "upper"]).any() for s in cd.series()):
         caption += _tx(lang, "bound_note")
     if any(ser.comparator for ser in cd.series()):
         caption += _tx(lang, "national_note")
-    return Chart(fig, caption, title, cd.name.replace("_", "-"), tuple(dict.fromkeys(s.metric_id for s in cd.series())),
+    return Chart(fig, caption, alt_text(qd, cd, lang, title), cd.name.replace("_", "-"),
+                 tuple(dict.fromkeys(s.metric_id for s in cd.series())),
                  data=cd, download_name=f"{qd.quarter}_{cd.name}_{lang}.csv",
                  download_label=_tx(lang, "download"))
 

@@ -21,6 +21,7 @@ from ..analysis.derive import derived as all_derived
 from ..analysis.judgements import national_gap
 from ..analysis.judgements import pace as judge_pace
 from ..core.formatting import (
+    MAX_RESCALED_DECIMALS,
     format_amount,
     format_change,
     format_pp,
@@ -855,7 +856,7 @@ class DerivedFact:
             new = zh_unit_for(d.value_base, u.base)
             if new in UNITS and new != unit:
                 shift = round(math.log10(UNITS[new].factor / u.factor))
-                value, dec, unit = d.value_base / UNITS[new].factor, dec + shift, new
+                value, dec, unit = d.value_base / UNITS[new].factor, min(dec + shift, MAX_RESCALED_DECIMALS), new
         # one glossary word in both languages: a derived figure is 约/about unless one-sided
         word = BOUND_WORDS.get(d.bound, BOUND_WORDS["approx"])[lang]
         return _round(value, dec, d.bound), unit, dec, word

@@ -8,6 +8,7 @@ carry the ledger from the notebook to the build under ``RECORD_MIMETYPE``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,10 @@ RECORD_MIMETYPE = "application/vnd.cqreport.report.narrative+json"
 
 
 # ============================================================================ results
+#: The documents of one report: the report itself and its evidence companion.
+DOCUMENTS = ("report", "evidence")
+
+
 @dataclass(frozen=True)
 class LedgerEntry:
     """One number as written in the narrative.
@@ -75,7 +80,11 @@ class Narrative:
         key_points_html: 核心要点 / Key points, 3 to 5 bullets.
         headline_table_html: The quarter's headline figures with YoY, qualifiers and refs.
         sections: Topic -> section HTML (heading and paragraphs).
-        appendix_html: Every figure cited, with source, quote, inputs and method.
+        changes_html: What changed since the previous quarter's report (new, revised, removed).
+        appendix_html: 资料来源 / Sources: a short note per footnote (publisher, date, title, link).
+        evidence_html: The companion document (evidence.html): every footnote's source, quote,
+            inputs and method, variants and revision notes, every chart point, the doubted
+            figures. Its ledger entries stand ``where="evidence"``.
         ledger: Every number written in the fragments above.
         verbatim: Every string from the data that the fragments contain (quotes, titles…).
         verbatim_inline: Those of them used inside sentences (names); the others stand
@@ -93,11 +102,13 @@ class Narrative:
     key_points_html: str
     headline_table_html: str
     sections: dict[str, str]
+    changes_html: str
     appendix_html: str
     ledger: list[LedgerEntry]
     verbatim: list[str]
     references: list[Reference]
     verbatim_inline: list[str] = field(default_factory=list)
+    evidence_html: str = ""
     data_dir: Path | None = None
     data_hash: str = ""
     as_of: date | None = None
@@ -117,12 +128,22 @@ class Narrative:
         """Every fragment by name, in reading order."""
         return {"title": self.title_html, "key_points": self.key_points_html,
                 "headline_table": self.headline_table_html,
-                **{t: self.sections[t] for t in report_topics()}, "appendix": self.appendix_html}
+                **{t: self.sections[t] for t in report_topics()}, "changes": self.changes_html,
+                "appendix": self.appendix_html}
 
     @property
     def html(self) -> str:
-        """All fragments in reading order, as one HTML string."""
+        """The report's fragments in reading order, as one HTML string (not the evidence)."""
         return "\n".join(self.fragments.values())
+
+    def for_document(self, document: str) -> Narrative:
+        """The narrative as one document reads it: ``report`` (every fragment but the evidence)
+        or ``evidence`` (the companion): the same references and verbatim text, the ledger of
+        the numbers that document prints, so each is audited against its own."""
+        if document not in DOCUMENTS:
+            raise ValueError(f"unknown document {document!r}; expected one of {', '.join(DOCUMENTS)}")
+        keep = [e for e in self.ledger if (e.where == "evidence") == (document == "evidence")]
+        return dataclasses.replace(self, ledger=keep)
 
     def _repr_html_(self) -> str:
         return self.html
@@ -134,6 +155,7 @@ class Narrative:
                 "ledger": [asdict(e) for e in self.ledger],
                 "references": [asdict(r) for r in self.references],
                 "verbatim": list(self.verbatim), "verbatim_inline": list(self.verbatim_inline),
+                "evidence_html": self.evidence_html,
                 "data_dir": str(self.data_dir) if self.data_dir else None, "data_hash": self.data_hash,
                 "as_of": self.as_of.isoformat() if self.as_of else None}
 
@@ -142,10 +164,11 @@ class Narrative:
         """A narrative rebuilt from :meth:`to_record`, without its HTML fragments."""
         return cls(quarter=parse_quarter(record["quarter"]), lang=record["lang"], title_html="",
                    key_points_html="", headline_table_html="", sections=dict.fromkeys(report_topics(), ""),
-                   appendix_html="", ledger=[LedgerEntry(**e) for e in record["ledger"]],
+                   changes_html="", appendix_html="", ledger=[LedgerEntry(**e) for e in record["ledger"]],
                    verbatim=list(record["verbatim"]),
                    references=[Reference(**r) for r in record["references"]],
                    verbatim_inline=list(record["verbatim_inline"]),
+                   evidence_html=record.get("evidence_html", ""),
                    data_dir=Path(record["data_dir"]) if record.get("data_dir") else None,
                    data_hash=record.get("data_hash", ""),
                    as_of=date.fromisoformat(record["as_of"]) if record.get("as_of") else None)

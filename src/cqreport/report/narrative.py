@@ -226,12 +226,15 @@ def write_narrative(qd: QuarterData, lang: str = "zh", *,
     key_points = render("key_points", "key_points")
     table = render("headline_table", "headline_table")
     sections = {t: render(t, "section", _topic_view(w, t)) for t in report_topics()}
+    changes = render("changes", "changes")
     appendix = render("appendix", "appendix")
+    evidence = render("evidence", "evidence")
     title = render("title", "title")
     ds = qd.dataset
     return Narrative(
         quarter=qd.quarter, lang=lang, title_html=title, key_points_html=key_points,
-        headline_table_html=table, sections=sections, appendix_html=appendix,
+        headline_table_html=table, sections=sections, changes_html=changes, appendix_html=appendix,
+        evidence_html=evidence,
         ledger=list(w.ledger), verbatim=sorted(set(w.verbatim), key=lambda s: (-len(s), s)),
         references=list(w.refs), verbatim_inline=sorted(w.inline), data_dir=getattr(ds, "data_dir", None),
         data_hash=getattr(ds, "content_hash", ""), as_of=qd.as_of)
@@ -256,6 +259,12 @@ class ReportContext:
     def cutoff(self) -> str:
         return date_text(self._w.qd.cutoff, self.lang)
 
+    @property
+    def interim(self) -> bool:
+        """True when the data stops before the quarter's end: the report is an interim one
+        (截至…的阶段性数据), not the quarter's (2020Q4 with a cut-off of 28 December)."""
+        return self._w.qd.cutoff < self._w.qd.quarter.end
+
     def key_points(self) -> list[Fact]:
         return _key_points(self._w)
 
@@ -277,6 +286,26 @@ class ReportContext:
                 yield r, self._w.derived_fact(self._w.derived[r.ref_id])
             i += 1
 
+    def source_notes(self) -> list[dict[str, Any]]:
+        """The report's footnotes as its Sources list prints them: one line per source, with
+        every footnote that cites it (the references numbered so far), and one line per derived
+        figure with its inputs' footnotes."""
+        w = self._w
+        lines: list[dict[str, Any]] = []
+        by_source: dict[str, dict[str, Any]] = {}
+        refs = list(w.refs)
+        for r in refs:
+            if r.kind == "observation":
+                f = w.fact_by_id(r.ref_id)
+                line = by_source.get(f.source_id)
+                if line is None:
+                    line = by_source[f.source_id] = {"kind": "observation", "fact": f, "refs": []}
+                    lines.append(line)
+                line["refs"].append(r.n)
+            else:
+                lines.append({"kind": "derived", "fact": w.derived_fact(w.derived[r.ref_id]), "refs": [r.n]})
+        return lines
+
     def chart_tables(self) -> list[dict[str, Any]]:
         """Every chart's points, for the appendix (what the PDF reader gets instead of the
         CSV download): one table per chart, one row per point, each value ledgered."""
@@ -291,6 +320,26 @@ class ReportContext:
                 names = list(dict.fromkeys(str(x["fact"].name) for x in rows))
                 tables.append({"name": cd.name, "topic": topic, "series": names, "rows": rows})
         return tables
+
+    def changes(self) -> dict[str, Any]:
+        """What changed since the previous quarter's report as it stood at its own cut-off
+        (analysis/changes.py): every revised and removed figure, and the new ones of the
+        main text (the minor ones are counted in the evidence, not listed here)."""
+        from ..analysis.changes import changes_since_previous
+
+        w = self._w
+        prev_cut, _this, found = changes_since_previous(w.ds, w.qd.quarter)
+        rows = []
+        for ch in found:
+            before = w.fact_by_id(ch.before) if ch.before else None
+            after = w.fact_by_id(ch.after) if ch.after else None
+            f = after or before
+            if ch.kind == "new" and (f.priority > 2 or f.is_minor or f.row["growth_of"]):
+                continue
+            rows.append({"mark": ch.mark, "kind": ch.kind, "reason": ch.reason or ch.kind,
+                         "fact": f, "before": before, "after": after})
+        return {"previous": w.qd.quarter.previous().label(self.lang),
+                "previous_cutoff": date_text(prev_cut, self.lang), "rows": rows}
 
     def cautioned(self) -> list[Fact]:
         """Figures of the quarter the curator cautioned against: listed, never used."""
