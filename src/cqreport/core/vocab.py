@@ -277,6 +277,10 @@ SUFFIX_QUALIFIERS = frozenset({"余", "多", "以上"})
 #: city: a Sichuan figure is a yardstick, never one of Chongqing's).
 COMPARATOR_ENTITY_TYPES = frozenset({"country", "region", "province", "city"})
 
+#: Entity types the report's peers section sets beside Chongqing (analysis/peers.py): a peer
+#: province. A region that contains Chongqing, or a city of another province, is not one.
+PEER_ENTITY_TYPES = frozenset({"province"})
+
 #: Entity types a chart overlays as the national yardstick (hollow points, "national" in the
 #: caption): the country only. A peer province is a comparator, never drawn as national.
 NATIONAL_ENTITY_TYPES = frozenset({"country"})
