@@ -222,16 +222,20 @@ def draw_peers(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
             handles.setdefault(name, Line2D([], [], color=st["color"], marker=st["marker"], mfc=st["mfc"],
                                             ls=st["ls"], label=name))
             labels.append((y.iloc[-1], x.iloc[-1], f"{name} {s.values()[-1]:g}%", st["color"]))
-        middle = lo + (hi - lo) / 2
-        for rank, (yv, xv, text, color) in enumerate(sorted(labels, key=lambda t: -t[0])):
-            right = xv >= middle   # labels run inward: the axis ends at the data
-            ax.annotate(text, (xv, yv), textcoords="offset points", xytext=(-4 if right else 4, 9 + 12 * rank),
-                        ha="right" if right else "left", va="center", fontsize=7.5, color=color)
         values = [v for s in panel.series for v in s.values()]
         span = max(max(values) - min(values), 1.0)
+        middle, placed = lo + (hi - lo) / 2, []
+        for yv, xv, text, color in sorted(labels, key=lambda t: -t[0]):
+            right = xv >= middle   # labels run inward: the axis ends at the data
+            # beside its own point: above it, or below when a label above stands too close
+            near = any(abs(yv - y0) < 0.15 * span and abs((xv - x0).days) < 0.3 * (hi - lo).days
+                       for y0, x0, up in placed if up)
+            placed.append((yv, xv, not near))
+            ax.annotate(text, (xv, yv), textcoords="offset points", xytext=(-6 if right else 6, -10 if near else 9),
+                        ha="right" if right else "left", va="center", fontsize=7.5, color=color)
         ax.set_ylim(min(values) - 0.25 * span, max(values) + 0.45 * span)
         head = basis_words(panel.basis, lang)
-        ax.set_title(f"{head}（{_tx(lang, 'yoy')}）" if lang == "zh" else f"{head} ({_tx(lang, 'yoy')})",
+        ax.set_title(f"{head}（{_tx(lang, 'yoy')}）" if lang == "zh" else f"{head[:1].upper()}{head[1:]} ({_tx(lang, 'yoy')})",
                      fontsize=9, loc="left", color="#52606d")
         ax.axvspan(pd.Timestamp(qd.quarter.start), pd.Timestamp(qd.quarter.end), color=ACCENT, alpha=0.08, lw=0)
         ax.set_xlim(lo - pad, hi + pad)
