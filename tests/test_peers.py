@@ -8,7 +8,6 @@ machine summaries. Counts and wording come from these rows, not from today's dat
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -23,21 +22,10 @@ from cqreport.report import audit, charts
 from cqreport.report.narrative import write_narrative
 from cqreport.report.peers import draw_peers, peers_chart_data
 
-from .conftest import FIXTURES, REAL_DATA
 from .edits import take_out
 
 QUARTER = "2025Q2"
 SICHUAN_H1 = "loan_balance_all@sichuan/2025-06-30/reportify_sichuan_2025h1"
-
-
-@pytest.fixture
-def peers_data(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    target.mkdir()
-    shutil.copy(REAL_DATA / "datapackage.json", target)
-    for f in (FIXTURES / "data_peers").glob("*.csv"):
-        shutil.copy(f, target)
-    return target
 
 
 def _qd(data: Path, sources_dir: Path, quarter: str = QUARTER):
@@ -53,7 +41,8 @@ def _peer_ledger(n) -> Counter:
 def test_two_bases_never_share_a_column(peers_data, sources_dir):
     qd = _qd(peers_data, sources_dir)
     pc = compare_peers(qd.dataset, qd.quarter, qd.cutoff)
-    assert {(c.basis.currency, c.basis.compiler) for c in pc.columns} == {("all", "central_bank"), ("rmb", "central_bank")}
+    found = {(c.basis.currency, c.basis.compiler) for c in pc.columns}
+    assert found == {("all", "central_bank"), ("rmb", "central_bank")}
     for col in pc.columns:
         rows = [c.row for c in col.cells.values()] + [c.gap_row for c in col.cells.values() if c.gap_row is not None]
         assert {basis_of(r) for r in rows} == {col.basis}
@@ -138,16 +127,16 @@ def test_the_section_appears_in_zh_and_en_with_the_same_figures(peers_data, sour
 
 
 def test_no_section_without_peer_data(peers_data, sources_dir):
-    for src in ("reportify_sichuan_2025h1", "colorfulsichuan_sichuan_2024q3", "yxiu_sichuan_2024"):
-        take_out(peers_data, "loan_balance_all", src)
-    for metric, src in (("loan_balance_all", "caiding5_guangdong_2025h1"), ("loan_balance_all", "tsbk_guangdong_2025h1"),
-                        ("loan_balance_all", "sfqjr_guangdong_interview_2024"),
-                        ("loan_balance_all", "reportify_hubei_2025h1"), ("loan_balance_all", "reportify_hubei_pboc_2025h1"),
-                        ("loan_balance_banking_sector", "reportify_sichuan_banking_2025q1"),
-                        ("loan_balance_banking_sector", "reportify_guangdong_banking_2025h1"),
-                        ("loan_balance_banking_sector", "chinanews_guangdong_banking_2024q3"),
-                        ("loan_balance_banking_sector", "gzdaily_guangdong_banking_2024h1")):
-        take_out(peers_data, metric, src)
+    # every provincial loan figure of the window taken out: the nation alone is no comparison
+    gone = {"loan_balance_all": ("reportify_sichuan_2025h1", "colorfulsichuan_sichuan_2024q3", "yxiu_sichuan_2024",
+                                 "caiding5_guangdong_2025h1", "tsbk_guangdong_2025h1",
+                                 "sfqjr_guangdong_interview_2024", "reportify_hubei_2025h1",
+                                 "reportify_hubei_pboc_2025h1"),
+            "loan_balance_banking_sector": ("reportify_sichuan_banking_2025q1", "reportify_guangdong_banking_2025h1",
+                                            "chinanews_guangdong_banking_2024q3", "gzdaily_guangdong_banking_2024h1")}
+    for metric, sources in gone.items():
+        for src in sources:
+            take_out(peers_data, metric, src)
     qd = _qd(peers_data, sources_dir)
     assert write_narrative(qd, "en").peers_html == ""
     assert peers_chart_data(qd) is None

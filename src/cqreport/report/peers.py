@@ -235,8 +235,8 @@ def draw_peers(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
                         ha="right" if right else "left", va="center", fontsize=7.5, color=color)
         ax.set_ylim(min(values) - 0.25 * span, max(values) + 0.45 * span)
         head = basis_words(panel.basis, lang)
-        ax.set_title(f"{head}（{_tx(lang, 'yoy')}）" if lang == "zh" else f"{head[:1].upper()}{head[1:]} ({_tx(lang, 'yoy')})",
-                     fontsize=9, loc="left", color="#52606d")
+        head = f"{head}（{_tx(lang, 'yoy')}）" if lang == "zh" else f"{head[:1].upper()}{head[1:]} ({_tx(lang, 'yoy')})"
+        ax.set_title(head, fontsize=9, loc="left", color="#52606d")
         ax.axvspan(pd.Timestamp(qd.quarter.start), pd.Timestamp(qd.quarter.end), color=ACCENT, alpha=0.08, lw=0)
         ax.set_xlim(lo - pad, hi + pad)
     axes[-1].xaxis.set_major_locator(mdates.YearLocator())
