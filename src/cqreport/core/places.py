@@ -249,8 +249,10 @@ def supports(m: Mention, entity_id: str, kind: str) -> bool:
     return kind in _FITS.get(m.kind, ())
 
 
-#: What ends a clause: the place words of the figure's own clause decide whose it is.
-_CLAUSE_END = {"zh": "，,。；;：:！？!?", "en": ",;:!?"}
+#: What ends a clause: the place words of the figure's own clause decide whose it is (Chinese
+#: text adds its full-width marks to the ASCII ones).
+_CLAUSE_END = ",;:!?"
+_CLAUSE_END_ZH = "，。；：！？" + _CLAUSE_END
 
 
 def clause_of(text: str, lang: str, start: int, end: int) -> tuple[int, int]:
@@ -260,7 +262,7 @@ def clause_of(text: str, lang: str, start: int, end: int) -> tuple[int, int]:
     >>> a, b = clause_of(q, "zh", q.index("91978"), q.index("91978") + 5); q[a:b]
     '全省本外币各项贷款余额91978亿元'
     """
-    stops = _CLAUSE_END.get(lang, _CLAUSE_END["en"])
+    stops = _CLAUSE_END_ZH if lang == "zh" else _CLAUSE_END
     a = max((i + 1 for i, ch in enumerate(text[:start]) if ch in stops), default=0)
     b = next((start + i for i, ch in enumerate(text[start:]) if ch in stops and start + i >= end), len(text))
     return a, b

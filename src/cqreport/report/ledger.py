@@ -131,7 +131,8 @@ class Narrative:
         """Every fragment by name, in reading order."""
         return {"title": self.title_html, "key_points": self.key_points_html,
                 "headline_table": self.headline_table_html,
-                **{t: self.sections[t] for t in report_topics()}, "peers": self.peers_html,
+                **{t: self.sections[t] for t in report_topics()},
+                **({"peers": self.peers_html} if self.peers_html else {}),   # only with peer data
                 "changes": self.changes_html,
                 "appendix": self.appendix_html}
 
