@@ -143,8 +143,8 @@ def test_html_holds_the_narrative_and_charts(real_reports, narratives):
 def test_each_section_draws_exactly_the_charts_its_data_allows(real_reports, report_quarters, real_ds):
     """A section shows a chart for each series with enough points (chartdata's rules), and
     no chart where its data has too few: which sections those are is the data's business."""
-    from cqreport.report.chartdata import topic_chart_data
     from cqreport.core.vocab import report_topics
+    from cqreport.report.chartdata import topic_chart_data
 
     drawn = 0
     for q in report_quarters:
