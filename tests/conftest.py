@@ -49,27 +49,34 @@ def sources_dir() -> Path:
     return found
 
 
-@pytest.fixture
-def min_data(tmp_path: Path) -> Path:
-    """A writable data folder: the real descriptor and a few rows quoting real sources."""
+def data_copy(tmp_path: Path, fixture: str) -> Path:
+    """A writable data folder: the real descriptor and the CSVs of ``tests/fixtures/<fixture>``."""
     target = tmp_path / "data"
     target.mkdir()
     shutil.copy(REAL_DATA / "datapackage.json", target)
-    for f in (FIXTURES / "data_min").glob("*.csv"):
+    for f in (FIXTURES / fixture).glob("*.csv"):
         shutil.copy(f, target)
     return target
+
+
+@pytest.fixture
+def min_data(tmp_path: Path) -> Path:
+    """A writable data folder: the real descriptor and a few rows quoting real sources."""
+    return data_copy(tmp_path, "data_min")
 
 
 @pytest.fixture
 def def_data(tmp_path: Path) -> Path:
     """A writable data folder of real rows whose definitions are stated or inferred (issue 17):
     the Chongqing loan path of 2025-26, its national comparator and a few scope cases."""
-    target = tmp_path / "data"
-    target.mkdir()
-    shutil.copy(REAL_DATA / "datapackage.json", target)
-    for f in (FIXTURES / "data_definitions").glob("*.csv"):
-        shutil.copy(f, target)
-    return target
+    return data_copy(tmp_path, "data_definitions")
+
+
+@pytest.fixture
+def peers_data(tmp_path: Path) -> Path:
+    """A writable data folder of the real loan rows of Chongqing, the peer provinces and the
+    nation since 2022 (issue 22), with the rows they cite as evidence."""
+    return data_copy(tmp_path, "data_peers")
 
 
 @pytest.fixture(scope="session")

@@ -60,6 +60,18 @@ def take_out(data: Path, metric_id: str, source_id: str) -> dict[str, str]:
     return removed
 
 
+def unregister(data: Path, source_id: str) -> None:
+    """Remove a source and its rows from a data copy, as if its release had never been registered
+    (no other row may cite them as evidence)."""
+    obs = list(csv.DictReader(io.StringIO((data / "observations.csv").read_text(encoding="utf-8-sig"))))
+    gone = {f"{r['metric_id']}@{r['entity_id']}/{r['period_end']}/{r['source_id']}"
+            for r in obs if r["source_id"] == source_id}
+    assert gone and not [r for r in obs if r["source_id"] != source_id and set(r["evidence_rows"].split("|")) & gone]
+    _rewrite(data / "observations.csv", [r for r in obs if r["source_id"] != source_id])
+    srcs = list(csv.DictReader(io.StringIO((data / "sources.csv").read_text(encoding="utf-8-sig"))))
+    _rewrite(data / "sources.csv", [r for r in srcs if r["source_id"] != source_id])
+
+
 def shift(iso: str, years: int) -> str:
     """An ISO date moved back by whole years (29 February becomes the 28th)."""
     if not iso:

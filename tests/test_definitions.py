@@ -138,12 +138,52 @@ def test_a_quote_that_says_rmb_narrows_an_unstated_series(def_data, sources_dir)
     assert problems(def_data, sources_dir, "definition-narrowable")
 
 
+# --- the basis of a stated gap to the nation (issue 22) ------------------------------------
+
+def test_the_gap_basis_is_the_national_rate_the_gap_implies(def_data, sources_dir):
+    # 8.3% growth 1.2 points above the nation: 7.1%, the national RMB rate at end-June 2025
+    edit_observation(def_data, H1, gap_basis="all")
+    (p,) = problems(def_data, sources_dir, "evidence-row-definition")
+    assert p.row == row_of(def_data, H1) and "currency 'rmb'" in p.found and "gap_basis" in p.expected
+
+
+def test_a_gap_basis_is_never_taken_as_stated(def_data, sources_dir):
+    # a release says 高于全国1.2个百分点 and never which national rate: rmb needs the evidence
+    edit_observation(def_data, H1, inferred="currency")
+    (p,) = problems(def_data, sources_dir, "gap-basis-unsupported")
+    assert p.column == "inferred" and "'rmb'" in p.found
+    edit_observation(def_data, H1, gap_basis="unstated")
+    assert problems(def_data, sources_dir) == []
+
+
+def test_a_gap_basis_belongs_to_a_stated_gap(def_data, sources_dir):
+    edit_observation(def_data, Q1_26, gap_basis="unstated")
+    (p,) = problems(def_data, sources_dir, "gap-basis-without-gap")
+    assert p.row == row_of(def_data, Q1_26) and p.column == "gap_basis"
+
+
+def test_a_gap_basis_rests_on_the_national_gap_only(def_data, sources_dir):
+    edit_observation(def_data, H1, evidence_kind="same_release")
+    assert problems(def_data, sources_dir, "gap-basis-evidence")
+
+
+def test_a_gap_basis_must_fit_the_national_rate(def_data, sources_dir):
+    # a gap of 1.5 points would imply 6.8%: no national RMB rate of that date fits
+    edit_observation(def_data, H1, vs_national_pp="1.5", inferred="gap_basis", currency="",
+                     quote="6月末,全市各项贷款余额6.25万亿元,同比增长8.3%,高于全国1.5个百分点")
+    found = [p.check for p in problems(def_data, sources_dir) if p.check.startswith(("evidence", "gap"))]
+    assert found == ["evidence-arithmetic"]
+
+
 @pytest.mark.parametrize(("text", "values"), [
     ("全市人民币贷款余额达6.54万亿元", {"rmb"}),
     ("金融機構人民幣各項貸款余額268.56萬億元", {"rmb"}),
     ("重庆市本外币各项贷款余额57672.4亿元", {"all"}),
     ("Outstanding Loans in Home and Foreign Currencies Hits RMB 600 Billion", {"all"}),
     ("the outstanding yuan loans rose 10.9 percent", {"rmb"}),
+    # Asian Banking & Finance, end-2024: both currencies, then RMB alone
+    ("Outstanding renminbi (RMB) and foreign currency loans in China rose 7.2% year-on-year", {"all"}),
+    ("RMB loans grew by 7.6% YoY to $34.95t (RMB255.68t)", {"rmb"}),
     ("6月末,全市各项贷款余额6.25万亿元", set()),
     ("the loan balance in the Chengdu-Chongqing Economic Circle reached RMB17.7 trillion", set()),
 ])

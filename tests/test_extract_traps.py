@@ -1,5 +1,5 @@
 """Issue 19: English periods and the traps found in real pages, each from a real sentence of
-../shared/sources (the peer-region pages of ``peers/`` included; none of the held-out ones)."""
+../shared/sources (the peer-region pages of issue 22 included; none of the held-out ones)."""
 
 from __future__ import annotations
 

@@ -62,6 +62,12 @@ def test_a_fall_written_in_words_may_be_negative(min_data, sources_dir):
     assert validate._written_in("-6.8", -6.8, validate.find_numbers("同比下降6.8%"), "同比下降6.8%")
 
 
+def test_a_shrunk_flow_is_a_fall():
+    # 界面新闻 (2024): Guangdong's AFRE increment 缩水了3754亿元 against 2022, in traditional script
+    quote = "廣東2023年度社融規(guī)模增量為31350億元,較2022年度縮水了3754億元"
+    assert validate._written_in("-3754", -3754, validate.find_numbers(quote), quote)
+
+
 def test_the_value_must_have_the_decimals_of_the_quote(min_data, sources_dir):
     set_cell(min_data / "observations.csv", 0, "value", "6.540")
     agree(min_data, sources_dir, "number-not-in-quote")
@@ -133,7 +139,7 @@ def test_build_refuses_to_run_without_source_texts(tmp_path, monkeypatch):
         pipeline.build(reports_dir=tmp_path / "reports", progress=False)
 
 
-def test_the_appendix_states_whether_quotes_were_checked(real_ds):
+def test_the_evidence_states_whether_quotes_were_checked(real_ds):
     from cqreport.analysis.quarter import quarter_data
     from cqreport.report.narrative import write_narrative
 

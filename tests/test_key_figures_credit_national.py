@@ -101,7 +101,10 @@ def test_the_better_graded_source_is_preferred_for_the_same_figure(real_ds):
     press = find(real_ds, "new_loans_rmb", N, "2024-12-31", "peoplecn_en_national_loans_2024")
     forum = find(real_ds, "new_loans_rmb", N, "2024-12-31", "craxpro_national_loans_2024")
     assert press["value"] == forum["value"] == 18.09
-    assert bool(press["preferred"]) and not bool(forum["preferred"])
+    # the figure is used from a press source (another press report may be the one), never the forum's
+    o = real_ds.observations
+    used = o[(o["figure"] == press["figure"]) & o["preferred"]]
+    assert not bool(forum["preferred"]) and list(used["reliability"]) == ["press"]
 
 
 def test_the_combined_region_figure_is_cautioned_and_not_chongqing(real_ds):

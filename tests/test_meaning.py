@@ -87,9 +87,10 @@ def test_a_national_rate_of_another_definition_is_refused_with_the_reason(ds, de
     monkeypatch.setenv("CQREPORT_SOURCES", str(tmp_path / "absent"))   # the planted quote is in no source
     edit_observation(def_data, "loan_balance_rmb@china/2025-06-30/mirror664493_national_loan_direction_2025q2",
                      metric_id="loan_balance_all", quote="本外币各项贷款余额268.56万亿元,同比增长7.1%")
-    edit_observation(def_data, H1, evidence_kind="streak", evidence_rows=Q1_26)
+    # the currency then rests on the streak, and the gap's basis is no longer known (gap_basis)
+    edit_observation(def_data, H1, evidence_kind="streak", evidence_rows=Q1_26, inferred="currency", gap_basis="")
     edit_observation(def_data, "loan_balance_rmb@chongqing/2025-06-30/ichongqing_2025h1_tsf",
-                     evidence_kind="streak", evidence_rows=Q1_26)
+                     evidence_kind="streak", evidence_rows=Q1_26, inferred="currency", gap_basis="")
     planted = load_dataset(def_data, None)
     j = national_gap(planted, planted.observation(H1))
     assert j.value is None and j.verdict.reason == "currency"

@@ -1,7 +1,7 @@
 """Whom a figure is about (issue 19): place words, yardsticks, and the validation rule that a
 national, Chongqing or provincial figure's quote does not speak of another place.
 
-Every sentence is from ../shared/sources (the peer-region pages included).
+Every sentence is from ../shared/sources (the peer-region pages of issue 22 included).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .conftest import CATALOGUE
 
 SICHUAN_2022M11 = "peers/2022-12-27_baogao-sichuan-chinanews-2022M11.txt"
 REGIONS_2024 = "peers/undated_zpssxw-regions-tsf-2024Y.txt"
+REGIONS_2023_FILE = "peers/undated_hbyanyusl-regions-jiemian-tsf-2023Y.txt"
 
 
 def _said(text: str, lang: str = "zh") -> list[str]:
@@ -61,6 +62,35 @@ def test_a_quote_that_names_the_entity_too_does_not_contradict_it():
     quote = "四川优质企业通过重庆的银行机构按便利化流程累计办理跨境人民币业务"
     assert contradiction(quote, "zh", "chongqing", "municipality", p) is None
     assert contradiction(quote, "zh", "china", "country", p).place_id == "sichuan"
+
+
+def test_the_city_of_a_named_place_is_that_place():
+    # "the city of Chengdu" names Chengdu: the generic "the city" is not Chongqing's word here
+    p = places()
+    quote = "loans in the city of Chengdu reached 5 trillion yuan"
+    assert contradiction(quote, "en", "chongqing", "municipality", p).place_id == "chengdu"
+    assert contradiction("loans in the city reached 5 trillion yuan", "en", "chongqing", "municipality",
+                         p) is None
+
+
+# 界面新闻 via hbyanyusl (2024): Guangdong's increment, then Zhejiang's and Jiangsu's
+REGIONS_2023 = ("廣東2023年度社融規(guī)模增量為31350億元,較2022年度縮水了3754億元;"
+                "浙江、江蘇增量達37305億元和36794億元")
+
+
+@pytest.mark.parametrize(("value", "entity", "kind", "said"), [
+    ("31350", "guangdong", "province", None),          # its own clause names Guangdong
+    ("37305", "guangdong", "province", "zhejiang"),    # Zhejiang's figure, whatever else the quote says
+    ("37305", "china", "country", "zhejiang"),
+    ("3754", "guangdong", "province", None),
+])
+def test_the_place_of_the_figures_own_clause_decides(value, entity, kind, said):
+    p = places()
+    at = REGIONS_2023.index(value)
+    m = contradiction(REGIONS_2023, "zh", entity, kind, p, (at, at + len(value)))
+    assert (m.place_id if m else None) == said
+    # without the figure's place, any place word of the quote that fits is enough (issue 19)
+    assert contradiction(REGIONS_2023, "zh", "guangdong", "province", p) is None
 
 
 # --- the extractor names an entity only from the figure's own words --------------------
@@ -146,3 +176,23 @@ def test_validate_refuses_an_entity_its_quote_contradicts(min_data, sources_dir)
     assert [p for p in result.problems if p.check != "entity-contradicted"] == []
     msg = next(str(p) for p in result.problems if p.row == first)
     assert "'china'" in msg and "sichuan" in msg and "四川省" in msg
+
+
+def test_validate_reads_the_place_of_the_figures_own_clause(min_data, sources_dir):
+    # a Guangdong row that took Zhejiang's 37305亿元 from a quote that also names Guangdong
+    _append(min_data / "entities.csv", [
+        {"entity_id": "guangdong", "name_zh": "广东省", "name_en": "Guangdong", "entity_type": "province"}])
+    _append(min_data / "sources.csv", [
+        _source_row("regions_2023", REGIONS_2023_FILE, sources_dir, "2024-02-05",
+                    "Regional aggregate financing in 2023", "2023年地区社会融资规模增量")])
+    base = {"metric_id": "tsf_increment", "entity_id": "guangdong", "period_start": "2023-01-01",
+            "period_end": "2023-12-31", "period_label": "2023年度", "unit": "亿元", "quote": REGIONS_2023}
+    _append(min_data / "observations.csv", [dict(base, value="31350", source_id="regions_2023")])
+    assert check_data(min_data, sources_dir).problems == []
+    rows = (min_data / "observations.csv").read_text(encoding="utf-8").splitlines()
+    rows[-1] = rows[-1].replace("31350", "37305", 1)   # the value column comes before the quote
+    (min_data / "observations.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (p,) = check_data(min_data, sources_dir).problems
+    assert (p.check, p.row, p.column) == ("entity-contradicted", len(rows), "entity_id")
+    assert "zhejiang" in str(p) and "浙江" in str(p)
+

@@ -24,14 +24,15 @@ from cqreport.extract.review import build_review_html, write_review
 from cqreport.extract.serve import ReviewServer
 
 from .chromium import launch
-from .edits import take_out
+from .edits import take_out, unregister
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = ROOT / "data"
 CORRIDOR = "003_2fe010bab30cc1bb.txt"  # registered; the data holds its figures
 TAKEN = ("alliance_outlets", "corridor_2026_meeting")  # 服务网点超3000家, taken out of the copy
 DOUBTED = "2025-04-28_ichongqing-en-crossborder-q1-2025.txt"  # repeats the doubted $110 billion
-NEW_RELEASE = "peers/2025-07-21_tsbk-guangdong-pbocgd-2025H1.txt"  # not registered yet
+NEW_RELEASE = "peers/2025-07-21_tsbk-guangdong-pbocgd-2025H1.txt"  # registered: the test takes it out of its copy
+NEW_SOURCE = "tsbk_guangdong_2025h1"
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -287,6 +288,7 @@ def test_a_new_release_is_registered_from_its_drafted_source_row(tmp_path, data,
     sync_api = pytest.importorskip("playwright.sync_api")
     sources = tmp_path / "sources"
     shutil.copytree(sources_dir, sources)
+    unregister(data, NEW_SOURCE)
     rel = sources / NEW_RELEASE
     out = tmp_path / "c.csv"
     extract_file(rel, out=out, data_dir=data, sources_dir=sources)

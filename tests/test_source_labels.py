@@ -81,6 +81,8 @@ ZH_TITLE_EDITS = {
     "xlxgaofu_cq_green_loans_2023h1": "重慶",
     # the curator's description after the dash is dropped
     "tushare_national_tsf_monthly_2021_2023": " — tushare API",
+    # the page's three-dot truncation is written as the Chinese ellipsis (……)
+    "ennet_guangdong_2025": "领跑全国...",
 }
 
 

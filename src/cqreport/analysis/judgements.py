@@ -141,7 +141,8 @@ def national_gap(ds: Dataset, o: pd.Series) -> Judgement | None:
     not) when it has one only in another definition (the release's own 高于全国 gap is
     still checked against it, and the result says which it was).
     """
-    if pd.isna(o["yoy_pct"]) or o["entity_id"] in _nations(ds):
+    # a growth-only row (growth_of) is its level's growth: its value is the rate
+    if (pd.isna(o["yoy_pct"]) and not o.get("growth_of")) or o["entity_id"] in _nations(ds):
         return None
     nats = national_rows(ds, o)
     if not nats:
@@ -151,16 +152,16 @@ def national_gap(ds: Dataset, o: pd.Series) -> Judgement | None:
     like = [n for n in nats if compare(o, n, across_entities=True)]
     n = like[0] if like else nats[0]
     dec = max(_dec(o), _dec(n))
-    diff = round(float(o["yoy_pct"]) - _growth_of(n), dec)
+    diff = round(_growth_of(o) - _growth_of(n), dec)
     agrees = None if reported is None else bool(abs(reported - diff) <= 10 ** -dec + 1e-9)
     if like:
         return Judgement(jid, "national_gap", o["metric_id"], o["entity_id"], o["end"], diff, dec,
-                         (o["obs_id"], n["obs_id"]), f"{o['yoy_pct']:g}% − {_growth_of(n):g}% (全国)",
+                         (o["obs_id"], n["obs_id"]), f"{_growth_of(o):g}% − {_growth_of(n):g}% (全国)",
                          reported, agrees)
     verdict = compare(o, n, across_entities=True)
     return Judgement(jid, "national_gap", o["metric_id"], o["entity_id"], o["end"], None, dec,
                      (o["obs_id"], n["obs_id"]),
-                     f"{o['yoy_pct']:g}% − {_growth_of(n):g}% ({n['metric_id']}, 全国; not like for like)",
+                     f"{_growth_of(o):g}% − {_growth_of(n):g}% ({n['metric_id']}, 全国; not like for like)",
                      reported, agrees, unlike=n["metric_id"], verdict=verdict)
 
 

@@ -284,3 +284,21 @@ def interval(value: float, decimals: int, bound: str) -> tuple[float, float]:
     elif bound == "upper":
         lo = -math.inf
     return (round(lo, 10), round(hi, 10))
+
+
+def difference_interval(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+    """The values a − b allows when a and b allow the intervals given (a stated gap's implied rate).
+
+    >>> difference_interval(interval(11.6, 1, "exact"), interval(4.8, 1, "exact"))
+    (6.7, 6.9)
+    """
+    return (round(a[0] - b[1], 10), round(a[1] - b[0], 10))
+
+
+def overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """True when two intervals share a value: two rounded figures that may be the same number.
+
+    >>> overlaps((6.7, 6.9), (7.05, 7.15)), overlaps((6.645, 7.655), (7.55, 7.65))
+    (False, True)
+    """
+    return a[0] <= b[1] and b[0] <= a[1]

@@ -223,9 +223,13 @@ def mentions(text: str, lang: str, places_: dict[str, Place] | None = None) -> l
     generic = list(_GENERIC_EN if lang == "en" else _GENERIC_ZH)
     if lang == "en":
         generic.append(("country", _COUNTRY_EN))
+    named_at = {x.start for x in found}
     for kind, pat in generic:
         for m in re.finditer(pat, work, re.I if lang == "en" else 0):
             if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            of = re.match(r"\s+of\s+", work[m.end():])
+            if of and m.end() + of.end() in named_at:   # "the city of Chengdu" is Chengdu, no other city
                 continue
             pid = "china" if kind == "country" else ""
             found.append(Mention(m.start(), m.end(), m[0], kind, pid))
@@ -245,18 +249,46 @@ def supports(m: Mention, entity_id: str, kind: str) -> bool:
     return kind in _FITS.get(m.kind, ())
 
 
+#: What ends a clause: the place words of the figure's own clause decide whose it is (Chinese
+#: text adds its full-width marks to the ASCII ones).
+_CLAUSE_END = ",;:!?"
+_CLAUSE_END_ZH = "，。；：！？" + _CLAUSE_END
+
+
+def clause_of(text: str, lang: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the clause holding text[start:end] (punctuation of the language ends one).
+
+    >>> q = "全国贷款增长6.6%，全省本外币各项贷款余额91978亿元"
+    >>> a, b = clause_of(q, "zh", q.index("91978"), q.index("91978") + 5); q[a:b]
+    '全省本外币各项贷款余额91978亿元'
+    """
+    stops = _CLAUSE_END_ZH if lang == "zh" else _CLAUSE_END
+    a = max((i + 1 for i, ch in enumerate(text[:start]) if ch in stops), default=0)
+    b = next((start + i for i, ch in enumerate(text[start:]) if ch in stops and start + i >= end), len(text))
+    return a, b
+
+
 def contradiction(quote: str, lang: str, entity_id: str, kind: str,
-                  places_: dict[str, Place]) -> Mention | None:
+                  places_: dict[str, Place], value_at: tuple[int, int] | None = None) -> Mention | None:
     """The place word of a quote that says the figure is not this place entity's, or None.
 
     A quote that names no place, or names the entity (or a place within it or around it) as
     well, does not contradict it: 四川优质企业通过重庆的银行机构… is Chongqing's. A quote whose
     every place word is another place does: a national figure whose quote says 全省 or 四川,
     a Chongqing figure whose quote says 全国 or 全省.
+
+    Args:
+        value_at: Where the figure's value stands in the quote. The place words of its own
+            clause then decide, when it has any: "全国…，全省本外币各项贷款余额91978亿元" is the
+            province's 91978 whatever an earlier clause names.
     """
     if kind not in PLACE_TYPES or kind == "region":
         return None
     found = mentions(quote, lang, places_)
+    if value_at is not None:
+        a, b = clause_of(quote, lang, *value_at)
+        own = [m for m in found if a <= m.start and m.end <= b]
+        found = own or found
     if not found or any(supports(m, entity_id, kind) for m in found):
         return None
     return found[0]

@@ -325,6 +325,10 @@ SUFFIX_QUALIFIERS = frozenset({"余", "多", "以上"})
 #: city: a Sichuan figure is a yardstick, never one of Chongqing's).
 COMPARATOR_ENTITY_TYPES = frozenset({"country", "region", "province", "city"})
 
+#: Entity types the report's peers section sets beside Chongqing (analysis/peers.py): a peer
+#: province. A region that contains Chongqing, or a city of another province, is not one.
+PEER_ENTITY_TYPES = frozenset({"province"})
+
 #: Entity types a chart overlays as the national yardstick (hollow points, "national" in the
 #: caption): the country only. A peer province is a comparator, never drawn as national.
 NATIONAL_ENTITY_TYPES = frozenset({"country"})
@@ -340,9 +344,12 @@ UNSTATED = "unstated"
 #: to record the inference and its evidence; and refuses a quote that says the other.
 DEFINITION_WORDS: dict[str, dict[str, str]] = {
     "currency": {
-        "all": r"本外[币幣]|(?:local|domestic|home) and foreign currenc",
-        # RMB before a number is a unit (RMB 6.54 trillion), not a scope
-        "rmb": r"人民[币幣]|\brenminbi\b|\brmb\b(?!\s?\d)|\byuan(?:-denominated)? loans|outstanding yuan|"
+        "all": r"本外[币幣]|(?:local|domestic|home) and foreign currenc|"
+               r"\b(?:renminbi|rmb)(?:\s*\(rmb\))?\s+and\s+foreign[- ]currenc",
+        # RMB before a number is a unit (RMB 6.54 trillion), not a scope; "renminbi (RMB) and
+        # foreign currency loans" are all currencies
+        "rmb": r"人民[币幣]|\brenminbi\b(?!\s*(?:\(rmb\)\s*)?and\s+foreign)|"
+               r"\brmb\b(?!\s?\d)(?!\)?\s*and\s+foreign)|\byuan(?:-denominated)? loans|outstanding yuan|"
                r"denominated in yuan|local currency loans",
     },
     "scope": {

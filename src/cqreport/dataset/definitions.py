@@ -17,6 +17,13 @@ A definition is either stated or inferred:
   checked by arithmetic on the rows it cites (:data:`EVIDENCE_CHECKS`), and each cited
   row must exist and carry the inferred value.
 
+A stated gap to the nation (高于全国X个百分点, ``vs_national_pp``) is measured against a
+national rate the release does not name. Its basis, ``gap_basis`` (the currency of that
+national rate: ``rmb`` or ``all``), is recorded only as an inference of kind
+``national_gap`` (growth minus the gap equals the cited national rate of that currency at
+the same date, and no national rate of another currency there fits); otherwise it stays
+``unstated`` (:func:`check_gap_basis`).
+
 Each check takes the tables and returns a list of :class:`~cqreport.errors.Problem`,
 like the other relation checks of :mod:`cqreport.dataset.validate`.
 """
@@ -29,13 +36,15 @@ from datetime import date
 
 import pandas as pd
 
-from ..core.numbers import decimals_of, interval
+from ..core.numbers import decimals_of, difference_interval, interval, overlaps
 from ..core.periods import shift_years
 from ..core.vocab import DEFINITION_FIELDS, DEFINITION_WORDS, NATIONAL_ENTITY_TYPES, QUALIFIERS, UNITS, UNSTATED
 from ..errors import Problem
 from .load import Table, display_path
 
 _WORDS = {f: {v: re.compile(p, re.I) for v, p in vals.items()} for f, vals in DEFINITION_WORDS.items()}
+#: The column holding the basis of a stated gap to the nation, inferable like a definition field.
+GAP_BASIS = "gap_basis"
 
 
 def obs_key(o: dict | pd.Series) -> str:
@@ -106,7 +115,7 @@ def check_definitions(tables: dict[str, Table]) -> list[Problem]:
         return []
     rows = _Rows(tables)
     problems = check_metric_links(tables)
-    for fn in (check_narrowing, check_stated, check_evidence):
+    for fn in (check_narrowing, check_stated, check_gap_basis, check_evidence):
         problems += fn(rows)
     return problems
 
@@ -189,6 +198,34 @@ def check_stated(rows: _Rows) -> list[Problem]:
     return problems
 
 
+def check_gap_basis(rows: _Rows) -> list[Problem]:
+    """The basis of a stated gap is recorded only with the gap, and ``rmb`` or ``all`` only as an
+    inference of kind national_gap: no release names the national rate it compares with."""
+    problems = []
+    for row, o in rows.obs.items():
+        basis = str(o.get(GAP_BASIS, "") or "")
+        if not basis:
+            continue
+        inferred = GAP_BASIS in _split(o.get("inferred", ""))
+        if not str(o.get("vs_national_pp", "") or ""):
+            problems.append(rows.problem(
+                row, GAP_BASIS, f"'{basis}' on a row without a stated gap to the nation",
+                "empty, or a row whose vs_national_pp holds the gap this basis belongs to",
+                "gap-basis-without-gap"))
+        elif basis != UNSTATED and not inferred:
+            problems.append(rows.problem(
+                row, "inferred", f"gap_basis '{basis}' not recorded as an inference",
+                f"'{GAP_BASIS}' in inferred, evidence_kind national_gap and the national row in "
+                "evidence_rows (a release never names the national rate it compares with), or "
+                f"gap_basis '{UNSTATED}'", "gap-basis-unsupported"))
+        elif inferred and o.get("evidence_kind") != "national_gap":
+            problems.append(rows.problem(
+                row, "evidence_kind", f"'{o.get('evidence_kind', '')}' for an inferred gap_basis",
+                "national_gap: the gap's basis is the national rate that growth minus the gap equals",
+                "gap-basis-evidence"))
+    return problems
+
+
 def check_evidence(rows: _Rows) -> list[Problem]:
     """An inference names its fields, its kind, its rows and its words; the rows exist and
     carry the inferred value; the kind's arithmetic holds; no inference rests on itself."""
@@ -222,13 +259,26 @@ _EXPECTED = {
 }
 
 
+def _inferred_value(o: dict, d: dict[str, str], field: str) -> str:
+    """The value a row infers for a field: its definition's, or for gap_basis its own cell."""
+    if field == GAP_BASIS:
+        return str(o.get(GAP_BASIS, "") or "") or UNSTATED
+    return d[field]
+
+
+def _carried(d: dict[str, str], field: str) -> str:
+    """What a cited row carries of an inferred field (a national row's currency, for a gap's basis)."""
+    return d["currency" if field == GAP_BASIS else field]
+
+
 def _check_rows(rows: _Rows, row: int, inferred: list[str]) -> list[Problem]:
     o = rows.obs[row]
     d = rows.definition(row)
     problems = []
     for f in inferred:
-        if d[f] in (UNSTATED, "na"):
-            problems.append(rows.problem(row, "inferred", f"'{f}' inferred as '{d[f]}'",
+        value = _inferred_value(o, d, f)
+        if value in (UNSTATED, "na"):
+            problems.append(rows.problem(row, "inferred", f"'{f}' inferred as '{value}'",
                                          f"a {f} value the evidence establishes (the metric's or the row's)",
                                          "evidence-empty-inference"))
     cited = []
@@ -245,10 +295,13 @@ def _check_rows(rows: _Rows, row: int, inferred: list[str]) -> list[Problem]:
             cited.append(other)
             od = rows.definition(other)
             for f in inferred:
-                if od[f] != d[f]:
+                theirs, mine = _carried(od, f), _inferred_value(o, d, f)
+                if theirs != mine:
+                    what = "currency" if f == GAP_BASIS else f
                     problems.append(rows.problem(
-                        row, "evidence_rows", f"'{ref}' with {f} '{od[f]}'",
-                        f"rows whose {f} is '{d[f]}', the value inferred", "evidence-row-definition"))
+                        row, "evidence_rows", f"'{ref}' with {what} '{theirs}'",
+                        f"rows whose {what} is '{mine}', the value inferred for {f}",
+                        "evidence-row-definition"))
     if cited and not problems:
         check = EVIDENCE_CHECKS.get(o["evidence_kind"])
         try:
@@ -321,10 +374,10 @@ def _national_gap(rows: _Rows, row: int, cited: list[int]) -> Failure:
     if not nat:
         return ("no national row with a growth rate at the same date among evidence_rows",
                 "the national row (entity of type country, same period_end) whose growth the gap implies")
-    implied = (y[1] - pp[2], y[2] - pp[1])
+    implied = difference_interval(y[1:], pp[1:])
     for c in nat:
         n = _num(rows.obs[c], "yoy_pct")
-        if n and n[1] <= implied[1] and implied[0] <= n[2]:
+        if n and overlaps(n[1:], implied):
             return _discriminates(rows, row, c, implied)
     return (f"{y[0]:g}% − {pp[0]:g} points, which no cited national rate matches",
             "a national growth rate equal, within rounding, to growth minus the stated gap")
@@ -341,7 +394,7 @@ def _discriminates(rows: _Rows, row: int, nat_row: int, implied: tuple[float, fl
         m = rows.metrics.get(x["metric_id"], {})
         y = _num(x, "yoy_pct")
         if (m.get("concept") or x["metric_id"]) == concept and rows.definition(other) != mine and y \
-                and y[1] <= implied[1] and implied[0] <= y[2]:
+                and overlaps(y[1:], implied):
             return (f"a gap that fits {x['metric_id']} as well", "a national rate only one definition matches")
     return None
 

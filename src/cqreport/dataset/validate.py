@@ -365,7 +365,7 @@ def check_ends_by_source_date(tables: dict[str, Table]) -> list[Problem]:
 
 MINUS_SIGNS = "-−－"
 # words that make an unsigned number in a quote a fall: 下降6.8% is a yoy_pct of -6.8
-FALL_WORDS = ("下降", "减少", "少增", "回落", "下滑", "降低", "下跌", "负增长", "减", "降",
+FALL_WORDS = ("下降", "减少", "少增", "回落", "下滑", "降低", "下跌", "负增长", "减", "降", "缩水", "縮水",
               "fell", "fall", "declin", "decreas", "down", "drop", "lower", "less", "shr")
 
 

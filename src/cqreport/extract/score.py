@@ -190,12 +190,10 @@ def read_gold(path: Path) -> list[dict[str, str]]:
 
 
 def gold_text(text_dir: Path, file: str) -> Path | None:
-    """Where a gold row's text is: as listed, or moved up to the sources folder itself (a peer
-    release waits in peers/ until it is registered, then moves: INDEX.md)."""
-    for p in (Path(text_dir) / file, Path(text_dir) / Path(file).name):
-        if p.is_file():
-            return p
-    return None
+    """Where a gold row's text is: as listed, relative to the sources folder (a peer text is
+    ``peers/<name>``: the shared folder is read-only, so nothing moves when it is registered)."""
+    p = Path(text_dir) / file
+    return p if p.is_file() else None
 
 
 def score_gold(gold_path: str | Path, text_dir: str | Path, data_dir: Path | None = None

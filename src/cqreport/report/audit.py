@@ -48,6 +48,7 @@ from ..core.scanning import EXTRA_UNITS, Figure, parse_figure, scan_figures
 from ..core.vocab import NATIONAL_ENTITY_TYPES, QUALIFIERS, REPORT_DEFINITION_WORDS, UNITS
 from ..dataset.notes import NOTE_COLUMNS
 from ..errors import AuditError, CqreportError
+from .peers import comparison as peer_comparison
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -505,6 +506,9 @@ def audit_ledger(narrative: Narrative, dataset: Dataset | None = None) -> list[F
         for frame in (qd.figures, qd.context):
             for _, o in frame.iterrows():
                 judged.update({j.judgement_id: j for j in judgements_for(qd.dataset, o)})
+        # the peers section's gaps: a peer province's growth against the nation's
+        for o in peer_comparison(qd).rows():
+            judged.update({j.judgement_id: j for j in judgements_for(qd.dataset, o)})
     findings: list[Finding] = []
     for e in narrative.ledger:
         try:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pandas as pd
@@ -77,7 +77,8 @@ class Series:
     comparator: bool = False
 
     def values(self) -> list[float]:
-        col = "value_base" if self.measure == "value" else "yoy_pct"
+        # a growth path may hold growth-only rows (growth_of), whose rate is their value: ``growth``
+        col = "value_base" if self.measure == "value" else ("growth" if "growth" in self.rows else "yoy_pct")
         return [float(v) for v in self.rows[col]]
 
     def runs(self) -> list[tuple[int, int]]:
@@ -104,6 +105,7 @@ class Panel:
     period_type: str
     measure: str
     series: list[Series] = field(default_factory=list)
+    basis: Any = None   # the definition a panel of several entities draws (report/peers.py)
 
     @property
     def points(self) -> int:
@@ -126,13 +128,15 @@ class ChartData:
         out = []
         for s in self.series():
             for _, r in s.rows.iterrows():
-                if s.measure == "value":
+                # a growth-only row's rate is its value (unit %): the CSV says so, as the data does
+                measure = "value" if s.measure == "value" or r.get("growth_of") else "yoy_pct"
+                if measure == "value":
                     value, unit, qualifier = r["value"], r["unit"], r["qualifier"]
                 else:
                     value, unit, qualifier = r["yoy_pct"], "%", ""
                 out.append({
-                    "chart": self.name, "metric_id": s.metric_id, "entity_id": s.entity_id,
-                    "measure": s.measure,
+                    "chart": self.name, "metric_id": r["metric_id"], "entity_id": s.entity_id,
+                    "measure": measure,
                     "period_start": "" if r["start"] is None else r["start"].isoformat(),
                     "period_end": r["end"].isoformat(), "value": f"{float(value):g}", "unit": unit,
                     "qualifier": "" if pd.isna(qualifier) else str(qualifier),

@@ -80,6 +80,8 @@ class Narrative:
         key_points_html: 核心要点 / Key points, 3 to 5 bullets.
         headline_table_html: The quarter's headline figures with YoY, qualifiers and refs.
         sections: Topic -> section HTML (heading and paragraphs).
+        peers_html: 与全国及周边省份比较 / Chongqing among its peers ('' when the quarter has no
+            peer data): the table, the figures apart, the releases' own gaps, the coverage grid.
         changes_html: What changed since the previous quarter's report (new, revised, removed).
         appendix_html: 资料来源 / Sources: a short note per footnote (publisher, date, title, link).
         evidence_html: The companion document (evidence.html): every footnote's source, quote,
@@ -109,6 +111,7 @@ class Narrative:
     references: list[Reference]
     verbatim_inline: list[str] = field(default_factory=list)
     evidence_html: str = ""
+    peers_html: str = ""
     data_dir: Path | None = None
     data_hash: str = ""
     as_of: date | None = None
@@ -128,7 +131,9 @@ class Narrative:
         """Every fragment by name, in reading order."""
         return {"title": self.title_html, "key_points": self.key_points_html,
                 "headline_table": self.headline_table_html,
-                **{t: self.sections[t] for t in report_topics()}, "changes": self.changes_html,
+                **{t: self.sections[t] for t in report_topics()},
+                **({"peers": self.peers_html} if self.peers_html else {}),   # only with peer data
+                "changes": self.changes_html,
                 "appendix": self.appendix_html}
 
     @property

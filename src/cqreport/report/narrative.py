@@ -36,6 +36,7 @@ from ..core.phrases import date_text
 from ..core.vocab import Lang, report_topics, unnamed_grades, words
 from .facts import Fact, _Writer
 from .ledger import Narrative
+from .peers import peers_chart_data, peers_view
 
 if TYPE_CHECKING:
     from ..analysis.quarter import QuarterData
@@ -170,7 +171,8 @@ def _superseded(f: Fact, facts: list[Fact]) -> bool:
 def _environment(templates_dir: str | Path | None) -> jinja2.Environment:
     folder = Path(templates_dir) if templates_dir else paths.TEMPLATES_DIR
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        # a folder of trial templates may hold only some of them: the shipped ones fill in
+        loader=jinja2.FileSystemLoader([str(folder), str(paths.TEMPLATES_DIR)]),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     env.filters["lower_first"] = _lower_first
@@ -192,6 +194,16 @@ def _lower_first(s: Any) -> Any:
         return s
     out = text[:1].lower() + text[1:]
     return Markup(out) if isinstance(s, Markup) else out
+
+
+def _render_peers(env: jinja2.Environment, ctx: ReportContext, w: _Writer) -> str:
+    """The peers section (``peers_<lang>.j2``), or '' when the quarter has no peer data."""
+    view = peers_view(w)
+    if view is None:
+        return ""
+    w.where = "peers"
+    module = env.get_template(f"peers_{w.lang}.j2").make_module({"c": ctx})
+    return str(module.section(ctx, view)).strip()
 
 
 def write_narrative(qd: QuarterData, lang: str = "zh", *,
@@ -226,6 +238,7 @@ def write_narrative(qd: QuarterData, lang: str = "zh", *,
     key_points = render("key_points", "key_points")
     table = render("headline_table", "headline_table")
     sections = {t: render(t, "section", _topic_view(w, t)) for t in report_topics()}
+    peers = _render_peers(env, ctx, w)
     changes = render("changes", "changes")
     appendix = render("appendix", "appendix")
     evidence = render("evidence", "evidence")
@@ -234,7 +247,7 @@ def write_narrative(qd: QuarterData, lang: str = "zh", *,
     return Narrative(
         quarter=qd.quarter, lang=lang, title_html=title, key_points_html=key_points,
         headline_table_html=table, sections=sections, changes_html=changes, appendix_html=appendix,
-        evidence_html=evidence,
+        evidence_html=evidence, peers_html=peers,
         ledger=list(w.ledger), verbatim=sorted(set(w.verbatim), key=lambda s: (-len(s), s)),
         references=list(w.refs), verbatim_inline=sorted(w.inline), data_dir=getattr(ds, "data_dir", None),
         data_hash=getattr(ds, "content_hash", ""), as_of=qd.as_of)
@@ -330,8 +343,9 @@ class ReportContext:
 
         w = self._w
         tables = []
+        peers = peers_chart_data(w.qd)
         for topic in report_topics():
-            for cd in topic_chart_data(w.qd, topic):
+            for cd in topic_chart_data(w.qd, topic) + ([peers] if peers and topic == peers.topic else []):
                 rows = [{"fact": w.fact(r), "measure": s.measure}
                         for s in cd.series() for _, r in s.rows.iterrows()]
                 names = list(dict.fromkeys(str(x["fact"].name) for x in rows))
