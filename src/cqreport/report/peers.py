@@ -254,9 +254,9 @@ def draw_peers(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
 
 def peers_charts(qd: QuarterData, lang: str = "zh") -> Charts:
     """The peers section's chart (empty when there is no path to draw)."""
+    from ..core.vocab import Lang
     from .charts import Charts
-    from .params import parse_lang
 
-    lang = parse_lang(lang)
+    lang = Lang.parse(lang)
     cd = peers_chart_data(qd)
     return Charts([] if cd is None else [draw_peers(qd, cd, lang)])
