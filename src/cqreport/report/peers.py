@@ -164,28 +164,6 @@ def _title(qd: QuarterData, cd: ChartData, lang: str) -> str:
     return title + (f"; national, same definition: {format_yoy(at[0], lang)}" if at else "")
 
 
-def _alt(qd: QuarterData, cd: ChartData, lang: str, title: str) -> str:
-    """The chart in words, from its data: per panel and region, span, points and latest value."""
-    from ..core.formatting import format_yoy
-
-    parts = []
-    for p in cd.panels:
-        for s in p.series:
-            first, last = s.rows["end"].iloc[0], s.rows["end"].iloc[-1]
-            span = [period_phrase(None, d, lang) for d in (first, last)]
-            value = format_yoy(float(s.values()[-1]), lang)
-            name = f"{basis_words(p.basis, lang)}，{_region_name(qd, s, lang)}" if lang == "zh" \
-                else f"{basis_words(p.basis, lang)}, {_region_name(qd, s, lang)}"
-            n = len(s.rows)
-            if lang == "zh":
-                parts.append(f"{name}：{span[0]}至{span[1]}，{n}个数据点，最新{span[1]}为{value}")
-            else:
-                parts.append(f"{name}: {span[0]} to {span[1]}, {n} points, latest {value} ({span[1]})")
-    if lang == "zh":
-        return f"图：{title}。" + "；".join(parts) + "。"
-    return f"Chart: {title}. " + "; ".join(parts) + "."
-
-
 def _runs(s: Series) -> list[tuple[int, int]]:
     return [(a, b) for a, b in s.runs() if b - a >= MIN_LINE_POINTS]
 
@@ -195,7 +173,7 @@ def draw_peers(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
     import matplotlib.dates as mdates
     from matplotlib.lines import Line2D
 
-    from .charts import ACCENT, PALETTE, Chart, _finish, _new_figure, _positions, _tx, wrap_title
+    from .charts import ACCENT, PALETTE, Chart, _finish, _new_figure, _positions, _tx, alt_text, wrap_title
 
     fig = _new_figure(1.3 + 2.4 * len(cd.panels))
     axes = fig.subplots(len(cd.panels), 1, sharex=True, squeeze=False)[:, 0]
@@ -246,10 +224,10 @@ def draw_peers(qd: QuarterData, cd: ChartData, lang: str) -> Chart:
     title = _title(qd, cd, lang)
     _finish(fig, "\n".join(wrap_title(title, 30 if lang == "zh" else 64)))
     caption = _tx(lang, "peers_caption") + _tx(lang, "rules")
-    return Chart(fig, caption, _alt(qd, cd, lang, title), CHART_NAME,
+    return Chart(fig, caption, alt_text(qd, cd, lang, title), CHART_NAME,
                  tuple(dict.fromkeys(r for s in cd.series() for r in s.rows["metric_id"])),
                  data=cd, download_name=f"{qd.quarter}_{CHART_NAME}_{lang}.csv",
-                 download_label=_tx(lang, "download"))
+                 download_label=_tx(lang, "download"), table_label=_tx(lang, "table_link"))
 
 
 def peers_charts(qd: QuarterData, lang: str = "zh") -> Charts:
