@@ -232,5 +232,5 @@ def test_every_chart_links_to_its_data_table(real_reports, report_quarters, real
         # the PDF keeps the link (on paper the CSV download is hidden)
         uris = {a.get_object().get("/A", {}).get("/URI") for p in PdfReader(d / "report.pdf").pages
                 for a in p.get("/Annots", []) or []}
-        # relative, as in the HTML: the PDF sits beside its evidence wherever it is copied
-        assert all(c["table"] in uris for c in shown), (q, lang, uris)
+        # (relative, as in the page: the evidence is published beside the report)
+        assert all(c["table"] in {str(u) for u in uris if u} for c in shown), (q, lang)
