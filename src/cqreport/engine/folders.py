@@ -1,8 +1,8 @@
 """The reports folder: only one cqreport made is written into; reports are swapped into place whole.
 
 A folder cqreport made holds a marker file (:data:`REPORTS_MARK`, written when
-the folder is made or first accepted, and committed in the checkout's
-``reports/``). Any other folder that holds anything at all, even only an
+the folder is made or first accepted); the checkout's own ``reports/`` is cqreport's
+by definition (nothing generated is committed there). Any other folder that holds anything at all, even only an
 ``index.html``, a ``README.md`` or dotfiles, is refused unless ``--force``: the
 index and the quarter folders cqreport writes would replace the user's files.
 
@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from ..core.files import atomic_write_text, pid_alive
+from ..core.paths import project_root
 from ..errors import ParameterError
 
 REPORTS_MARK = ".cqreport-reports"
@@ -36,13 +37,15 @@ def check_reports_dir(rdir: Path, force: bool) -> None:
     with someone's ``index.html``) unless forced, and one that cannot be written; mark an
     accepted one as a cqreport reports folder.
 
-    A folder is cqreport's when it does not exist yet, is empty, or holds the marker.
+    A folder is cqreport's when it does not exist yet, is empty, holds the marker, or is the
+    checkout's own ``reports/``.
 
     Raises:
         ParameterError: Naming the folder, what was found and what is expected.
     """
     rdir = Path(rdir)
-    if rdir.is_dir() and not (rdir / REPORTS_MARK).is_file() and not force:
+    ours = (rdir / REPORTS_MARK).is_file() or _same(rdir, project_root() / "reports")
+    if rdir.is_dir() and not ours and not force:
         try:
             found = sorted(p.name for p in rdir.iterdir())
         except OSError as exc:
@@ -61,6 +64,13 @@ def check_reports_dir(rdir: Path, force: bool) -> None:
     except OSError as exc:
         raise ParameterError(f"reports folder {rdir} cannot be written: {exc.strerror or exc}; "
                              "expected a writable folder (--reports DIR)") from None
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def building_folder(outdir: Path, lang: str) -> Path:
